@@ -1,0 +1,61 @@
+# Cirrus — the two commands people need: `make run` and `make test`.
+# Both install whatever is missing on a Debian/Ubuntu machine first.
+
+SHELL := /bin/bash
+.ONESHELL:
+.SHELLFLAGS := -eu -o pipefail -c
+
+TARGET_DIR ?= $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
+export CARGO_TARGET_DIR := $(TARGET_DIR)
+TAURI_DRIVER_VERSION := 2.1.0
+
+# Packages to build and run the desktop app (WebKitGTK 4.1, tray, build tools).
+RUN_PKGS := build-essential pkg-config curl file libwebkit2gtk-4.1-dev librsvg2-dev \
+	libayatana-appindicator3-dev libdbus-1-dev libssl-dev
+# Extra packages for the test suites (virtual display, WebDriver, session bus, keyring).
+TEST_PKGS := xvfb xauth webkit2gtk-driver dbus-daemon dbus-x11 gnome-keyring libsecret-tools \
+	imagemagick openssl
+
+.PHONY: run test deps-run deps-test ui ui-deps build-desktop test-rust test-ui test-e2e bench fmt lint clean
+
+run: deps-run ui
+	cargo build -p cirrus-desktop
+	"$(TARGET_DIR)/debug/cirrus-desktop"
+
+test: deps-run deps-test ui
+	scripts/test-all.sh
+
+deps-run:
+	@scripts/ensure-packages.sh $(RUN_PKGS)
+	@scripts/ensure-toolchain.sh
+
+deps-test:
+	@scripts/ensure-packages.sh $(TEST_PKGS)
+	@if ! command -v tauri-driver >/dev/null || ! tauri-driver --version 2>/dev/null | grep -q "$(TAURI_DRIVER_VERSION)"; then \
+		echo "installing tauri-driver $(TAURI_DRIVER_VERSION)"; \
+		cargo install tauri-driver --version "$(TAURI_DRIVER_VERSION)" --locked --quiet; \
+	fi
+
+ui-deps:
+	@cd ui
+	if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund; fi
+
+ui: ui-deps
+	cd ui && npm run build
+
+build-desktop: ui
+	cargo build -p cirrus-desktop
+
+bench: deps-run ui
+	scripts/bench.sh
+
+fmt:
+	cargo fmt --all
+
+lint: ui
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+clean:
+	cargo clean
+	rm -rf ui/dist ui/node_modules

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# End-to-end: the real cirrus-desktop binary, driven by WebdriverIO through tauri-driver and
+# WebKitWebDriver, under Xvfb and a private D-Bus session. Screenshots go to artifacts/e2e/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+target="${CARGO_TARGET_DIR:-$PWD/target}"
+export CIRRUS_APP="$target/debug/cirrus-desktop"
+export CIRRUS_SANDBOX_BIN="$target/debug/cirrus-sandbox"
+export CIRRUS_ARTIFACTS="$PWD/artifacts/e2e"
+mkdir -p "$CIRRUS_ARTIFACTS"
+[ -x "$CIRRUS_APP" ] || cargo build -p cirrus-desktop --quiet
+(cd tests/e2e && { [ -d node_modules ] && [ ! package-lock.json -nt node_modules/.package-lock.json ] || npm ci --no-audit --no-fund --silent; })
+export PATH="$HOME/.cargo/bin:$PATH"
+exec dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
+  port=$((4444 + RANDOM % 1000))
+  tauri-driver --port "$port" --native-port $((port + 1000)) >"$CIRRUS_ARTIFACTS/tauri-driver.log" 2>&1 &
+  driver=$!
+  trap "kill $driver 2>/dev/null || true" EXIT
+  for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
+  export TAURI_DRIVER_PORT=$port
+  cd tests/e2e && npm test --silent
+'

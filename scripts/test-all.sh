@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs every suite: Rust (all crates, under a private session bus with an unlocked keyring),
+# the UI unit tests, and the end-to-end suite against the real app binary under Xvfb.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+status=0
+
+echo "== building the workspace (desktop app included)"
+cargo build --workspace --all-targets --quiet
+
+echo "== Rust suites"
+rust_cmd=(cargo test --workspace --no-fail-fast)
+if command -v cargo-nextest >/dev/null; then
+  rust_cmd=(cargo nextest run --workspace --no-fail-fast --failure-output final)
+fi
+# A real Secret Service for the keyring tests: gnome-keyring in a private D-Bus session.
+scripts/with-keyring.sh "${rust_cmd[@]}" || status=1
+# nextest does not run doctests.
+if [ "${rust_cmd[0]}" = cargo ] && [ "${rust_cmd[1]}" = nextest ]; then
+  cargo test --workspace --doc --quiet || status=1
+fi
+
+echo "== UI unit tests"
+(cd ui && npx vitest run) || status=1
+
+echo "== end-to-end suite"
+scripts/e2e.sh || status=1
+
+exit $status
