@@ -11,8 +11,8 @@ CIRRUS_KEYRING_HOME="$(mktemp -d)"
 exec dbus-run-session -- bash -c '
   export HOME="$CIRRUS_KEYRING_HOME" XDG_DATA_HOME="$CIRRUS_KEYRING_HOME/.local/share"
   mkdir -p "$XDG_DATA_HOME/keyrings"
-  # An empty password on stdin creates and unlocks the login keyring.
-  eval "$(printf "" | gnome-keyring-daemon --unlock --components=secrets)"
+  # A password on stdin creates and unlocks the login keyring (a throwaway one, per run).
+  eval "$(printf "cirrus-test-keyring" | gnome-keyring-daemon --unlock --components=secrets)"
   export GNOME_KEYRING_CONTROL CIRRUS_TEST_SECRET_SERVICE=1
   "$@"
 ' bash "$@"
