@@ -31,7 +31,7 @@ deps-run:
 
 deps-test:
 	@scripts/ensure-packages.sh $(TEST_PKGS)
-	@if ! command -v tauri-driver >/dev/null || ! tauri-driver --version 2>/dev/null | grep -q "$(TAURI_DRIVER_VERSION)"; then \
+	@if ! cargo install --list | grep -q "^tauri-driver v$(TAURI_DRIVER_VERSION):"; then \
 		echo "installing tauri-driver $(TAURI_DRIVER_VERSION)"; \
 		cargo install tauri-driver --version "$(TAURI_DRIVER_VERSION)" --locked --quiet; \
 	fi
