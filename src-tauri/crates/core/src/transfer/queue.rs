@@ -1,0 +1,690 @@
+//! The persisted transfer queue (SQLite): items, their state machine, the chunks each upload
+//! has had acknowledged and the upload session needed to resume.
+//!
+//! Only what is needed to resume is stored: paths, remote references, sizes, the local file
+//! fingerprint and the provider's upload session. Account tokens and passwords never are.
+
+use super::item::{
+    ConflictPolicy, Direction, Fingerprint, ItemId, ItemKind, ItemState, NewItem, TransferItem,
+};
+use crate::error::{Error, Result};
+use crate::provider::UploadSession;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS items (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    parent_id INTEGER REFERENCES items(id) ON DELETE CASCADE,
+    direction TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    local_path TEXT NOT NULL,
+    remote TEXT NOT NULL,
+    name TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    conflict TEXT NOT NULL,
+    bytes_done INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    error_kind TEXT,
+    skipped INTEGER NOT NULL DEFAULT 0,
+    prepared INTEGER NOT NULL DEFAULT 0,
+    fp_size INTEGER,
+    fp_mtime_ms INTEGER,
+    session TEXT,
+    created_ms INTEGER NOT NULL,
+    updated_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS items_parent ON items(parent_id);
+CREATE TABLE IF NOT EXISTS acked_chunks (
+    item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    PRIMARY KEY (item_id, idx)
+) WITHOUT ROWID;
+";
+
+const COLUMNS: &str = "id, parent_id, direction, kind, local_path, remote, name, size, state, conflict, \
+                       bytes_done, error, error_kind, skipped, created_ms, updated_ms";
+
+/// The transfer queue database. Cheap, short statements behind a mutex.
+pub struct TransferQueue {
+    conn: Mutex<Connection>,
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+fn enum_str<T: serde::Serialize>(v: T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+fn enum_parse<T: serde::de::DeserializeOwned>(s: &str) -> rusqlite::Result<T> {
+    serde_json::from_value(serde_json::Value::String(s.to_string())).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+fn row_to_item(r: &Row<'_>) -> rusqlite::Result<TransferItem> {
+    Ok(TransferItem {
+        id: r.get(0)?,
+        parent_id: r.get(1)?,
+        direction: enum_parse(&r.get::<_, String>(2)?)?,
+        kind: enum_parse(&r.get::<_, String>(3)?)?,
+        local_path: PathBuf::from(r.get::<_, String>(4)?),
+        remote: r.get(5)?,
+        name: r.get(6)?,
+        size: r.get::<_, i64>(7)? as u64,
+        state: enum_parse(&r.get::<_, String>(8)?)?,
+        conflict: enum_parse(&r.get::<_, String>(9)?)?,
+        bytes_done: r.get::<_, i64>(10)? as u64,
+        error: r.get(11)?,
+        error_kind: r.get(12)?,
+        skipped: r.get(13)?,
+        created_ms: r.get(14)?,
+        updated_ms: r.get(15)?,
+    })
+}
+
+/// Whether the state machine allows `from → to`.
+pub fn transition_allowed(from: ItemState, to: ItemState) -> bool {
+    use ItemState::*;
+    matches!(
+        (from, to),
+        (Queued, Running)
+            | (Queued, Paused)
+            | (Queued, Cancelled)
+            | (Queued, Failed)
+            | (Queued, Completed)
+            | (Running, Queued)
+            | (Running, Paused)
+            | (Running, Completed)
+            | (Running, Failed)
+            | (Running, Cancelled)
+            | (Paused, Queued)
+            | (Paused, Cancelled)
+            | (Failed, Queued)
+            | (Failed, Cancelled)
+            | (Cancelled, Queued)
+    )
+}
+
+impl TransferQueue {
+    /// Opens (or creates) the queue at `path`. Items that were running when the app stopped go
+    /// back to `Queued` so the engine resumes them.
+    pub fn open(path: &Path) -> Result<Self> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        Self::init(Connection::open(path)?)
+    }
+
+    /// An in-memory queue (tests, one-shot CLI runs).
+    pub fn open_in_memory() -> Result<Self> {
+        Self::init(Connection::open_in_memory()?)
+    }
+
+    fn init(conn: Connection) -> Result<Self> {
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        // WAL keeps readers (UI listing) from blocking the engine's writes.
+        let _ = conn.pragma_update(None, "journal_mode", "WAL");
+        conn.execute_batch(SCHEMA)?;
+        conn.execute(
+            "UPDATE items SET state = 'queued', updated_ms = ?1 WHERE state = 'running' AND kind = 'file'",
+            params![now_ms()],
+        )?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().expect("queue mutex poisoned")
+    }
+
+    /// Adds one item in state `Queued`.
+    pub fn add(&self, item: &NewItem) -> Result<ItemId> {
+        Ok(self.add_many(std::slice::from_ref(item))?[0])
+    }
+
+    /// Adds several items in one transaction.
+    pub fn add_many(&self, items: &[NewItem]) -> Result<Vec<ItemId>> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let mut ids = Vec::with_capacity(items.len());
+        {
+            let mut stmt = tx.prepare(
+                "INSERT INTO items (parent_id, direction, kind, local_path, remote, name, size, state, conflict, created_ms, updated_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued', ?8, ?9, ?9)",
+            )?;
+            let now = now_ms();
+            for it in items {
+                stmt.execute(params![
+                    it.parent_id,
+                    enum_str(it.direction),
+                    enum_str(it.kind),
+                    it.local_path.to_string_lossy(),
+                    it.remote,
+                    it.name,
+                    it.size as i64,
+                    enum_str(it.conflict),
+                    now
+                ])?;
+                ids.push(tx.last_insert_rowid());
+            }
+        }
+        tx.commit()?;
+        Ok(ids)
+    }
+
+    /// One item.
+    pub fn get(&self, id: ItemId) -> Result<TransferItem> {
+        self.conn()
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM items WHERE id = ?1"),
+                params![id],
+                row_to_item,
+            )
+            .optional()?
+            .ok_or_else(|| Error::invalid(format!("No transfer with id {id}.")))
+    }
+
+    /// Every item, oldest first.
+    pub fn list(&self) -> Result<Vec<TransferItem>> {
+        self.query(
+            &format!("SELECT {COLUMNS} FROM items ORDER BY id"),
+            params![],
+        )
+    }
+
+    /// The files of a folder item.
+    pub fn children(&self, parent: ItemId) -> Result<Vec<TransferItem>> {
+        self.query(
+            &format!("SELECT {COLUMNS} FROM items WHERE parent_id = ?1 ORDER BY id"),
+            params![parent],
+        )
+    }
+
+    fn query(&self, sql: &str, p: impl rusqlite::Params) -> Result<Vec<TransferItem>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(sql)?;
+        let rows = stmt.query_map(p, row_to_item)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// Items the scheduler may start now, oldest first: unprepared folders, and queued files
+    /// that are top-level or whose folder is prepared and running.
+    pub fn runnable(&self, limit: usize) -> Result<Vec<TransferItem>> {
+        self.query(
+            &format!(
+                "SELECT {COLUMNS} FROM items i WHERE i.state = 'queued' AND (
+                    (i.kind = 'folder' AND i.prepared = 0)
+                    OR (i.kind = 'file' AND (i.parent_id IS NULL OR EXISTS (
+                        SELECT 1 FROM items p WHERE p.id = i.parent_id AND p.prepared = 1 AND p.state = 'running')))
+                 ) ORDER BY i.id LIMIT ?1"
+            ),
+            params![limit as i64],
+        )
+    }
+
+    /// Moves an item to `to` if the state machine allows it; returns whether it changed.
+    pub fn transition(&self, id: ItemId, to: ItemState) -> Result<bool> {
+        let from = self.get(id)?.state;
+        if from == to {
+            return Ok(false);
+        }
+        if !transition_allowed(from, to) {
+            return Err(Error::invalid(format!(
+                "A {} transfer cannot become {}.",
+                enum_str(from),
+                enum_str(to)
+            )));
+        }
+        let clear_error = matches!(
+            to,
+            ItemState::Queued | ItemState::Running | ItemState::Completed
+        );
+        self.conn().execute(
+            "UPDATE items SET state = ?2, updated_ms = ?3,
+                 error = CASE WHEN ?4 THEN NULL ELSE error END,
+                 error_kind = CASE WHEN ?4 THEN NULL ELSE error_kind END
+             WHERE id = ?1",
+            params![id, enum_str(to), now_ms(), clear_error],
+        )?;
+        Ok(true)
+    }
+
+    /// Marks an item failed with `err`.
+    pub fn fail(&self, id: ItemId, err: &Error) -> Result<()> {
+        let state = self.get(id)?.state;
+        if state != ItemState::Failed {
+            self.transition(id, ItemState::Failed)?;
+        }
+        self.conn().execute(
+            "UPDATE items SET error = ?2, error_kind = ?3 WHERE id = ?1",
+            params![id, err.to_string(), err.kind_str()],
+        )?;
+        Ok(())
+    }
+
+    /// Marks an item completed because the conflict policy skipped it.
+    pub fn skip(&self, id: ItemId) -> Result<()> {
+        self.transition(id, ItemState::Completed)?;
+        self.conn()
+            .execute("UPDATE items SET skipped = 1 WHERE id = ?1", params![id])?;
+        Ok(())
+    }
+
+    /// Records bytes done (not every chunk: callers throttle).
+    pub fn set_bytes_done(&self, id: ItemId, bytes: u64) -> Result<()> {
+        self.conn().execute(
+            "UPDATE items SET bytes_done = ?2 WHERE id = ?1",
+            params![id, bytes as i64],
+        )?;
+        Ok(())
+    }
+
+    /// Changes the destination name (keep-both renames) or remote reference.
+    pub fn set_name(&self, id: ItemId, name: &str) -> Result<()> {
+        self.conn().execute(
+            "UPDATE items SET name = ?2 WHERE id = ?1",
+            params![id, name],
+        )?;
+        Ok(())
+    }
+
+    /// Changes the destination path of a download (keep-both renames).
+    pub fn set_local_path(&self, id: ItemId, path: &Path) -> Result<()> {
+        self.conn().execute(
+            "UPDATE items SET local_path = ?2 WHERE id = ?1",
+            params![id, path.to_string_lossy()],
+        )?;
+        Ok(())
+    }
+
+    /// Changes the size (folders once their children are known; downloads once stat'ed).
+    pub fn set_size(&self, id: ItemId, size: u64) -> Result<()> {
+        self.conn().execute(
+            "UPDATE items SET size = ?2 WHERE id = ?1",
+            params![id, size as i64],
+        )?;
+        Ok(())
+    }
+
+    /// Marks a folder prepared (remote/local folders made, children added) and running,
+    /// together with its children in one transaction.
+    pub fn prepare_folder(
+        &self,
+        id: ItemId,
+        children: &[NewItem],
+        total: u64,
+    ) -> Result<Vec<ItemId>> {
+        let ids = self.add_many(children)?;
+        self.conn().execute(
+            "UPDATE items SET prepared = 1, state = 'running', size = ?2, updated_ms = ?3 WHERE id = ?1",
+            params![id, total as i64, now_ms()],
+        )?;
+        Ok(ids)
+    }
+
+    /// Whether a folder's children exist already.
+    pub fn is_prepared(&self, id: ItemId) -> Result<bool> {
+        Ok(self.conn().query_row(
+            "SELECT prepared FROM items WHERE id = ?1",
+            params![id],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Recomputes a folder from its children: bytes, and a final state once all are finished.
+    /// Returns the folder's state.
+    pub fn refresh_folder(&self, id: ItemId) -> Result<ItemState> {
+        let folder = self.get(id)?;
+        let children = self.children(id)?;
+        let done: u64 = children.iter().map(|c| c.bytes_done).sum();
+        self.set_bytes_done(id, done)?;
+        if folder.state != ItemState::Running || !children.iter().all(|c| c.state.is_finished()) {
+            return Ok(folder.state);
+        }
+        let failed = children
+            .iter()
+            .filter(|c| c.state != ItemState::Completed)
+            .count();
+        if failed == 0 {
+            self.transition(id, ItemState::Completed)?;
+            Ok(ItemState::Completed)
+        } else {
+            let err = Error::with_message(
+                crate::error::ErrorKind::Io,
+                format!("{failed} of {} files did not transfer.", children.len()),
+            );
+            self.fail(id, &err)?;
+            Ok(ItemState::Failed)
+        }
+    }
+
+    /// Stores (or clears) the upload session of an item.
+    pub fn set_session(&self, id: ItemId, session: Option<&UploadSession>) -> Result<()> {
+        let json = session.map(serde_json::to_string).transpose()?;
+        self.conn().execute(
+            "UPDATE items SET session = ?2 WHERE id = ?1",
+            params![id, json],
+        )?;
+        Ok(())
+    }
+
+    /// The stored upload session, if any.
+    pub fn session(&self, id: ItemId) -> Result<Option<UploadSession>> {
+        let json: Option<String> = self.conn().query_row(
+            "SELECT session FROM items WHERE id = ?1",
+            params![id],
+            |r| r.get(0),
+        )?;
+        Ok(json.map(|j| serde_json::from_str(&j)).transpose()?)
+    }
+
+    /// Stores the local file fingerprint taken when the upload began.
+    pub fn set_fingerprint(&self, id: ItemId, fp: Option<Fingerprint>) -> Result<()> {
+        self.conn().execute(
+            "UPDATE items SET fp_size = ?2, fp_mtime_ms = ?3 WHERE id = ?1",
+            params![id, fp.map(|f| f.size as i64), fp.map(|f| f.mtime_ms)],
+        )?;
+        Ok(())
+    }
+
+    /// The fingerprint taken when the upload began.
+    pub fn fingerprint(&self, id: ItemId) -> Result<Option<Fingerprint>> {
+        let (size, mtime): (Option<i64>, Option<i64>) = self.conn().query_row(
+            "SELECT fp_size, fp_mtime_ms FROM items WHERE id = ?1",
+            params![id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok(size.zip(mtime).map(|(s, m)| Fingerprint {
+            size: s as u64,
+            mtime_ms: m,
+        }))
+    }
+
+    /// Records that the server acknowledged chunk `index`.
+    pub fn ack_chunk(&self, id: ItemId, index: u64) -> Result<()> {
+        self.conn().execute(
+            "INSERT OR IGNORE INTO acked_chunks (item_id, idx) VALUES (?1, ?2)",
+            params![id, index as i64],
+        )?;
+        Ok(())
+    }
+
+    /// Chunks acknowledged so far.
+    pub fn acked_chunks(&self, id: ItemId) -> Result<BTreeSet<u64>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT idx FROM acked_chunks WHERE item_id = ?1")?;
+        let rows = stmt.query_map(params![id], |r| r.get::<_, i64>(0))?;
+        Ok(rows
+            .map(|r| r.map(|v| v as u64))
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Forgets all upload state (session, acked chunks, fingerprint, bytes) so it starts over.
+    pub fn reset_upload_state(&self, id: ItemId) -> Result<()> {
+        let conn = self.conn();
+        conn.execute("DELETE FROM acked_chunks WHERE item_id = ?1", params![id])?;
+        conn.execute(
+            "UPDATE items SET session = NULL, fp_size = NULL, fp_mtime_ms = NULL, bytes_done = 0 WHERE id = ?1",
+            params![id],
+        )?;
+        Ok(())
+    }
+
+    /// Removes finished items (and their children). Returns how many top-level rows went.
+    pub fn clear_finished(&self) -> Result<usize> {
+        Ok(self.conn().execute(
+            "DELETE FROM items WHERE parent_id IS NULL AND state IN ('completed', 'cancelled')",
+            params![],
+        )?)
+    }
+
+    /// Test hook and maintenance: the raw text of every stored column, to check nothing secret
+    /// is persisted.
+    pub fn dump_text(&self) -> Result<String> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!("SELECT {COLUMNS}, session FROM items"))?;
+        let mut rows = stmt.query([])?;
+        let mut out = String::new();
+        while let Some(r) = rows.next()? {
+            for i in 0..17 {
+                if let Ok(Some(s)) = r.get::<_, Option<String>>(i) {
+                    out.push_str(&s);
+                    out.push('\n');
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Default conflict policy used by [`NewItem::upload_file`]/[`NewItem::download_file`].
+impl NewItem {
+    /// A single-file upload of `local` into remote folder `dest`.
+    pub fn upload_file(local: &Path, dest: &str, size: u64, conflict: ConflictPolicy) -> Self {
+        NewItem {
+            parent_id: None,
+            direction: Direction::Upload,
+            kind: ItemKind::File,
+            local_path: local.to_path_buf(),
+            remote: dest.to_string(),
+            name: local
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            size,
+            conflict,
+        }
+    }
+
+    /// A single-file download of `remote` to the local path `dest`.
+    pub fn download_file(remote: &str, dest: &Path, size: u64, conflict: ConflictPolicy) -> Self {
+        NewItem {
+            parent_id: None,
+            direction: Direction::Download,
+            kind: ItemKind::File,
+            local_path: dest.to_path_buf(),
+            remote: remote.to_string(),
+            name: dest
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            size,
+            conflict,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::{EncryptionParams, RemoteRef};
+
+    fn file(q: &TransferQueue) -> ItemId {
+        q.add(&NewItem::upload_file(
+            Path::new("/tmp/a.bin"),
+            "cloudreve://my",
+            100,
+            ConflictPolicy::Ask,
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn new_items_are_queued_with_their_fields() {
+        let q = TransferQueue::open_in_memory().unwrap();
+        let id = file(&q);
+        let it = q.get(id).unwrap();
+        assert_eq!(it.state, ItemState::Queued);
+        assert_eq!(it.name, "a.bin");
+        assert_eq!(it.remote, "cloudreve://my");
+        assert_eq!(it.direction, Direction::Upload);
+        assert_eq!(it.size, 100);
+    }
+
+    #[test]
+    fn state_machine_rejects_invalid_transitions() {
+        let q = TransferQueue::open_in_memory().unwrap();
+        let id = file(&q);
+        assert!(q.transition(id, ItemState::Running).unwrap());
+        assert!(q.transition(id, ItemState::Paused).unwrap());
+        assert!(
+            q.transition(id, ItemState::Completed).is_err(),
+            "paused cannot complete"
+        );
+        assert!(q.transition(id, ItemState::Queued).unwrap());
+        assert!(!q.transition(id, ItemState::Queued).unwrap(), "no-op");
+        q.transition(id, ItemState::Running).unwrap();
+        q.transition(id, ItemState::Completed).unwrap();
+        assert!(
+            q.transition(id, ItemState::Queued).is_err(),
+            "completed is final"
+        );
+        assert!(q.transition(id, ItemState::Cancelled).is_err());
+    }
+
+    #[test]
+    fn fail_then_retry_clears_the_error() {
+        let q = TransferQueue::open_in_memory().unwrap();
+        let id = file(&q);
+        q.transition(id, ItemState::Running).unwrap();
+        q.fail(id, &Error::new(crate::error::ErrorKind::QuotaExceeded))
+            .unwrap();
+        let it = q.get(id).unwrap();
+        assert_eq!(it.state, ItemState::Failed);
+        assert_eq!(it.error_kind.as_deref(), Some("quotaExceeded"));
+        q.transition(id, ItemState::Queued).unwrap();
+        let it = q.get(id).unwrap();
+        assert_eq!((it.state, it.error), (ItemState::Queued, None));
+    }
+
+    #[test]
+    fn reopening_restores_items_chunks_and_session_and_requeues_running() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("q.sqlite");
+        let session = UploadSession {
+            id: "sess-1".into(),
+            target: RemoteRef::new("cloudreve://my/a.bin"),
+            chunk_size: 10,
+            chunk_concurrency: 2,
+            expires_at: 42,
+            encryption: Some(EncryptionParams {
+                key: [1; 32],
+                iv: [2; 16],
+            }),
+            policy: serde_json::json!({"type": "local"}),
+        };
+        let id = {
+            let q = TransferQueue::open(&db).unwrap();
+            let id = file(&q);
+            q.transition(id, ItemState::Running).unwrap();
+            q.set_session(id, Some(&session)).unwrap();
+            q.set_fingerprint(
+                id,
+                Some(Fingerprint {
+                    size: 100,
+                    mtime_ms: 7,
+                }),
+            )
+            .unwrap();
+            q.ack_chunk(id, 0).unwrap();
+            q.ack_chunk(id, 3).unwrap();
+            q.ack_chunk(id, 3).unwrap();
+            q.set_bytes_done(id, 20).unwrap();
+            id
+        };
+        let q = TransferQueue::open(&db).unwrap();
+        let it = q.get(id).unwrap();
+        assert_eq!(
+            it.state,
+            ItemState::Queued,
+            "interrupted item is queued again"
+        );
+        assert_eq!(it.bytes_done, 20);
+        assert_eq!(q.acked_chunks(id).unwrap(), BTreeSet::from([0, 3]));
+        let back = q.session(id).unwrap().unwrap();
+        assert_eq!(back.id, "sess-1");
+        assert_eq!(back.encryption, session.encryption);
+        assert_eq!(
+            q.fingerprint(id).unwrap(),
+            Some(Fingerprint {
+                size: 100,
+                mtime_ms: 7
+            })
+        );
+        assert_eq!(q.runnable(10).unwrap().len(), 1);
+
+        q.reset_upload_state(id).unwrap();
+        assert!(q.acked_chunks(id).unwrap().is_empty());
+        assert!(q.session(id).unwrap().is_none());
+        assert_eq!(q.fingerprint(id).unwrap(), None);
+    }
+
+    #[test]
+    fn folder_children_run_only_after_preparation_and_aggregate() {
+        let q = TransferQueue::open_in_memory().unwrap();
+        let folder = q
+            .add(&NewItem {
+                kind: ItemKind::Folder,
+                ..NewItem::upload_file(
+                    Path::new("/tmp/dir"),
+                    "cloudreve://my",
+                    0,
+                    ConflictPolicy::Skip,
+                )
+            })
+            .unwrap();
+        let r = q.runnable(10).unwrap();
+        assert_eq!(r.iter().map(|i| i.id).collect::<Vec<_>>(), vec![folder]);
+        q.transition(folder, ItemState::Running).unwrap();
+        let child = |n: &str| NewItem {
+            parent_id: Some(folder),
+            ..NewItem::upload_file(
+                &Path::new("/tmp/dir").join(n),
+                "cloudreve://my/dir",
+                5,
+                ConflictPolicy::Skip,
+            )
+        };
+        let kids = q
+            .prepare_folder(folder, &[child("a"), child("b")], 10)
+            .unwrap();
+        assert!(q.is_prepared(folder).unwrap());
+        let r = q.runnable(10).unwrap();
+        assert_eq!(r.iter().map(|i| i.id).collect::<Vec<_>>(), kids);
+        for k in &kids {
+            q.transition(*k, ItemState::Running).unwrap();
+            q.set_bytes_done(*k, 5).unwrap();
+        }
+        q.transition(kids[0], ItemState::Completed).unwrap();
+        assert_eq!(q.refresh_folder(folder).unwrap(), ItemState::Running);
+        q.fail(kids[1], &Error::io("boom")).unwrap();
+        assert_eq!(q.refresh_folder(folder).unwrap(), ItemState::Failed);
+        assert_eq!(q.get(folder).unwrap().bytes_done, 10);
+        assert_eq!(
+            q.get(folder).unwrap().error.as_deref(),
+            Some("1 of 2 files did not transfer.")
+        );
+    }
+
+    #[test]
+    fn clear_finished_removes_completed_with_children() {
+        let q = TransferQueue::open_in_memory().unwrap();
+        let a = file(&q);
+        let b = file(&q);
+        q.transition(a, ItemState::Running).unwrap();
+        q.transition(a, ItemState::Completed).unwrap();
+        assert_eq!(q.clear_finished().unwrap(), 1);
+        assert!(q.get(a).is_err());
+        assert!(q.get(b).is_ok());
+    }
+}
