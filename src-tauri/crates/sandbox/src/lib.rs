@@ -1,0 +1,269 @@
+//! cirrus-sandbox: a local server that speaks the Cloudreve v4 (4.18) HTTP API closely enough
+//! that a client written against real Cloudreve works against it unchanged.
+//!
+//! Start one with [`Sandbox::start`]; the API lives at `base_url() + "/api/v4"`.
+
+pub mod app;
+pub mod auth;
+pub mod crypto;
+pub mod envelope;
+pub mod ids;
+pub mod policy;
+pub mod routes;
+pub mod seed;
+pub mod store;
+pub mod timefmt;
+pub mod uri;
+pub mod views;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::Utc;
+use rand::RngCore;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::app::{App, Settings};
+use crate::crypto::UrlSigner;
+use crate::ids::IdCodec;
+use crate::policy::{LocalDriver, Policy};
+use crate::store::{NodeKind, Store};
+
+/// How to run a sandbox.
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    /// Directory for blobs; `None` → a temp dir owned (and removed) by the [`Sandbox`].
+    pub data_dir: Option<PathBuf>,
+    /// Port on 127.0.0.1; 0 picks a random free port.
+    pub port: u16,
+    /// Access-token lifetime (Cloudreve default 3600 s).
+    pub access_ttl: Duration,
+    /// Refresh-token lifetime (Cloudreve default 14 days).
+    pub refresh_ttl: Duration,
+    /// Upload-session lifetime (Cloudreve default 86 400 s).
+    pub upload_session_ttl: Duration,
+    /// Chunk size of the local policy (Cloudreve default 25 MiB).
+    pub chunk_size: u64,
+    /// `chunk_concurrency` reported by the policy.
+    pub chunk_concurrency: u32,
+    /// Whether the local policy offers client-side AES-256-CTR encryption.
+    pub encryption: bool,
+    /// Quota of every user in bytes.
+    pub user_quota: u64,
+    /// Require a captcha on password login.
+    pub login_captcha: bool,
+    /// Create the demo users and demo tree.
+    pub seed_demo: bool,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        Self {
+            data_dir: None,
+            port: 0,
+            access_ttl: Duration::from_secs(3600),
+            refresh_ttl: Duration::from_secs(14 * 24 * 3600),
+            upload_session_ttl: Duration::from_secs(86_400),
+            chunk_size: 26_214_400,
+            chunk_concurrency: 1,
+            encryption: false,
+            user_quota: 1 << 30,
+            login_captcha: false,
+            seed_demo: true,
+        }
+    }
+}
+
+/// Demo credentials seeded when [`SandboxConfig::seed_demo`] is on.
+pub mod demo {
+    /// E-mail of the demo user.
+    pub const EMAIL: &str = "demo@cirrus.local";
+    /// Password of the demo user.
+    pub const PASSWORD: &str = "cirrus-demo";
+    /// E-mail of the demo user with two-factor authentication.
+    pub const TOTP_EMAIL: &str = "2fa@cirrus.local";
+    /// Password of the 2FA demo user.
+    pub const TOTP_PASSWORD: &str = "cirrus-2fa";
+    /// Fixed base32 TOTP secret of the 2FA demo user.
+    pub const TOTP_SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+
+    /// Current 6-digit TOTP code for a base32 `secret`.
+    pub fn totp_code(secret: &str) -> String {
+        crate::auth::totp_code(secret)
+    }
+}
+
+/// A running sandbox server. Dropping it stops the server.
+pub struct Sandbox {
+    app: Arc<App>,
+    addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+    _tempdir: Option<tempfile::TempDir>,
+}
+
+impl Sandbox {
+    /// Bind 127.0.0.1:`port`, seed, and serve in the background.
+    pub async fn start(config: SandboxConfig) -> anyhow::Result<Sandbox> {
+        let (tempdir, data_dir) = match &config.data_dir {
+            Some(d) => (None, d.clone()),
+            None => {
+                let t = tempfile::Builder::new().prefix("cirrus-sandbox-").tempdir()?;
+                let p = t.path().to_path_buf();
+                (Some(t), p)
+            }
+        };
+        let driver = LocalDriver::new(data_dir.join("blobs")).context("creating blob dir")?;
+        let mut jwt_secret = vec![0u8; 32];
+        rand::rng().fill_bytes(&mut jwt_secret);
+        let app = Arc::new(App {
+            store: Mutex::new(Store::default()),
+            ids: IdCodec::new(),
+            policy: Policy {
+                id: 1,
+                name: "Default storage policy".into(),
+                chunk_size: config.chunk_size,
+                chunk_concurrency: config.chunk_concurrency,
+                encryption: config.encryption,
+                max_size: AtomicU64::new(0),
+                driver: Box::new(driver),
+            },
+            signer: UrlSigner::random(),
+            jwt_secret,
+            site_id: uuid::Uuid::new_v4().to_string(),
+            settings: Settings {
+                access_ttl: config.access_ttl,
+                refresh_ttl: config.refresh_ttl,
+                upload_session_ttl: config.upload_session_ttl,
+                user_quota: config.user_quota,
+                login_captcha: config.login_captcha,
+                max_edit_size: 52_428_800,
+                entity_url_ttl: Duration::from_secs(3600),
+            },
+        });
+        if config.seed_demo {
+            let now = Utc::now();
+            let demo_id = app
+                .store()
+                .add_user(demo::EMAIL, demo::PASSWORD, None, config.user_quota, now);
+            app.store().add_user(
+                demo::TOTP_EMAIL,
+                demo::TOTP_PASSWORD,
+                Some(demo::TOTP_SECRET),
+                config.user_quota,
+                now,
+            );
+            app.seed_demo_tree(demo_id)?;
+        }
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port))
+            .await
+            .with_context(|| format!("binding 127.0.0.1:{}", config.port))?;
+        let addr = listener.local_addr()?;
+        let router = routes::router(app.clone());
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let serve = axum::serve(listener, router).with_graceful_shutdown(async {
+                let _ = rx.await;
+            });
+            if let Err(e) = serve.await {
+                tracing::error!("sandbox server error: {e}");
+            }
+        });
+        Ok(Sandbox {
+            app,
+            addr,
+            shutdown: Some(tx),
+            task: Some(task),
+            _tempdir: tempdir,
+        })
+    }
+
+    /// `http://127.0.0.1:PORT` (no trailing slash).
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The bound socket address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Register an extra user (optionally with a base32 TOTP secret).
+    pub fn add_user(&self, email: &str, password: &str, totp_secret: Option<&str>) {
+        let quota = self.app.settings.user_quota;
+        self.app
+            .store()
+            .add_user(email, password, totp_secret, quota, Utc::now());
+    }
+
+    /// Create `count` empty files `file-00001.txt`… under `folder_path` (created if missing).
+    pub fn seed_files(&self, email: &str, folder_path: &str, count: usize) {
+        let now = Utc::now();
+        let mut store = self.app.store();
+        let Some(uid) = store.user_by_email(email).map(|u| u.id) else {
+            return;
+        };
+        let root = store.users[&uid].root;
+        let segs: Vec<String> = folder_path
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect();
+        let Ok(folder) = store.ensure_folders(uid, root, &segs, now) else {
+            return;
+        };
+        let width = count.to_string().len().max(5);
+        for i in 1..=count {
+            let name = format!("file-{i:0width$}.txt");
+            if store.child(folder, &name).is_none() {
+                store.insert_node(uid, folder, &name, NodeKind::File, now);
+            }
+        }
+    }
+
+    /// Upload sessions that have not completed, been cancelled or expired.
+    pub fn active_upload_sessions(&self) -> usize {
+        let now = Utc::now();
+        self.app
+            .store()
+            .uploads
+            .values()
+            .filter(|s| s.expires_at > now)
+            .count()
+    }
+
+    /// Change the local policy's maximum file size (0 = unlimited) at runtime.
+    pub fn set_max_file_size(&self, bytes: u64) {
+        self.app.policy.max_size.store(bytes, Ordering::Relaxed);
+    }
+
+    /// Stop serving and wait for the server task to finish.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            // Graceful shutdown waits for open connections; don't hang on idle keep-alives.
+            let abort = task.abort_handle();
+            if tokio::time::timeout(Duration::from_secs(2), task).await.is_err() {
+                abort.abort();
+            }
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}

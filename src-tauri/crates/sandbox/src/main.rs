@@ -1,0 +1,65 @@
+//! `cirrus-sandbox`: run a local Cloudreve-compatible server until Ctrl-C.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+use cirrus_sandbox::{Sandbox, SandboxConfig, demo};
+
+/// A local server speaking the Cloudreve v4 API, seeded with demo users and files.
+#[derive(Parser)]
+#[command(version, about)]
+struct Args {
+    /// Port on 127.0.0.1 (0 = random).
+    #[arg(long, default_value_t = 5212)]
+    port: u16,
+    /// Directory for file blobs (default: a temporary directory).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Access-token lifetime in seconds.
+    #[arg(long, default_value_t = 3600)]
+    access_ttl: u64,
+    /// Refresh-token lifetime in seconds.
+    #[arg(long, default_value_t = 1_209_600)]
+    refresh_ttl: u64,
+    /// Upload chunk size in bytes.
+    #[arg(long, default_value_t = 26_214_400)]
+    chunk_size: u64,
+    /// Enable client-side encryption on the local policy.
+    #[arg(long)]
+    encryption: bool,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let args = Args::parse();
+    let sandbox = Sandbox::start(SandboxConfig {
+        data_dir: args.data_dir,
+        port: args.port,
+        access_ttl: Duration::from_secs(args.access_ttl),
+        refresh_ttl: Duration::from_secs(args.refresh_ttl),
+        chunk_size: args.chunk_size,
+        encryption: args.encryption,
+        ..SandboxConfig::default()
+    })
+    .await?;
+    println!("Cirrus sandbox (Cloudreve 4.18 API) listening on {}", sandbox.base_url());
+    println!("  API:        {}/api/v4", sandbox.base_url());
+    println!("  demo user:  {} / {}", demo::EMAIL, demo::PASSWORD);
+    println!(
+        "  2FA user:   {} / {} (TOTP secret {})",
+        demo::TOTP_EMAIL,
+        demo::TOTP_PASSWORD,
+        demo::TOTP_SECRET
+    );
+    println!("Press Ctrl-C to stop.");
+    tokio::signal::ctrl_c().await?;
+    sandbox.shutdown().await;
+    Ok(())
+}
