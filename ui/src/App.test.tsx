@@ -1,0 +1,58 @@
+import { render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { App } from "./App";
+import { FakeBackend } from "./backend/fake";
+
+test("signed out: shows the sign-in form and the sandbox button", async () => {
+  render(<App backend={new FakeBackend({ signedIn: false })} />);
+  expect(await screen.findByTestId("signin-form")).toBeTruthy();
+  expect(screen.getByTestId("sandbox-button").textContent).toBe("Try the local sandbox");
+});
+
+test("sandbox button signs in and shows the root folder", async () => {
+  const backend = new FakeBackend({ signedIn: false });
+  render(<App backend={backend} />);
+  await userEvent.click(await screen.findByTestId("sandbox-button"));
+  const rows = await screen.findAllByTestId("row");
+  expect(rows.map((r) => r.dataset.name)).toEqual(["Documents", "Photos", "notes.txt", "report.pdf"]);
+  expect(backend.callsOf("startSandbox")).toHaveLength(1);
+  expect(backend.callsOf("list")[0]).toEqual(["acc-2", "cloudreve://my", "name", "asc", 0, 200]);
+});
+
+test("switching language to 简体中文 translates the shell", async () => {
+  const backend = new FakeBackend();
+  render(<App backend={backend} />);
+  await userEvent.click(await screen.findByTestId("nav-settings"));
+  await userEvent.selectOptions(screen.getByTestId("settings-language"), "zh-CN");
+  await waitFor(() => expect(screen.getByTestId("nav-files").textContent).toBe("我的文件"));
+  expect(backend.settings.language).toBe("zh-CN");
+  expect(document.documentElement.lang).toBe("zh-CN");
+});
+
+test("theme setting is applied to <html data-theme>", async () => {
+  const backend = new FakeBackend();
+  render(<App backend={backend} />);
+  await waitFor(() => expect(document.documentElement.dataset.theme).toBe("system"));
+  await userEvent.click(await screen.findByTestId("nav-settings"));
+  await userEvent.selectOptions(screen.getByTestId("settings-theme"), "dark");
+  await waitFor(() => expect(document.documentElement.dataset.theme).toBe("dark"));
+  expect(backend.settings.theme).toBe("dark");
+});
+
+test("account switcher lists accounts, switches, and signs out", async () => {
+  const backend = new FakeBackend();
+  backend.accounts.push({ id: "acc-b", label: "Work", serverUrl: "https://work.example.com", email: "w@example.com", nickname: "W", active: false });
+  render(<App backend={backend} />);
+  await userEvent.click(await screen.findByTestId("account-switcher"));
+  const items = within(screen.getByTestId("account-menu")).getAllByTestId("account-item");
+  expect(items).toHaveLength(2);
+  await userEvent.click(items[1]);
+  await waitFor(() => expect(screen.getByTestId("account-switcher").textContent).toContain("Work"));
+  expect(backend.callsOf("switchAccount")).toEqual([["acc-b"]]);
+
+  await userEvent.click(screen.getByTestId("account-switcher"));
+  await userEvent.click(screen.getByTestId("sign-out"));
+  expect(backend.callsOf("removeAccount")).toEqual([["acc-b"]]);
+  // The remaining account is no longer active, so the sign-in screen shows.
+  expect(await screen.findByTestId("signin-form")).toBeTruthy();
+});

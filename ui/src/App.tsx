@@ -1,0 +1,160 @@
+import { useCallback, useEffect, useState, type ReactNode } from "react";
+import { BackendProvider, tauriBackend, toBackendError, useBackend, type Account, type Backend } from "./backend";
+import { Icon, type IconName } from "./components/Icon";
+import { ToastProvider, useToast } from "./components/Toast";
+import { AccountSwitcher } from "./features/accounts/AccountSwitcher";
+import { Browser } from "./features/browser/Browser";
+import { CapacityBar } from "./features/browser/CapacityBar";
+import { SettingsPage } from "./features/settings/SettingsPage";
+import { SettingsProvider, useSettings } from "./features/settings/SettingsContext";
+import { SharesPage } from "./features/shares/SharesPage";
+import { SignIn } from "./features/signin/SignIn";
+import { TasksPage } from "./features/tasks/TasksPage";
+import { TransfersProvider, useTransfers } from "./features/transfers/TransfersContext";
+import { TransfersPanel, transferTotals } from "./features/transfers/TransfersPanel";
+import { I18nProvider, useErrorText, useI18n, type MessageKey } from "./i18n";
+import "./styles/theme.css";
+import "./styles/base.css";
+import "./App.css";
+
+/** Pages reachable from the sidebar. */
+export type PageId = "files" | "trash" | "shares" | "tasks" | "transfers" | "settings";
+
+const NAV: { id: PageId; label: MessageKey; icon: IconName }[] = [
+  { id: "files", label: "nav.files", icon: "folder" },
+  { id: "trash", label: "nav.trash", icon: "trash" },
+  { id: "shares", label: "nav.shares", icon: "share" },
+  { id: "tasks", label: "nav.tasks", icon: "tasks" },
+  { id: "transfers", label: "nav.transfers", icon: "transfers" },
+  { id: "settings", label: "nav.settings", icon: "settings" },
+];
+
+/** The Cirrus window's root component. Tests pass a fake backend. */
+export function App({ backend = tauriBackend }: { backend?: Backend }) {
+  return (
+    <BackendProvider backend={backend}>
+      <SettingsProvider>
+        <LocalisedApp>
+          <ToastProvider>
+            <TransfersProvider>
+              <Root />
+            </TransfersProvider>
+          </ToastProvider>
+        </LocalisedApp>
+      </SettingsProvider>
+    </BackendProvider>
+  );
+}
+
+function LocalisedApp({ children }: { children: ReactNode }) {
+  const { settings } = useSettings();
+  return <I18nProvider lang={settings.language}>{children}</I18nProvider>;
+}
+
+/** Chooses between the sign-in screen and the signed-in shell. */
+function Root() {
+  const backend = useBackend();
+  const { t } = useI18n();
+  const toast = useToast();
+  const errorText = useErrorText();
+  const [accounts, setAccounts] = useState<Account[] | null>(null);
+  const [adding, setAdding] = useState(false);
+
+  const reload = useCallback(
+    () =>
+      backend
+        .listAccounts()
+        .then(setAccounts)
+        .catch((e) => {
+          setAccounts([]);
+          toast(errorText(toBackendError(e)), "error");
+        }),
+    [backend, toast, errorText],
+  );
+  useEffect(() => {
+    void reload();
+  }, [reload]);
+
+  const run = (fn: () => Promise<void>) =>
+    fn()
+      .then(reload)
+      .catch((e) => toast(errorText(toBackendError(e)), "error"));
+
+  if (accounts === null) return <div className="splash">{t("common.loading")}</div>;
+  const active = accounts.find((a) => a.active);
+  if (!active || adding) {
+    return (
+      <SignIn
+        onSignedIn={() => {
+          setAdding(false);
+          void reload();
+        }}
+        onCancel={active ? () => setAdding(false) : undefined}
+      />
+    );
+  }
+  return (
+    <Shell
+      key={active.id}
+      account={active}
+      accountSwitcher={
+        <AccountSwitcher
+          accounts={accounts}
+          onAdd={() => setAdding(true)}
+          onSwitch={(id) => run(() => backend.switchAccount(id))}
+          onRename={(id, label) => run(() => backend.renameAccount(id, label))}
+          onRemove={(id) => run(() => backend.removeAccount(id))}
+        />
+      }
+    />
+  );
+}
+
+/** Sidebar + current page for the active account (remounted on account switch). */
+function Shell({ account, accountSwitcher }: { account: Account; accountSwitcher: ReactNode }) {
+  const { t } = useI18n();
+  const { transfers } = useTransfers();
+  const [page, setPage] = useState<PageId>("files");
+  const [capacityKey, setCapacityKey] = useState(0);
+  const bumpCapacity = useCallback(() => setCapacityKey((n) => n + 1), []);
+  const active = transferTotals(transfers).active;
+
+  return (
+    <div className="shell">
+      <aside className="sidebar">
+        {accountSwitcher}
+        <nav className="nav" aria-label="main">
+          {NAV.map((n) => (
+            <button
+              key={n.id}
+              type="button"
+              className={`nav-item${page === n.id ? " active" : ""}`}
+              aria-current={page === n.id ? "page" : undefined}
+              onClick={() => setPage(n.id)}
+              data-testid={`nav-${n.id}`}
+            >
+              <Icon name={n.icon} />
+              <span>{t(n.label)}</span>
+              {n.id === "transfers" && active > 0 && (
+                <span className="nav-badge" data-testid="transfers-badge">
+                  {active}
+                </span>
+              )}
+            </button>
+          ))}
+        </nav>
+        <div className="sidebar-foot">
+          <CapacityBar accountId={account.id} refreshKey={capacityKey} />
+        </div>
+      </aside>
+      <main className="content">
+        {page === "files" && <Browser accountId={account.id} mode="files" onChanged={bumpCapacity} />}
+        {page === "trash" && <Browser accountId={account.id} mode="trash" onChanged={bumpCapacity} />}
+        {page === "shares" && <SharesPage accountId={account.id} />}
+        {page === "tasks" && <TasksPage accountId={account.id} />}
+        {page === "transfers" && <TransfersPanel />}
+        {page === "settings" && <SettingsPage />}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,150 @@
+import { Channel, invoke } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
+import type {
+  Account,
+  AddAccountResult,
+  BatchResult,
+  Capacity,
+  ConflictChoice,
+  ConflictDecision,
+  Direction,
+  DropEvent,
+  Entry,
+  OrderBy,
+  Page,
+  PlannedUpload,
+  Settings,
+  Share,
+  ShareOptions,
+  Task,
+  TaskCategory,
+  Transfer,
+  TransferEvent,
+} from "./types";
+
+/** Stops a subscription created by the backend. */
+export type Unsubscribe = () => void;
+
+/**
+ * Everything the UI can ask of the Rust side. Components only see this
+ * interface (through `useBackend()`), so tests and the browser demo can swap
+ * in an in-memory implementation.
+ */
+export interface Backend {
+  // accounts
+  listAccounts(): Promise<Account[]>;
+  addAccount(serverUrl: string, email: string, password: string, remember: boolean): Promise<AddAccountResult>;
+  submit2fa(pendingId: string, code: string): Promise<Account>;
+  switchAccount(accountId: string): Promise<void>;
+  renameAccount(accountId: string, label: string): Promise<void>;
+  removeAccount(accountId: string): Promise<void>;
+  startSandbox(): Promise<Account>;
+  // browsing
+  list(accountId: string, uri: string, orderBy: OrderBy, direction: Direction, offset: number, limit: number): Promise<Page>;
+  search(accountId: string, uri: string, query: string): Promise<Page>;
+  listTrash(accountId: string, offset: number, limit: number): Promise<Page>;
+  capacity(accountId: string): Promise<Capacity>;
+  fileInfo(accountId: string, uri: string): Promise<Entry>;
+  // file operations
+  mkdir(accountId: string, parentUri: string, name: string): Promise<Entry>;
+  rename(accountId: string, uri: string, newName: string): Promise<Entry>;
+  move(accountId: string, uris: string[], dstUri: string): Promise<BatchResult>;
+  copy(accountId: string, uris: string[], dstUri: string): Promise<BatchResult>;
+  remove(accountId: string, uris: string[], permanent: boolean): Promise<BatchResult>;
+  restore(accountId: string, uris: string[]): Promise<BatchResult>;
+  // transfers
+  pickUpload(accountId: string, parentUri: string, folders: boolean): Promise<PlannedUpload | null>;
+  planDrop(accountId: string, parentUri: string): Promise<PlannedUpload | null>;
+  startUpload(planId: string, conflict: ConflictChoice, decisions: ConflictDecision[]): Promise<void>;
+  download(accountId: string, uris: string[], toDefaultFolder: boolean): Promise<void>;
+  listTransfers(): Promise<Transfer[]>;
+  subscribeTransfers(onEvent: (event: TransferEvent) => void): Promise<void>;
+  pauseTransfers(ids: string[]): Promise<void>;
+  resumeTransfers(ids: string[]): Promise<void>;
+  cancelTransfers(ids: string[]): Promise<void>;
+  retryTransfers(ids: string[]): Promise<void>;
+  clearFinishedTransfers(): Promise<void>;
+  // shares
+  createShare(accountId: string, uri: string, options: ShareOptions): Promise<Share>;
+  listShares(accountId: string): Promise<Share[]>;
+  deleteShare(accountId: string, id: string): Promise<void>;
+  copyToClipboard(text: string): Promise<void>;
+  // server tasks
+  listTasks(accountId: string, category: TaskCategory): Promise<Task[]>;
+  createArchive(accountId: string, uris: string[], dstUri: string): Promise<Task>;
+  extract(accountId: string, uri: string, dstUri: string): Promise<Task>;
+  remoteDownload(accountId: string, urls: string[], dstUri: string): Promise<Task[]>;
+  cancelTask(accountId: string, id: string): Promise<void>;
+  // settings
+  getSettings(): Promise<Settings>;
+  setSettings(settings: Settings): Promise<void>;
+  pickDownloadFolder(): Promise<string | null>;
+  // OS drag and drop (events emitted by Rust)
+  onDropHover(handler: (hovering: boolean) => void): Promise<Unsubscribe>;
+  onDrop(handler: (event: DropEvent) => void): Promise<Unsubscribe>;
+}
+
+/** The real backend: every method is one Tauri command with camelCase args. */
+export const tauriBackend: Backend = {
+  listAccounts: () => invoke("accounts_list", {}),
+  addAccount: (serverUrl, email, password, remember) =>
+    invoke("account_add", { serverUrl, email, password, remember }),
+  submit2fa: (pendingId, code) => invoke("account_2fa", { pendingId, code }),
+  switchAccount: (accountId) => invoke("account_switch", { accountId }),
+  renameAccount: (accountId, label) => invoke("account_rename", { accountId, label }),
+  removeAccount: (accountId) => invoke("account_remove", { accountId }),
+  startSandbox: () => invoke("sandbox_start", {}),
+
+  list: (accountId, uri, orderBy, direction, offset, limit) =>
+    invoke("browse_list", { accountId, uri, orderBy, direction, offset, limit }),
+  search: (accountId, uri, query) => invoke("browse_search", { accountId, uri, query }),
+  listTrash: (accountId, offset, limit) => invoke("browse_trash", { accountId, offset, limit }),
+  capacity: (accountId) => invoke("capacity", { accountId }),
+  fileInfo: (accountId, uri) => invoke("file_info", { accountId, uri }),
+
+  mkdir: (accountId, parentUri, name) => invoke("files_mkdir", { accountId, parentUri, name }),
+  rename: (accountId, uri, newName) => invoke("files_rename", { accountId, uri, newName }),
+  move: (accountId, uris, dstUri) => invoke("files_move", { accountId, uris, dstUri }),
+  copy: (accountId, uris, dstUri) => invoke("files_copy", { accountId, uris, dstUri }),
+  remove: (accountId, uris, permanent) => invoke("files_delete", { accountId, uris, permanent }),
+  restore: (accountId, uris) => invoke("files_restore", { accountId, uris }),
+
+  pickUpload: (accountId, parentUri, folders) =>
+    invoke("transfers_pick_upload", { accountId, parentUri, folders }),
+  planDrop: (accountId, parentUri) => invoke("transfers_plan_drop", { accountId, parentUri }),
+  startUpload: (planId, conflict, decisions) =>
+    invoke("transfers_start_upload", { planId, conflict, decisions }),
+  download: (accountId, uris, toDefaultFolder) =>
+    invoke("transfers_download", { accountId, uris, toDefaultFolder }),
+  listTransfers: () => invoke("transfers_list", {}),
+  subscribeTransfers: (onEvent) => {
+    // The channel object must stay alive as long as Rust holds it; the
+    // closure keeps it referenced from the handler.
+    const channel = new Channel<TransferEvent>(onEvent);
+    return invoke("transfers_subscribe", { onEvent: channel });
+  },
+  pauseTransfers: (ids) => invoke("transfers_pause", { ids }),
+  resumeTransfers: (ids) => invoke("transfers_resume", { ids }),
+  cancelTransfers: (ids) => invoke("transfers_cancel", { ids }),
+  retryTransfers: (ids) => invoke("transfers_retry", { ids }),
+  clearFinishedTransfers: () => invoke("transfers_clear_finished", {}),
+
+  createShare: (accountId, uri, { password, expireSeconds, downloads }) =>
+    invoke("shares_create", { accountId, uri, password, expireSeconds, downloads }),
+  listShares: (accountId) => invoke("shares_list", { accountId }),
+  deleteShare: (accountId, id) => invoke("shares_delete", { accountId, id }),
+  copyToClipboard: (text) => invoke("clipboard_copy", { text }),
+
+  listTasks: (accountId, category) => invoke("tasks_list", { accountId, category }),
+  createArchive: (accountId, uris, dstUri) => invoke("tasks_archive", { accountId, uris, dstUri }),
+  extract: (accountId, uri, dstUri) => invoke("tasks_extract", { accountId, uri, dstUri }),
+  remoteDownload: (accountId, urls, dstUri) => invoke("tasks_remote_download", { accountId, urls, dstUri }),
+  cancelTask: (accountId, id) => invoke("tasks_cancel", { accountId, id }),
+
+  getSettings: () => invoke("settings_get", {}),
+  setSettings: (settings) => invoke("settings_set", { settings }),
+  pickDownloadFolder: () => invoke("settings_pick_download_folder", {}),
+
+  onDropHover: (handler) => listen<{ hovering: boolean }>("drop-hover", (e) => handler(e.payload.hovering)),
+  onDrop: (handler) => listen<DropEvent>("drop", (e) => handler(e.payload ?? {})),
+};

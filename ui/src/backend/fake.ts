@@ -1,0 +1,446 @@
+import type { Backend, Unsubscribe } from "./api";
+import type {
+  Account,
+  BackendError,
+  BatchResult,
+  ConflictChoice,
+  DropEvent,
+  Entry,
+  Page,
+  PlannedUpload,
+  Settings,
+  Share,
+  Task,
+  Transfer,
+  TransferEvent,
+} from "./types";
+
+/** Root of the signed-in user's files, as Rust reports it. */
+export const FAKE_ROOT = "cloudreve://my";
+
+/** One recorded backend call, for assertions in tests. */
+export interface FakeCall {
+  method: keyof Backend;
+  args: unknown[];
+}
+
+/** Options that shape the in-memory backend. */
+export interface FakeOptions {
+  /** Start signed in with one account (default true). */
+  signedIn?: boolean;
+  /** Require a second factor on `addAccount`. */
+  twoFactor?: boolean;
+  /** Make `addAccount` reject with this error kind. */
+  signInError?: string;
+  /** Conflicts reported by the next upload plan. */
+  uploadConflicts?: { name: string; uri: string }[];
+}
+
+const T0 = "2025-01-02T03:04:05Z";
+
+function fail(kind: string, message = kind): never {
+  throw { kind, message } satisfies BackendError;
+}
+
+function file(parent: string, name: string, size = 1024, kind: Entry["kind"] = "file"): Entry {
+  return { uri: `${parent}/${encodeURIComponent(name)}`, name, kind, size, createdAt: T0, updatedAt: T0, uploading: false };
+}
+
+/**
+ * An in-memory `Backend` used by unit tests and by `npm run dev` in a normal
+ * browser (where there is no Rust side). It is deliberately simple: enough
+ * behaviour to drive every screen, with a call log for assertions.
+ */
+export class FakeBackend implements Backend {
+  calls: FakeCall[] = [];
+  accounts: Account[] = [];
+  folders = new Map<string, Entry[]>();
+  /** Folders whose rows are generated on demand (for 100k-row tests). */
+  generated = new Map<string, number>();
+  trash: Entry[] = [];
+  transfers = new Map<string, Transfer>();
+  shares: Share[] = [];
+  tasks: Task[] = [];
+  settings: Settings = {
+    parallelTransfers: 3,
+    uploadLimitKbps: null,
+    downloadLimitKbps: null,
+    downloadFolder: "~/Downloads",
+    conflictPolicy: "ask",
+    theme: "system",
+    language: "en",
+  };
+  dropHoverHandlers = new Set<(hovering: boolean) => void>();
+  dropHandlers = new Set<(e: DropEvent) => void>();
+  transferListeners: ((e: TransferEvent) => void)[] = [];
+  private seq = 0;
+
+  constructor(private opts: FakeOptions = {}) {
+    if (opts.signedIn ?? true) {
+      this.accounts.push({
+        id: "acc-1",
+        label: "Home drive",
+        serverUrl: "https://drive.example.com",
+        email: "me@example.com",
+        nickname: "Me",
+        active: true,
+      });
+    }
+    this.folders.set(FAKE_ROOT, [
+      file(FAKE_ROOT, "Documents", 0, "folder"),
+      file(FAKE_ROOT, "Photos", 0, "folder"),
+      file(FAKE_ROOT, "notes.txt", 2048),
+      file(FAKE_ROOT, "report.pdf", 5_000_000),
+    ]);
+    this.folders.set(`${FAKE_ROOT}/Documents`, [file(`${FAKE_ROOT}/Documents`, "cv.docx", 30_000)]);
+    this.folders.set(`${FAKE_ROOT}/Photos`, []);
+  }
+
+  private log(method: keyof Backend, ...args: unknown[]) {
+    this.calls.push({ method, args });
+  }
+
+  /** Calls of one method, in order. */
+  callsOf(method: keyof Backend): unknown[][] {
+    return this.calls.filter((c) => c.method === method).map((c) => c.args);
+  }
+
+  /** Makes `uri` a folder with `count` generated files named `file-000001.bin`…. */
+  addGeneratedFolder(uri: string, count: number) {
+    this.generated.set(uri, count);
+  }
+
+  /** Simulates Rust pushing a transfer update over the channel. */
+  emitTransfer(event: TransferEvent) {
+    if (event.kind === "update") this.transfers.set(event.transfer.id, event.transfer);
+    else this.transfers.delete(event.id);
+    for (const l of this.transferListeners) l(event);
+  }
+
+  /** Simulates the `drop-hover` / `drop` events. */
+  emitDropHover(hovering: boolean) {
+    this.dropHoverHandlers.forEach((h) => h(hovering));
+  }
+  emitDrop(event: DropEvent = {}) {
+    this.dropHandlers.forEach((h) => h(event));
+  }
+
+  private findEntry(uri: string): { parent: string; entry: Entry } | null {
+    for (const [parent, entries] of this.folders) {
+      const entry = entries.find((e) => e.uri === uri);
+      if (entry) return { parent, entry };
+    }
+    return null;
+  }
+
+  private parentOf(uri: string): string | null {
+    if (uri === FAKE_ROOT) return null;
+    return uri.slice(0, uri.lastIndexOf("/"));
+  }
+
+  // accounts ---------------------------------------------------------------
+  async listAccounts() {
+    this.log("listAccounts");
+    return this.accounts.map((a) => ({ ...a }));
+  }
+  async addAccount(serverUrl: string, email: string, password: string, remember: boolean) {
+    this.log("addAccount", serverUrl, email, password, remember);
+    if (this.opts.signInError) fail(this.opts.signInError, "rejected by fake");
+    if (this.opts.twoFactor) return { status: "needs2fa" as const, pendingId: "pending-1" };
+    return { status: "signedIn" as const, account: this.signIn(serverUrl, email) };
+  }
+  private signIn(serverUrl: string, email: string): Account {
+    this.accounts.forEach((a) => (a.active = false));
+    const account = { id: `acc-${++this.seq + 1}`, label: new URL(serverUrl).host, serverUrl, email, nickname: email.split("@")[0], active: true };
+    this.accounts.push(account);
+    return { ...account };
+  }
+  async submit2fa(pendingId: string, code: string) {
+    this.log("submit2fa", pendingId, code);
+    if (code !== "123456") fail("twoFactorWrong");
+    return this.signIn("https://2fa.example.com", "twofa@example.com");
+  }
+  async switchAccount(accountId: string) {
+    this.log("switchAccount", accountId);
+    this.accounts.forEach((a) => (a.active = a.id === accountId));
+  }
+  async renameAccount(accountId: string, label: string) {
+    this.log("renameAccount", accountId, label);
+    const a = this.accounts.find((x) => x.id === accountId);
+    if (a) a.label = label;
+  }
+  async removeAccount(accountId: string) {
+    this.log("removeAccount", accountId);
+    this.accounts = this.accounts.filter((a) => a.id !== accountId);
+  }
+  async startSandbox() {
+    this.log("startSandbox");
+    return this.signIn("http://127.0.0.1:5212", "admin@cloudreve.org");
+  }
+
+  // browsing ---------------------------------------------------------------
+  async list(accountId: string, uri: string, orderBy: Parameters<Backend["list"]>[2], direction: Parameters<Backend["list"]>[3], offset: number, limit: number): Promise<Page> {
+    this.log("list", accountId, uri, orderBy, direction, offset, limit);
+    const count = this.generated.get(uri);
+    if (count !== undefined) {
+      const entries: Entry[] = [];
+      for (let i = offset; i < Math.min(count, offset + limit); i++) {
+        const n = direction === "asc" ? i : count - 1 - i;
+        entries.push(file(uri, `file-${String(n).padStart(6, "0")}.bin`, n));
+      }
+      return { entries, total: count, complete: offset + limit >= count, parentUri: this.parentOf(uri) };
+    }
+    const all = this.folders.get(uri);
+    if (!all) fail("notFound", uri);
+    const key = orderBy === "size" ? "size" : orderBy === "name" ? "name" : orderBy === "created_at" ? "createdAt" : "updatedAt";
+    const sorted = [...all].sort((a, b) => {
+      if (a.kind !== b.kind) return a.kind === "folder" ? -1 : 1;
+      const av = a[key], bv = b[key];
+      const c = av < bv ? -1 : av > bv ? 1 : 0;
+      return direction === "asc" ? c : -c;
+    });
+    return { entries: sorted.slice(offset, offset + limit), total: sorted.length, complete: offset + limit >= sorted.length, parentUri: this.parentOf(uri) };
+  }
+  async search(accountId: string, uri: string, query: string): Promise<Page> {
+    this.log("search", accountId, uri, query);
+    const q = query.toLowerCase();
+    const entries = [...this.folders.values()].flat().filter((e) => e.name.toLowerCase().includes(q));
+    return { entries, total: entries.length, complete: true, parentUri: null };
+  }
+  async listTrash(accountId: string, offset: number, limit: number): Promise<Page> {
+    this.log("listTrash", accountId, offset, limit);
+    return { entries: this.trash.slice(offset, offset + limit), total: this.trash.length, complete: true, parentUri: null };
+  }
+  async capacity(accountId: string) {
+    this.log("capacity", accountId);
+    return { used: 3 * 1024 ** 3, total: 10 * 1024 ** 3 };
+  }
+  async fileInfo(accountId: string, uri: string) {
+    this.log("fileInfo", accountId, uri);
+    const found = this.findEntry(uri);
+    if (!found) fail("notFound", uri);
+    return { ...found.entry };
+  }
+
+  // file operations --------------------------------------------------------
+  async mkdir(accountId: string, parentUri: string, name: string) {
+    this.log("mkdir", accountId, parentUri, name);
+    const siblings = this.folders.get(parentUri);
+    if (!siblings) fail("notFound", parentUri);
+    if (siblings.some((e) => e.name === name)) fail("alreadyExists", name);
+    const entry = file(parentUri, name, 0, "folder");
+    siblings.push(entry);
+    this.folders.set(entry.uri, []);
+    return entry;
+  }
+  async rename(accountId: string, uri: string, newName: string) {
+    this.log("rename", accountId, uri, newName);
+    const found = this.findEntry(uri);
+    if (!found) fail("notFound", uri);
+    found.entry.name = newName;
+    return { ...found.entry };
+  }
+  private batch(uris: string[], op: (uri: string) => void): BatchResult {
+    const failed: BatchResult["failed"] = [];
+    for (const uri of uris) {
+      try {
+        op(uri);
+      } catch (e) {
+        const err = e as BackendError;
+        failed.push({ uri, kind: err.kind, message: err.message });
+      }
+    }
+    return { failed };
+  }
+  private detach(uri: string): Entry {
+    const found = this.findEntry(uri);
+    if (!found) fail("notFound", uri);
+    const siblings = this.folders.get(found.parent)!;
+    siblings.splice(siblings.indexOf(found.entry), 1);
+    return found.entry;
+  }
+  async move(accountId: string, uris: string[], dstUri: string) {
+    this.log("move", accountId, uris, dstUri);
+    return this.batch(uris, (uri) => {
+      const dst = this.folders.get(dstUri);
+      if (!dst) fail("notFound", dstUri);
+      const entry = this.detach(uri);
+      dst.push({ ...entry, uri: `${dstUri}/${encodeURIComponent(entry.name)}` });
+    });
+  }
+  async copy(accountId: string, uris: string[], dstUri: string) {
+    this.log("copy", accountId, uris, dstUri);
+    return this.batch(uris, (uri) => {
+      const dst = this.folders.get(dstUri);
+      const found = this.findEntry(uri);
+      if (!dst || !found) fail("notFound", uri);
+      dst.push({ ...found.entry, uri: `${dstUri}/${encodeURIComponent(found.entry.name)}` });
+    });
+  }
+  async remove(accountId: string, uris: string[], permanent: boolean) {
+    this.log("remove", accountId, uris, permanent);
+    return this.batch(uris, (uri) => {
+      const inTrash = this.trash.findIndex((e) => e.uri === uri);
+      if (inTrash >= 0) {
+        this.trash.splice(inTrash, 1);
+        return;
+      }
+      const entry = this.detach(uri);
+      if (!permanent) this.trash.push(entry);
+    });
+  }
+  async restore(accountId: string, uris: string[]) {
+    this.log("restore", accountId, uris);
+    return this.batch(uris, (uri) => {
+      const i = this.trash.findIndex((e) => e.uri === uri);
+      if (i < 0) fail("notFound", uri);
+      const [entry] = this.trash.splice(i, 1);
+      this.folders.get(this.parentOf(uri) ?? FAKE_ROOT)?.push(entry);
+    });
+  }
+
+  // transfers --------------------------------------------------------------
+  private plan(): PlannedUpload {
+    return { planId: `plan-${++this.seq}`, items: 2, bytes: 4096, conflicts: this.opts.uploadConflicts ?? [] };
+  }
+  async pickUpload(accountId: string, parentUri: string, folders: boolean) {
+    this.log("pickUpload", accountId, parentUri, folders);
+    return this.plan();
+  }
+  async planDrop(accountId: string, parentUri: string) {
+    this.log("planDrop", accountId, parentUri);
+    return this.plan();
+  }
+  async startUpload(planId: string, conflict: ConflictChoice, decisions: { uri: string; conflict: ConflictChoice }[]) {
+    this.log("startUpload", planId, conflict, decisions);
+    const id = `up-${++this.seq}`;
+    this.emitTransfer({
+      kind: "update",
+      transfer: { id, direction: "upload", name: `upload ${planId}`, state: "running", bytesDone: 1024, bytesTotal: 4096, speedBps: 2048, etaSeconds: 2, error: null },
+    });
+  }
+  async download(accountId: string, uris: string[], toDefaultFolder: boolean) {
+    this.log("download", accountId, uris, toDefaultFolder);
+  }
+  async listTransfers() {
+    this.log("listTransfers");
+    return [...this.transfers.values()];
+  }
+  async subscribeTransfers(onEvent: (e: TransferEvent) => void) {
+    this.log("subscribeTransfers");
+    this.transferListeners.push(onEvent);
+  }
+  private setState(ids: string[], state: Transfer["state"]) {
+    for (const t of this.transfers.values()) {
+      if (ids.length === 0 || ids.includes(t.id)) this.emitTransfer({ kind: "update", transfer: { ...t, state } });
+    }
+  }
+  async pauseTransfers(ids: string[]) {
+    this.log("pauseTransfers", ids);
+    this.setState(ids, "paused");
+  }
+  async resumeTransfers(ids: string[]) {
+    this.log("resumeTransfers", ids);
+    this.setState(ids, "running");
+  }
+  async cancelTransfers(ids: string[]) {
+    this.log("cancelTransfers", ids);
+    this.setState(ids, "cancelled");
+  }
+  async retryTransfers(ids: string[]) {
+    this.log("retryTransfers", ids);
+    this.setState(ids, "queued");
+  }
+  async clearFinishedTransfers() {
+    this.log("clearFinishedTransfers");
+    for (const t of [...this.transfers.values()]) {
+      if (t.state === "completed" || t.state === "cancelled") this.emitTransfer({ kind: "removed", id: t.id });
+    }
+  }
+
+  // shares -----------------------------------------------------------------
+  async createShare(accountId: string, uri: string, options: { password: string | null; expireSeconds: number | null; downloads: number | null }) {
+    this.log("createShare", accountId, uri, options);
+    const id = `s${++this.seq}`;
+    const share: Share = {
+      id,
+      name: this.findEntry(uri)?.entry.name ?? uri,
+      url: `https://drive.example.com/s/${id}`,
+      passwordProtected: options.password != null,
+      password: options.password,
+      expires: options.expireSeconds == null ? null : new Date(Date.parse(T0) + options.expireSeconds * 1000).toISOString(),
+      remainDownloads: options.downloads,
+      visited: 0,
+      downloaded: 0,
+    };
+    this.shares.push(share);
+    return { ...share };
+  }
+  async listShares(accountId: string) {
+    this.log("listShares", accountId);
+    return this.shares.map((s) => ({ ...s }));
+  }
+  async deleteShare(accountId: string, id: string) {
+    this.log("deleteShare", accountId, id);
+    this.shares = this.shares.filter((s) => s.id !== id);
+  }
+  async copyToClipboard(text: string) {
+    this.log("copyToClipboard", text);
+  }
+
+  // tasks ------------------------------------------------------------------
+  private task(type: string, summary: string): Task {
+    const task: Task = { id: `t${++this.seq}`, type, status: "queued", progress: 0, error: null, createdAt: T0, summary };
+    this.tasks.push(task);
+    return { ...task };
+  }
+  async listTasks(accountId: string, category: Parameters<Backend["listTasks"]>[1]) {
+    this.log("listTasks", accountId, category);
+    const isDownload = (t: Task) => t.type === "remote_download";
+    const done = (t: Task) => t.status === "completed" || t.status === "error" || t.status === "canceled";
+    return this.tasks
+      .filter((t) => (category === "general" ? !isDownload(t) : isDownload(t) && (category === "downloaded" ? done(t) : !done(t))))
+      .map((t) => ({ ...t }));
+  }
+  async createArchive(accountId: string, uris: string[], dstUri: string) {
+    this.log("createArchive", accountId, uris, dstUri);
+    return this.task("create_archive", dstUri);
+  }
+  async extract(accountId: string, uri: string, dstUri: string) {
+    this.log("extract", accountId, uri, dstUri);
+    return this.task("extract_archive", uri);
+  }
+  async remoteDownload(accountId: string, urls: string[], dstUri: string) {
+    this.log("remoteDownload", accountId, urls, dstUri);
+    return urls.map((u) => this.task("remote_download", u));
+  }
+  async cancelTask(accountId: string, id: string) {
+    this.log("cancelTask", accountId, id);
+    const t = this.tasks.find((x) => x.id === id);
+    if (t) t.status = "canceled";
+  }
+
+  // settings ---------------------------------------------------------------
+  async getSettings() {
+    this.log("getSettings");
+    return { ...this.settings };
+  }
+  async setSettings(settings: Settings) {
+    this.log("setSettings", settings);
+    this.settings = { ...settings };
+  }
+  async pickDownloadFolder() {
+    this.log("pickDownloadFolder");
+    return "/home/me/Chosen";
+  }
+
+  // drag and drop ----------------------------------------------------------
+  async onDropHover(handler: (hovering: boolean) => void): Promise<Unsubscribe> {
+    this.dropHoverHandlers.add(handler);
+    return () => this.dropHoverHandlers.delete(handler);
+  }
+  async onDrop(handler: (e: DropEvent) => void): Promise<Unsubscribe> {
+    this.dropHandlers.add(handler);
+    return () => this.dropHandlers.delete(handler);
+  }
+}

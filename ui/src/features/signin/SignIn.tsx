@@ -1,0 +1,181 @@
+import { useState, type FormEvent } from "react";
+import { toBackendError, useBackend, type Account, type BackendError } from "../../backend";
+import { useErrorText, useI18n } from "../../i18n";
+import "./SignIn.css";
+
+/**
+ * Sign-in screen: server, email, password, "remember", then an optional
+ * two-factor step. Also offers the local sandbox for people without a server.
+ */
+export function SignIn({ onSignedIn, onCancel }: { onSignedIn: (account: Account) => void; onCancel?: () => void }) {
+  const backend = useBackend();
+  const { t } = useI18n();
+  const errorText = useErrorText();
+  const [serverUrl, setServerUrl] = useState("");
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const [remember, setRemember] = useState(true);
+  const [pendingId, setPendingId] = useState<string | null>(null);
+  const [code, setCode] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<BackendError | null>(null);
+
+  async function run(action: () => Promise<void>) {
+    setBusy(true);
+    setError(null);
+    try {
+      await action();
+    } catch (e) {
+      setError(toBackendError(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    const url = normaliseServerUrl(serverUrl);
+    if (!url) {
+      setError({ kind: "invalidUrl", message: serverUrl });
+      return;
+    }
+    void run(async () => {
+      const result = await backend.addAccount(url, email.trim(), password, remember);
+      if (result.status === "signedIn") onSignedIn(result.account);
+      else setPendingId(result.pendingId);
+    });
+  }
+
+  function submitCode(e: FormEvent) {
+    e.preventDefault();
+    if (!pendingId) return;
+    void run(async () => onSignedIn(await backend.submit2fa(pendingId, code.trim())));
+  }
+
+  const errorBox = error && (
+    <p className="form-error" role="alert" data-testid="signin-error" data-kind={error.kind}>
+      {errorText(error)}
+    </p>
+  );
+
+  return (
+    <main className="signin" data-testid="signin">
+      <div className="signin-card">
+        <div className="signin-brand">
+          <div className="signin-logo" aria-hidden="true">☁</div>
+          <h1>{t("app.name")}</h1>
+          <p>{t("app.tagline")}</p>
+        </div>
+        {pendingId ? (
+          <form className="form" onSubmit={submitCode} data-testid="signin-2fa">
+            <h2>{t("signin.twoFactorTitle")}</h2>
+            <p className="muted">{t("signin.twoFactorHint")}</p>
+            <label>
+              {t("signin.code")}
+              <input
+                value={code}
+                onChange={(e) => setCode(e.target.value)}
+                inputMode="numeric"
+                autoComplete="one-time-code"
+                maxLength={8}
+                autoFocus
+                data-testid="signin-code"
+              />
+            </label>
+            {errorBox}
+            <div className="row-actions">
+              <button type="button" onClick={() => setPendingId(null)}>
+                {t("common.cancel")}
+              </button>
+              <button type="submit" className="primary" disabled={busy || !code.trim()} data-testid="signin-verify">
+                {t("signin.verify")}
+              </button>
+            </div>
+          </form>
+        ) : (
+          <form className="form" onSubmit={submit} data-testid="signin-form">
+            <h2>{t("signin.title")}</h2>
+            <label>
+              {t("signin.server")}
+              <input
+                value={serverUrl}
+                onChange={(e) => setServerUrl(e.target.value)}
+                placeholder={t("signin.serverPlaceholder")}
+                autoComplete="url"
+                spellCheck={false}
+                required
+                data-testid="signin-server"
+              />
+            </label>
+            <label>
+              {t("signin.email")}
+              <input
+                type="email"
+                value={email}
+                onChange={(e) => setEmail(e.target.value)}
+                autoComplete="username"
+                required
+                data-testid="signin-email"
+              />
+            </label>
+            <label>
+              {t("signin.password")}
+              <input
+                type="password"
+                value={password}
+                onChange={(e) => setPassword(e.target.value)}
+                autoComplete="current-password"
+                required
+                data-testid="signin-password"
+              />
+            </label>
+            <label className="checkbox">
+              <input type="checkbox" checked={remember} onChange={(e) => setRemember(e.target.checked)} data-testid="signin-remember" />
+              {t("signin.remember")}
+            </label>
+            {errorBox}
+            <button type="submit" className="primary wide" disabled={busy} data-testid="signin-submit">
+              {busy ? t("signin.busy") : t("signin.submit")}
+            </button>
+            <div className="divider">
+              <span>{t("signin.or")}</span>
+            </div>
+            <button
+              type="button"
+              className="sandbox wide"
+              disabled={busy}
+              data-testid="sandbox-button"
+              onClick={() => void run(async () => onSignedIn(await backend.startSandbox()))}
+            >
+              {t("signin.sandbox")}
+            </button>
+            <p className="muted small center">{t("signin.sandboxHint")}</p>
+            {onCancel && (
+              <button type="button" className="link" onClick={onCancel} data-testid="signin-cancel">
+                {t("signin.back")}
+              </button>
+            )}
+          </form>
+        )}
+      </div>
+    </main>
+  );
+}
+
+/**
+ * Accepts "drive.example.com" and adds https://; returns null for anything
+ * that is not an http(s) URL. Only the origin and path are kept.
+ */
+export function normaliseServerUrl(input: string): string | null {
+  const raw = input.trim();
+  if (!raw) return null;
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `https://${raw}`;
+  try {
+    const url = new URL(withScheme);
+    if (url.protocol !== "http:" && url.protocol !== "https:") return null;
+    if (!url.hostname) return null;
+    return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,151 @@
+import { useCallback, useEffect, useState, type FormEvent } from "react";
+import { toBackendError, useBackend, type BackendError, type Task, type TaskCategory } from "../../backend";
+import { SafeName } from "../../components/SafeName";
+import { useToast } from "../../components/Toast";
+import { useErrorText, useI18n } from "../../i18n";
+import { formatDate } from "../../lib/format";
+import { ROOT_URI } from "../browser/Browser";
+
+/** How often the list is refreshed while the page is visible. */
+export const TASK_POLL_MS = 2000;
+
+const CATEGORIES: TaskCategory[] = ["general", "downloading", "downloaded"];
+const RUNNING = new Set<Task["status"]>(["queued", "processing", "suspending"]);
+
+/**
+ * Server-side workflows: archive/extract and remote downloads. Polls every
+ * 2 s while mounted and the window is visible; archive and extract are
+ * started from the file browser's context menu.
+ */
+export function TasksPage({ accountId }: { accountId: string }) {
+  const backend = useBackend();
+  const { t, lang } = useI18n();
+  const toast = useToast();
+  const errorText = useErrorText();
+  const [category, setCategory] = useState<TaskCategory>("general");
+  const [tasks, setTasks] = useState<Task[] | null>(null);
+  const [error, setError] = useState<BackendError | null>(null);
+  const [urls, setUrls] = useState("");
+  const [dst, setDst] = useState(ROOT_URI);
+
+  const load = useCallback(() => {
+    backend
+      .listTasks(accountId, category)
+      .then((list) => {
+        setTasks(list);
+        setError(null);
+      })
+      .catch((e) => setError(toBackendError(e)));
+  }, [backend, accountId, category]);
+
+  useEffect(() => {
+    setTasks(null);
+    load();
+    const timer = setInterval(() => {
+      // Don't poll the server while the window is hidden or minimised.
+      if (document.visibilityState !== "hidden") load();
+    }, TASK_POLL_MS);
+    return () => clearInterval(timer);
+  }, [load]);
+
+  async function startDownload(e: FormEvent) {
+    e.preventDefault();
+    const list = urls
+      .split(/\r?\n/)
+      .map((u) => u.trim())
+      .filter(Boolean);
+    if (!list.length) return;
+    try {
+      await backend.remoteDownload(accountId, list, dst.trim() || ROOT_URI);
+      setUrls("");
+      setCategory("downloading");
+      load();
+    } catch (err) {
+      toast(errorText(toBackendError(err)), "error");
+    }
+  }
+
+  return (
+    <section className="page" data-testid="tasks-page">
+      <div className="page-header">
+        <h1>{t("tasks.title")}</h1>
+      </div>
+      <form className="card form" onSubmit={startDownload} data-testid="remote-download-form">
+        <h2>{t("tasks.remoteDownload")}</h2>
+        <label>
+          {t("tasks.urls")}
+          <textarea rows={3} value={urls} onChange={(e) => setUrls(e.target.value)} spellCheck={false} data-testid="remote-download-urls" />
+        </label>
+        <label>
+          {t("tasks.destination")}
+          <input value={dst} onChange={(e) => setDst(e.target.value)} spellCheck={false} data-testid="remote-download-dst" />
+        </label>
+        <div className="row-actions">
+          <button type="submit" className="primary" disabled={!urls.trim()} data-testid="remote-download-start">
+            {t("tasks.start")}
+          </button>
+        </div>
+      </form>
+      <div className="tabs" role="tablist">
+        {CATEGORIES.map((c) => (
+          <button key={c} type="button" role="tab" aria-selected={category === c} onClick={() => setCategory(c)} data-testid={`tasks-tab-${c}`}>
+            {t(`tasks.${c}`)}
+          </button>
+        ))}
+      </div>
+      {error && (
+        <p className="form-error" role="alert">
+          {errorText(error)}
+        </p>
+      )}
+      {tasks && tasks.length === 0 && <p className="muted empty-note">{t("tasks.empty")}</p>}
+      {tasks && tasks.length > 0 && (
+        <table className="table">
+          <thead>
+            <tr>
+              <th>{t("tasks.type")}</th>
+              <th>{t("share.name")}</th>
+              <th>{t("tasks.status")}</th>
+              <th>{t("tasks.progress")}</th>
+              <th>{t("tasks.created")}</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {tasks.map((task) => (
+              <tr key={task.id} data-testid="task-row" data-status={task.status}>
+                <td>{task.type}</td>
+                <td>
+                  <SafeName name={task.summary} />
+                  {task.error && <div className="small danger-text">{task.error}</div>}
+                </td>
+                <td>{t(`tasks.status.${task.status}`)}</td>
+                <td className="task-progress">
+                  {task.progress != null && <progress max={1} value={task.progress} />}
+                  {task.progress != null && <span className="small muted">{Math.round(task.progress * 100)}%</span>}
+                </td>
+                <td>{formatDate(task.createdAt, lang)}</td>
+                <td>
+                  {RUNNING.has(task.status) && (
+                    <button
+                      type="button"
+                      onClick={() =>
+                        backend
+                          .cancelTask(accountId, task.id)
+                          .then(load)
+                          .catch((e) => toast(errorText(toBackendError(e)), "error"))
+                      }
+                      data-testid="task-cancel"
+                    >
+                      {t("tasks.cancel")}
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,129 @@
+import { useBackend, toBackendError, type Transfer } from "../../backend";
+import { Icon } from "../../components/Icon";
+import { SafeName } from "../../components/SafeName";
+import { useToast } from "../../components/Toast";
+import { useErrorText, useI18n } from "../../i18n";
+import { formatBytes, formatEta, formatSpeed } from "../../lib/format";
+import { useTransfers } from "./TransfersContext";
+import "./TransfersPanel.css";
+
+const FINISHED = new Set<Transfer["state"]>(["completed", "cancelled"]);
+const ACTIVE = new Set<Transfer["state"]>(["queued", "running"]);
+
+/** Aggregate numbers for the panel header and the sidebar badge. */
+export function transferTotals(list: Transfer[]) {
+  const live = list.filter((x) => !FINISHED.has(x.state));
+  return {
+    active: list.filter((x) => ACTIVE.has(x.state)).length,
+    bytesDone: live.reduce((s, x) => s + x.bytesDone, 0),
+    bytesTotal: live.reduce((s, x) => s + x.bytesTotal, 0),
+    speedBps: list.filter((x) => x.state === "running").reduce((s, x) => s + x.speedBps, 0),
+  };
+}
+
+/** The transfer queue: per-item progress and controls, totals, bulk actions. */
+export function TransfersPanel() {
+  const backend = useBackend();
+  const { t } = useI18n();
+  const toast = useToast();
+  const errorText = useErrorText();
+  const { transfers } = useTransfers();
+  const totals = transferTotals(transfers);
+
+  const act = (fn: () => Promise<void>) => fn().catch((e) => toast(errorText(toBackendError(e)), "error"));
+
+  return (
+    <section className="page transfers" data-testid="transfers-panel">
+      <div className="page-header">
+        <h1>{t("transfers.title")}</h1>
+        <div className="row-actions">
+          <button type="button" onClick={() => act(() => backend.pauseTransfers([]))} disabled={!totals.active} data-testid="transfers-pause-all">
+            {t("transfers.pauseAll")}
+          </button>
+          <button
+            type="button"
+            onClick={() => act(() => backend.resumeTransfers([]))}
+            disabled={!transfers.some((x) => x.state === "paused")}
+            data-testid="transfers-resume-all"
+          >
+            {t("transfers.resumeAll")}
+          </button>
+          <button
+            type="button"
+            onClick={() => act(() => backend.clearFinishedTransfers())}
+            disabled={!transfers.some((x) => FINISHED.has(x.state))}
+            data-testid="transfers-clear"
+          >
+            {t("transfers.clearFinished")}
+          </button>
+        </div>
+      </div>
+      <p className="muted" data-testid="transfers-totals">
+        {t("transfers.totals", {
+          active: totals.active,
+          done: formatBytes(totals.bytesDone),
+          total: formatBytes(totals.bytesTotal),
+          speed: formatSpeed(totals.speedBps),
+        })}
+      </p>
+      {transfers.length === 0 ? (
+        <p className="muted empty-note">{t("transfers.empty")}</p>
+      ) : (
+        <ul className="transfer-list">
+          {transfers.map((x) => (
+            <TransferRow key={x.id} transfer={x} act={act} />
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function TransferRow({ transfer: x, act }: { transfer: Transfer; act: (fn: () => Promise<void>) => void }) {
+  const backend = useBackend();
+  const { t } = useI18n();
+  const ratio = x.bytesTotal > 0 ? x.bytesDone / x.bytesTotal : x.state === "completed" ? 1 : 0;
+  const ids = [x.id];
+  return (
+    <li className={`transfer state-${x.state}`} data-testid="transfer-row" data-state={x.state} data-id={x.id}>
+      <Icon name={x.direction === "upload" ? "upload" : "download"} label={t(x.direction === "upload" ? "transfers.upload" : "transfers.download")} />
+      <div className="transfer-main">
+        <div className="transfer-top">
+          <SafeName name={x.name} className="transfer-name" />
+          <span className="transfer-state">{t(`transfers.state.${x.state}`)}</span>
+        </div>
+        <progress max={1} value={ratio} className={x.state === "failed" ? "failed" : x.state === "completed" ? "done" : undefined} />
+        <div className="transfer-meta small muted">
+          <span>
+            {formatBytes(x.bytesDone)} / {formatBytes(x.bytesTotal)}
+          </span>
+          {x.state === "running" && <span data-testid="transfer-speed">{formatSpeed(x.speedBps)}</span>}
+          {x.state === "running" && <span data-testid="transfer-eta">{t("transfers.eta", { eta: formatEta(x.etaSeconds) })}</span>}
+          {x.error && <span className="danger-text">{x.error}</span>}
+        </div>
+      </div>
+      <div className="transfer-actions">
+        {(x.state === "running" || x.state === "queued") && (
+          <button type="button" onClick={() => act(() => backend.pauseTransfers(ids))} data-testid="transfer-pause">
+            {t("transfers.pause")}
+          </button>
+        )}
+        {x.state === "paused" && (
+          <button type="button" onClick={() => act(() => backend.resumeTransfers(ids))} data-testid="transfer-resume">
+            {t("transfers.resume")}
+          </button>
+        )}
+        {(x.state === "failed" || x.state === "cancelled") && (
+          <button type="button" onClick={() => act(() => backend.retryTransfers(ids))} data-testid="transfer-retry">
+            {t("transfers.retry")}
+          </button>
+        )}
+        {!FINISHED.has(x.state) && (
+          <button type="button" onClick={() => act(() => backend.cancelTransfers(ids))} data-testid="transfer-cancel">
+            {t("transfers.cancel")}
+          </button>
+        )}
+      </div>
+    </li>
+  );
+}

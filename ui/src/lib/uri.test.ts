@@ -1,0 +1,18 @@
+import { childUri, crumbsOf } from "./uri";
+
+test("crumbsOf decodes segments and keeps cumulative URIs", () => {
+  expect(crumbsOf("cloudreve://my/a%20b/c")).toEqual([
+    { uri: "cloudreve://my", name: "my" },
+    { uri: "cloudreve://my/a%20b", name: "a b" },
+    { uri: "cloudreve://my/a%20b/c", name: "c" },
+  ]);
+  expect(crumbsOf("cloudreve://my")).toEqual([{ uri: "cloudreve://my", name: "my" }]);
+});
+
+test("crumbsOf survives bad encodings and query strings", () => {
+  expect(crumbsOf("cloudreve://my/%E0%A4%A?x=1").map((c) => c.name)).toEqual(["my", "%E0%A4%A"]);
+});
+
+test("childUri encodes slashes so a name cannot escape its folder", () => {
+  expect(childUri("cloudreve://my/", "a/../b")).toBe("cloudreve://my/a%2F..%2Fb");
+});

@@ -1,0 +1,36 @@
+/**
+ * Helpers for Cloudreve file URIs (`cloudreve://my/a/b`). These are remote
+ * identifiers, not local paths; the UI never builds local paths.
+ */
+
+/** One breadcrumb: the URI to navigate to and the decoded segment name. */
+export interface Crumb {
+  uri: string;
+  name: string;
+}
+
+/** Splits `cloudreve://my/a%20b/c?x` into crumbs for `my`, `a b` and `c`. */
+export function crumbsOf(uri: string): Crumb[] {
+  const m = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)((?:\/[^?#]*)?)/i.exec(uri);
+  if (!m) return [{ uri, name: uri }];
+  const [, scheme, fs, rest] = m;
+  const root = `${scheme}${fs}`;
+  const crumbs: Crumb[] = [{ uri: root, name: fs }];
+  let acc = root;
+  for (const seg of rest.split("/").filter(Boolean)) {
+    acc = `${acc}/${seg}`;
+    let name = seg;
+    try {
+      name = decodeURIComponent(seg);
+    } catch {
+      // keep the raw segment if it is not valid percent-encoding
+    }
+    crumbs.push({ uri: acc, name });
+  }
+  return crumbs;
+}
+
+/** URI of a child named `name` inside folder `parent` (the name is percent-encoded). */
+export function childUri(parent: string, name: string): string {
+  return `${parent.replace(/\/+$/, "")}/${encodeURIComponent(name)}`;
+}
