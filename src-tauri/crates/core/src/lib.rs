@@ -1,0 +1,16 @@
+//! cirrus-core: everything Cirrus knows about cloud drives, with no Tauri dependency.
+//!
+//! Providers (Cloudreve v4 first), accounts and sessions, and the transfer engine live here;
+//! the CLI and the desktop shell are thin layers over this crate.
+
+pub mod crypto;
+pub mod error;
+pub mod net;
+pub mod provider;
+pub mod session;
+pub mod transfer;
+
+pub use error::{Error, ErrorKind, Result};
+
+/// The version of the Cirrus core, shared by the CLI and the desktop app.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,133 @@
+//! Classifying transport failures: DNS, TLS, timeout, refused, other network errors.
+
+use std::error::Error as StdError;
+
+use crate::error::{Error, ErrorKind};
+
+/// Map a reqwest error to a typed core error. Never includes the URL (it may carry a
+/// signed download link).
+pub fn from_reqwest(e: &reqwest::Error) -> Error {
+    let kind = classify(e);
+    let detail = root_cause(e);
+    Error::with_message(kind, format!("{} ({detail})", kind.default_message()))
+}
+
+fn classify(e: &reqwest::Error) -> ErrorKind {
+    if e.is_timeout() {
+        return ErrorKind::Timeout;
+    }
+    let mut source: Option<&(dyn StdError + 'static)> = e.source();
+    let mut text = String::new();
+    while let Some(s) = source {
+        if s.downcast_ref::<rustls::Error>().is_some() {
+            return ErrorKind::Tls;
+        }
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => return ErrorKind::Unreachable,
+                std::io::ErrorKind::TimedOut => return ErrorKind::Timeout,
+                _ => {}
+            }
+            if io
+                .get_ref()
+                .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some())
+            {
+                return ErrorKind::Tls;
+            }
+        }
+        text.push_str(&s.to_string().to_ascii_lowercase());
+        text.push('|');
+        source = s.source();
+    }
+    if text.contains("dns error")
+        || text.contains("failed to lookup address")
+        || text.contains("name or service not known")
+    {
+        ErrorKind::Dns
+    } else if text.contains("certificate") || text.contains("tls") || text.contains("handshake") {
+        ErrorKind::Tls
+    } else if text.contains("connection refused")
+        || text.contains("no route to host")
+        || text.contains("network is unreachable")
+    {
+        ErrorKind::Unreachable
+    } else if e.is_decode() {
+        ErrorKind::Protocol
+    } else {
+        ErrorKind::Network
+    }
+}
+
+fn root_cause(e: &reqwest::Error) -> String {
+    let mut last = e.without_url_ref();
+    let mut source = e.source();
+    while let Some(s) = source {
+        last = s.to_string();
+        source = s.source();
+    }
+    last
+}
+
+trait WithoutUrl {
+    fn without_url_ref(&self) -> String;
+}
+
+impl WithoutUrl for reqwest::Error {
+    fn without_url_ref(&self) -> String {
+        // reqwest's Display includes the URL; strip it.
+        let mut s = self.to_string();
+        if let Some(url) = self.url() {
+            s = s.replace(url.as_str(), "<url>");
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn refused_connection_is_unreachable() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        drop(listener);
+        let err = reqwest::get(format!("http://127.0.0.1:{port}/"))
+            .await
+            .unwrap_err();
+        assert_eq!(from_reqwest(&err).kind(), ErrorKind::Unreachable);
+    }
+
+    #[tokio::test]
+    async fn unknown_host_is_dns() {
+        let err = reqwest::get("http://cirrus-test-host.invalid/")
+            .await
+            .unwrap_err();
+        let kind = from_reqwest(&err).kind();
+        assert!(
+            matches!(kind, ErrorKind::Dns | ErrorKind::Unreachable),
+            "{kind:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn silent_server_times_out() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let hold = tokio::spawn(async move {
+            let (_sock, _) = listener.accept().await.unwrap();
+            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+        });
+        let client = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_millis(200))
+            .build()
+            .unwrap();
+        let err = client
+            .get(format!("http://127.0.0.1:{port}/"))
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(from_reqwest(&err).kind(), ErrorKind::Timeout);
+        hold.abort();
+    }
+}

@@ -1,0 +1,41 @@
+//! Remote (slave node) policy: chunks go straight to the node's upload URL, authorised by
+//! the session credential. Never send our bearer token or any `X-Cr-*` header there (the
+//! node signs those headers and would reject the request).
+
+use crate::error::{Error, Result};
+use crate::net::from_reqwest;
+
+use super::super::CloudreveV4;
+use super::super::envelope::Envelope;
+use super::PolicyState;
+
+/// `POST {upload_urls[0]}?chunk={index}` with `Authorization: {credential}`.
+pub(super) async fn upload_chunk(
+    p: &CloudreveV4,
+    s: &PolicyState,
+    index: u64,
+    data: bytes::Bytes,
+) -> Result<()> {
+    let base = s
+        .upload_urls
+        .first()
+        .ok_or_else(|| Error::protocol("The upload session has no upload URL."))?;
+    let mut url =
+        url::Url::parse(base).map_err(|e| Error::protocol(format!("Invalid upload URL: {e}")))?;
+    url.query_pairs_mut()
+        .append_pair("chunk", &index.to_string());
+    let mut req = p
+        .api
+        .http()
+        .post(url)
+        .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+        .header(reqwest::header::CONTENT_LENGTH, data.len())
+        .body(data);
+    if let Some(c) = &s.credential {
+        req = req.header(reqwest::header::AUTHORIZATION, c);
+    }
+    let resp = req.send().await.map_err(|e| from_reqwest(&e))?;
+    let status = resp.status().as_u16();
+    let body = resp.bytes().await.map_err(|e| from_reqwest(&e))?;
+    Envelope::decode(status, &body)?.into_data().map(|_| ())
+}
