@@ -4,17 +4,30 @@
 
 pub mod bandwidth;
 pub mod chunks;
+pub mod conflict;
+pub mod download;
+pub mod engine;
 pub mod item;
+mod job;
+pub mod progress;
 pub mod queue;
 pub mod retry;
 pub mod safe_path;
+mod upload;
 
 pub use bandwidth::BandwidthLimiter;
 pub use chunks::ChunkPlan;
+pub use conflict::{Conflict, keep_both_name};
+pub use download::{OpenPart, PartWriter, part_path};
+pub use engine::{EngineConfig, Selection, TransferEngine};
 pub use item::{
     ConflictPolicy, Direction, Fingerprint, ItemId, ItemKind, ItemState, NewItem, Progress,
     TransferItem,
 };
+pub use progress::TransferEvent;
 pub use queue::TransferQueue;
 pub use retry::RetryPolicy;
 pub use safe_path::{safe_join, sanitize_component};
+
+#[cfg(test)]
+mod tests;

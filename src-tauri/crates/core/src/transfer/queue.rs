@@ -111,6 +111,9 @@ pub fn transition_allowed(from: ItemState, to: ItemState) -> bool {
             | (Failed, Queued)
             | (Failed, Cancelled)
             | (Cancelled, Queued)
+            // A prepared folder goes straight back to running its children.
+            | (Failed, Running)
+            | (Cancelled, Running)
     )
 }
 
@@ -141,6 +144,14 @@ impl TransferQueue {
         Ok(Self {
             conn: Mutex::new(conn),
         })
+    }
+
+    /// Puts files left `Running` by a previous engine (crash, quit) back in the queue.
+    pub fn requeue_interrupted(&self) -> Result<usize> {
+        Ok(self.conn().execute(
+            "UPDATE items SET state = 'queued', updated_ms = ?1 WHERE state = 'running' AND kind = 'file'",
+            params![now_ms()],
+        )?)
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {
@@ -429,8 +440,8 @@ impl TransferQueue {
             .collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Forgets all upload state (session, acked chunks, fingerprint, bytes) so it starts over.
-    pub fn reset_upload_state(&self, id: ItemId) -> Result<()> {
+    /// Forgets all resume state (session, acked chunks, fingerprint, bytes) so it starts over.
+    pub fn reset_transfer_state(&self, id: ItemId) -> Result<()> {
         let conn = self.conn();
         conn.execute("DELETE FROM acked_chunks WHERE item_id = ?1", params![id])?;
         conn.execute(
@@ -623,7 +634,7 @@ mod tests {
         );
         assert_eq!(q.runnable(10).unwrap().len(), 1);
 
-        q.reset_upload_state(id).unwrap();
+        q.reset_transfer_state(id).unwrap();
         assert!(q.acked_chunks(id).unwrap().is_empty());
         assert!(q.session(id).unwrap().is_none());
         assert_eq!(q.fingerprint(id).unwrap(), None);

@@ -1,0 +1,575 @@
+//! The scheduler: runs queued items with bounded parallelism, and the controls the desktop app
+//! and the CLI use (enqueue, plan, pause, resume, cancel, retry, limits, events).
+
+use super::bandwidth::BandwidthLimiter;
+use super::conflict::{self, Conflict};
+use super::download::{OpenPart, open_file_part, part_path};
+use super::item::{
+    ConflictPolicy, Direction, ItemId, ItemKind, ItemState, NewItem, Progress, TransferItem,
+};
+use super::job::{JobContext, Outcome, prepare_folder};
+use super::progress::{ProgressTracker, TransferEvent};
+use super::queue::TransferQueue;
+use super::retry::RetryPolicy;
+use super::safe_path::safe_join;
+use super::{download, upload};
+use crate::error::{ErrorKind, Result};
+use crate::provider::{Entry, Provider, RemoteRef};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{Notify, broadcast};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// Tunables of the engine. `parallel_files` and the limits can also change while running.
+#[derive(Clone, Debug)]
+pub struct EngineConfig {
+    /// Files transferred at the same time.
+    pub parallel_files: usize,
+    /// Upload limit in bytes per second (0 = unlimited).
+    pub upload_limit: u64,
+    /// Download limit in bytes per second (0 = unlimited).
+    pub download_limit: u64,
+    /// Per-request retry policy.
+    pub retry: RetryPolicy,
+    /// Ask for client-side encryption where the storage policy supports it.
+    pub want_client_encryption: bool,
+    /// Bytes per ranged download request (and resume granularity).
+    pub download_chunk_size: u64,
+    /// Connections per large download.
+    pub download_connections: usize,
+    /// Files at least this large are downloaded over several connections.
+    pub multi_connection_threshold: u64,
+    /// Minimum time between two byte-progress events of one item.
+    pub progress_interval: Duration,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            parallel_files: 3,
+            upload_limit: 0,
+            download_limit: 0,
+            retry: RetryPolicy::default(),
+            want_client_encryption: true,
+            download_chunk_size: 8 << 20,
+            download_connections: 4,
+            multi_connection_threshold: 32 << 20,
+            progress_interval: Duration::from_millis(250),
+        }
+    }
+}
+
+/// Which items a control applies to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Selection {
+    /// Every item in the queue.
+    All,
+    /// These items (a folder item includes its files).
+    Ids(Vec<ItemId>),
+}
+
+struct RunningJob {
+    cancel: CancellationToken,
+    /// Why the job was stopped: `Paused`, `Cancelled`, or `None` for engine shutdown.
+    stop: Arc<Mutex<Option<ItemState>>>,
+}
+
+struct Inner {
+    queue: Arc<TransferQueue>,
+    base: JobContext,
+    parallel: AtomicUsize,
+    progress_interval: Duration,
+    events: broadcast::Sender<TransferEvent>,
+    wake: Notify,
+    running: Mutex<HashMap<ItemId, RunningJob>>,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+}
+
+/// The transfer engine. Dropping it stops all work; unfinished items resume from the same
+/// database the next time an engine is created on it.
+pub struct TransferEngine {
+    inner: Arc<Inner>,
+    scheduler: JoinHandle<()>,
+}
+
+impl Drop for TransferEngine {
+    fn drop(&mut self) {
+        self.scheduler.abort();
+        for t in self.inner.tasks.lock().expect("tasks poisoned").drain(..) {
+            t.abort();
+        }
+    }
+}
+
+impl TransferEngine {
+    /// Starts an engine on `queue`; interrupted items come back and resume.
+    pub fn new(
+        provider: Arc<dyn Provider>,
+        queue: Arc<TransferQueue>,
+        config: EngineConfig,
+    ) -> Result<Self> {
+        Self::with_part_opener(provider, queue, config, open_file_part())
+    }
+
+    /// Like [`TransferEngine::new`] with a custom part-file opener (tests inject disk errors).
+    pub fn with_part_opener(
+        provider: Arc<dyn Provider>,
+        queue: Arc<TransferQueue>,
+        config: EngineConfig,
+        open_part: OpenPart,
+    ) -> Result<Self> {
+        queue.requeue_interrupted()?;
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(30))
+            .read_timeout(Duration::from_secs(120))
+            .build()
+            .map_err(|e| crate::error::Error::io(format!("Cannot build the HTTP client: {e}")))?;
+        let base = JobContext {
+            provider,
+            queue: queue.clone(),
+            http,
+            retry: config.retry.clone(),
+            upload_limiter: Arc::new(BandwidthLimiter::new(config.upload_limit)),
+            download_limiter: Arc::new(BandwidthLimiter::new(config.download_limit)),
+            cancel: CancellationToken::new(),
+            want_encryption: config.want_client_encryption,
+            download_chunk_size: config.download_chunk_size.max(1),
+            download_connections: config.download_connections.max(1),
+            multi_connection_threshold: config.multi_connection_threshold,
+            open_part,
+        };
+        let (events, _) = broadcast::channel(1024);
+        let inner = Arc::new(Inner {
+            queue,
+            base,
+            parallel: AtomicUsize::new(config.parallel_files.max(1)),
+            progress_interval: config.progress_interval,
+            events,
+            wake: Notify::new(),
+            running: Mutex::new(HashMap::new()),
+            tasks: Mutex::new(Vec::new()),
+        });
+        let scheduler = tokio::spawn(scheduler_loop(inner.clone()));
+        Ok(Self { inner, scheduler })
+    }
+
+    /// The queue this engine works on.
+    pub fn queue(&self) -> &Arc<TransferQueue> {
+        &self.inner.queue
+    }
+
+    /// Progress and state events for every item.
+    pub fn subscribe(&self) -> broadcast::Receiver<TransferEvent> {
+        self.inner.events.subscribe()
+    }
+
+    /// All items, oldest first.
+    pub fn list(&self) -> Result<Vec<TransferItem>> {
+        self.inner.queue.list()
+    }
+
+    /// Conflicts an upload of `sources` into `dest` would meet, found by listing `dest` once.
+    pub async fn plan_upload(
+        &self,
+        sources: &[PathBuf],
+        dest: &RemoteRef,
+    ) -> Result<Vec<Conflict>> {
+        conflict::plan_upload(self.inner.base.provider.as_ref(), sources, dest).await
+    }
+
+    /// Conflicts a download of `sources` into `dest_dir` would meet.
+    pub fn plan_download(&self, sources: &[Entry], dest_dir: &Path) -> Vec<Conflict> {
+        conflict::plan_download(sources, dest_dir)
+    }
+
+    /// Queues an upload of a local file or folder into the remote folder `dest`.
+    pub fn enqueue_upload(
+        &self,
+        local: &Path,
+        dest: &RemoteRef,
+        conflict: ConflictPolicy,
+    ) -> Result<ItemId> {
+        let meta = std::fs::metadata(local).map_err(|e| {
+            crate::error::Error::invalid(format!("Cannot read {}: {e}", local.display()))
+        })?;
+        let mut item = NewItem::upload_file(local, dest.as_str(), meta.len(), conflict);
+        if meta.is_dir() {
+            item.kind = ItemKind::Folder;
+            item.size = 0;
+        }
+        let id = self.inner.queue.add(&item)?;
+        self.inner.emit_item(id);
+        self.inner.wake.notify_one();
+        Ok(id)
+    }
+
+    /// Queues a download of a remote file or folder into the local folder `dest_dir`.
+    pub fn enqueue_download(
+        &self,
+        entry: &Entry,
+        dest_dir: &Path,
+        conflict: ConflictPolicy,
+    ) -> Result<ItemId> {
+        let local = safe_join(dest_dir, &entry.name);
+        let mut item = NewItem::download_file(entry.remote.as_str(), &local, entry.size, conflict);
+        if entry.is_folder() {
+            item.kind = ItemKind::Folder;
+            item.size = 0;
+        }
+        let id = self.inner.queue.add(&item)?;
+        self.inner.emit_item(id);
+        self.inner.wake.notify_one();
+        Ok(id)
+    }
+
+    /// Changes how many files run at once (takes effect as slots free up).
+    pub fn set_parallel_files(&self, n: usize) {
+        self.inner.parallel.store(n.max(1), Ordering::Relaxed);
+        self.inner.wake.notify_one();
+    }
+
+    /// Changes the global upload limit (bytes/s, 0 = unlimited) while running.
+    pub fn set_upload_limit(&self, bytes_per_sec: u64) {
+        self.inner.base.upload_limiter.set_rate(bytes_per_sec);
+    }
+
+    /// Changes the global download limit (bytes/s, 0 = unlimited) while running.
+    pub fn set_download_limit(&self, bytes_per_sec: u64) {
+        self.inner.base.download_limiter.set_rate(bytes_per_sec);
+    }
+
+    /// Pauses items: running ones stop after their in-flight requests, keeping their progress.
+    pub async fn pause(&self, sel: &Selection) -> Result<()> {
+        for item in self.inner.files_of(sel)? {
+            if !self.inner.stop_running(item.id, ItemState::Paused)
+                && item.state == ItemState::Queued
+            {
+                self.inner.queue.transition(item.id, ItemState::Paused)?;
+                self.inner.emit_item(item.id);
+            }
+        }
+        Ok(())
+    }
+
+    /// Resumes paused items.
+    pub async fn resume(&self, sel: &Selection) -> Result<()> {
+        for item in self.inner.files_of(sel)? {
+            if item.state == ItemState::Paused {
+                self.inner.queue.transition(item.id, ItemState::Queued)?;
+                self.inner.emit_item(item.id);
+            }
+        }
+        self.inner.wake.notify_one();
+        Ok(())
+    }
+
+    /// Cancels items: server upload sessions are cancelled and partial downloads deleted.
+    pub async fn cancel(&self, sel: &Selection) -> Result<()> {
+        for item in self.inner.files_of(sel)? {
+            if self.inner.stop_running(item.id, ItemState::Cancelled) || item.state.is_finished() {
+                continue;
+            }
+            self.inner.clean_up(&item).await;
+            self.inner.queue.transition(item.id, ItemState::Cancelled)?;
+            self.inner.emit_item(item.id);
+        }
+        for folder in self.inner.folders_of(sel)? {
+            if !folder.state.is_finished() {
+                self.inner
+                    .queue
+                    .transition(folder.id, ItemState::Cancelled)?;
+                self.inner.emit_item(folder.id);
+            }
+        }
+        Ok(())
+    }
+
+    /// Queues failed or cancelled items again; uploads continue from acknowledged chunks where
+    /// their session is still alive.
+    pub async fn retry(&self, sel: &Selection) -> Result<()> {
+        for folder in self.inner.folders_of(sel)? {
+            if matches!(folder.state, ItemState::Failed | ItemState::Cancelled) {
+                let to = if self.inner.queue.is_prepared(folder.id)? {
+                    ItemState::Running
+                } else {
+                    ItemState::Queued
+                };
+                self.inner.queue.transition(folder.id, to)?;
+                self.inner.emit_item(folder.id);
+            }
+        }
+        for item in self.inner.files_of(sel)? {
+            if matches!(item.state, ItemState::Failed | ItemState::Cancelled) {
+                self.inner.queue.transition(item.id, ItemState::Queued)?;
+                self.inner.emit_item(item.id);
+            }
+        }
+        self.inner.wake.notify_one();
+        Ok(())
+    }
+
+    /// Waits until nothing is running and nothing runnable is queued.
+    pub async fn wait_idle(&self) -> Result<()> {
+        loop {
+            let busy = !self
+                .inner
+                .running
+                .lock()
+                .expect("running poisoned")
+                .is_empty();
+            if !busy && self.inner.queue.runnable(1)?.is_empty() {
+                // A job may have finished between the two checks and queued nothing new.
+                if self
+                    .inner
+                    .running
+                    .lock()
+                    .expect("running poisoned")
+                    .is_empty()
+                {
+                    return Ok(());
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Stops all running jobs without changing their state (they resume next start).
+    pub async fn shutdown(self) {
+        self.scheduler.abort();
+        let ids: Vec<ItemId> = self
+            .inner
+            .running
+            .lock()
+            .expect("running poisoned")
+            .keys()
+            .copied()
+            .collect();
+        for id in ids {
+            if let Some(job) = self
+                .inner
+                .running
+                .lock()
+                .expect("running poisoned")
+                .get(&id)
+            {
+                job.cancel.cancel();
+            }
+        }
+        let tasks: Vec<_> = self
+            .inner
+            .tasks
+            .lock()
+            .expect("tasks poisoned")
+            .drain(..)
+            .collect();
+        for t in tasks {
+            let _ = t.await;
+        }
+    }
+}
+
+impl Inner {
+    fn event_for(&self, item: &TransferItem) -> TransferEvent {
+        TransferEvent {
+            id: item.id,
+            parent_id: item.parent_id,
+            direction: item.direction,
+            name: item.name.clone(),
+            state: item.state,
+            progress: Progress {
+                bytes_done: item.bytes_done,
+                total: item.size,
+                ..Default::default()
+            },
+            error: item.error.clone(),
+        }
+    }
+
+    fn emit_item(&self, id: ItemId) {
+        if let Ok(item) = self.queue.get(id) {
+            let _ = self.events.send(self.event_for(&item));
+        }
+    }
+
+    /// Selected file items (folders expand to their files).
+    fn files_of(&self, sel: &Selection) -> Result<Vec<TransferItem>> {
+        let all = self.queue.list()?;
+        let picked = |i: &TransferItem| match sel {
+            Selection::All => true,
+            Selection::Ids(ids) => {
+                ids.contains(&i.id) || i.parent_id.is_some_and(|p| ids.contains(&p))
+            }
+        };
+        Ok(all
+            .into_iter()
+            .filter(|i| {
+                picked(i)
+                    && (i.kind == ItemKind::File || !self.queue.is_prepared(i.id).unwrap_or(true))
+            })
+            .collect())
+    }
+
+    fn folders_of(&self, sel: &Selection) -> Result<Vec<TransferItem>> {
+        Ok(self
+            .queue
+            .list()?
+            .into_iter()
+            .filter(|i| i.kind == ItemKind::Folder)
+            .filter(|i| match sel {
+                Selection::All => true,
+                Selection::Ids(ids) => ids.contains(&i.id),
+            })
+            .collect())
+    }
+
+    /// Signals a running job to stop for `reason`; false if it is not running.
+    fn stop_running(&self, id: ItemId, reason: ItemState) -> bool {
+        let running = self.running.lock().expect("running poisoned");
+        match running.get(&id) {
+            Some(job) => {
+                *job.stop.lock().expect("stop poisoned") = Some(reason);
+                job.cancel.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Removes what a cancelled item leaves behind: the server session or the part file.
+    async fn clean_up(&self, item: &TransferItem) {
+        match item.direction {
+            Direction::Upload => upload::discard_session(&self.base, item).await,
+            Direction::Download => {
+                let current = self
+                    .queue
+                    .get(item.id)
+                    .map(|i| i.local_path)
+                    .unwrap_or(item.local_path.clone());
+                let _ = std::fs::remove_file(part_path(&current));
+                let _ = self.queue.reset_transfer_state(item.id);
+            }
+        }
+    }
+
+    fn fill_slots(self: &Arc<Self>) -> Result<()> {
+        let limit = self.parallel.load(Ordering::Relaxed);
+        let mut running = self.running.lock().expect("running poisoned");
+        if running.len() >= limit {
+            return Ok(());
+        }
+        for item in self.queue.runnable(limit + running.len())? {
+            if running.len() >= limit {
+                break;
+            }
+            if running.contains_key(&item.id) {
+                continue;
+            }
+            self.queue.transition(item.id, ItemState::Running)?;
+            let job = RunningJob {
+                cancel: self.base.cancel.child_token(),
+                stop: Arc::new(Mutex::new(None)),
+            };
+            let ctx = JobContext {
+                cancel: job.cancel.clone(),
+                ..self.base.clone()
+            };
+            let stop = job.stop.clone();
+            running.insert(item.id, job);
+            let inner = self.clone();
+            let handle = tokio::spawn(async move { inner.run_item(ctx, item.id, stop).await });
+            let mut tasks = self.tasks.lock().expect("tasks poisoned");
+            tasks.retain(|t| !t.is_finished());
+            tasks.push(handle);
+        }
+        Ok(())
+    }
+
+    async fn run_item(
+        self: Arc<Self>,
+        ctx: JobContext,
+        id: ItemId,
+        stop: Arc<Mutex<Option<ItemState>>>,
+    ) {
+        let item = match self.queue.get(id) {
+            Ok(i) => i,
+            Err(_) => {
+                self.running.lock().expect("running poisoned").remove(&id);
+                return;
+            }
+        };
+        let tracker = Mutex::new(ProgressTracker::new(
+            self.events.clone(),
+            self.progress_interval,
+            self.event_for(&item),
+        ));
+        tracker
+            .lock()
+            .expect("tracker poisoned")
+            .state(ItemState::Running, None);
+        let result = match (item.kind, item.direction) {
+            (ItemKind::Folder, _) => prepare_folder(&ctx, &item).await.map(|r| match r {
+                Some(()) => None,
+                None => Some(Outcome::Skipped),
+            }),
+            (ItemKind::File, Direction::Upload) => {
+                upload::run_upload(&ctx, &item, &tracker).await.map(Some)
+            }
+            (ItemKind::File, Direction::Download) => download::run_download(&ctx, &item, &tracker)
+                .await
+                .map(Some),
+        };
+        let reason = *stop.lock().expect("stop poisoned");
+        let outcome = match result {
+            // A prepared folder stays running while its files go.
+            Ok(None) => Ok(()),
+            Ok(Some(Outcome::Done)) => self.queue.transition(id, ItemState::Completed).map(|_| ()),
+            Ok(Some(Outcome::Skipped)) => self.queue.skip(id),
+            Err(e) if e.kind() == ErrorKind::Cancelled => match reason {
+                Some(ItemState::Paused) => self.queue.transition(id, ItemState::Paused).map(|_| ()),
+                Some(ItemState::Cancelled) => {
+                    self.clean_up(&item).await;
+                    self.queue.transition(id, ItemState::Cancelled).map(|_| ())
+                }
+                // Engine shutdown: leave it running; the next engine requeues it.
+                _ => Ok(()),
+            },
+            Err(e) => {
+                tracing::warn!(item = id, error = %e, "transfer failed");
+                self.queue.fail(id, &e)
+            }
+        };
+        if let Err(e) = outcome {
+            tracing::error!(item = id, error = %e, "could not record transfer state");
+        }
+        if let Ok(now) = self.queue.get(id) {
+            let mut t = tracker.lock().expect("tracker poisoned");
+            t.set_total(now.size);
+            t.reset(now.bytes_done);
+            t.state(now.state, now.error.clone());
+        }
+        if let Some(parent) = item.parent_id {
+            if self.queue.refresh_folder(parent).is_ok() {
+                self.emit_item(parent);
+            }
+        }
+        self.running.lock().expect("running poisoned").remove(&id);
+        self.wake.notify_one();
+    }
+}
+
+async fn scheduler_loop(inner: Arc<Inner>) {
+    loop {
+        let notified = inner.wake.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        if let Err(e) = inner.fill_slots() {
+            tracing::error!(error = %e, "transfer scheduler could not read the queue");
+        }
+        // Periodic wake-ups also pick up items queued by another process on the same DB.
+        let _ = tokio::time::timeout(Duration::from_secs(1), notified).await;
+    }
+}

@@ -1,0 +1,280 @@
+//! One file upload: conflict handling, session creation and renewal, parallel encrypted chunks
+//! read from disk on demand, completion, and clean-up on failure.
+
+use super::chunks::ChunkPlan;
+use super::conflict::keep_both_name;
+use super::item::{ConflictPolicy, Fingerprint, TransferItem};
+use super::job::{JobContext, Outcome};
+use super::progress::ProgressTracker;
+use crate::crypto::AesCtrKey;
+use crate::error::{Error, ErrorKind, Result};
+use crate::provider::{RemoteRef, UploadRequest, UploadSession};
+use bytes::Bytes;
+use futures::{StreamExt, TryStreamExt};
+use std::io::{Read, Seek, SeekFrom};
+use std::path::Path;
+use std::sync::Mutex;
+
+/// Sessions this close to expiry are renewed before sending more chunks.
+const EXPIRY_MARGIN_SECS: i64 = 60;
+
+/// Uploads one file item to completion (or pause/cancel, reported as `Cancelled`).
+pub(crate) async fn run_upload(
+    ctx: &JobContext,
+    item: &TransferItem,
+    tracker: &Mutex<ProgressTracker>,
+) -> Result<Outcome> {
+    let mut restarted_for_change = false;
+    let mut renewed = false;
+    loop {
+        match upload_attempt(ctx, item, tracker, &mut renewed).await {
+            Err(e) if e.kind() == ErrorKind::UploadSessionExpired && !renewed => {
+                // The server forgot the session (or it timed out): start once more from scratch.
+                renewed = true;
+                discard_session(ctx, item).await;
+                reset(tracker, 0);
+            }
+            Err(e) if is_local_change(&e) && !restarted_for_change => {
+                restarted_for_change = true;
+                tracing::info!(
+                    item = item.id,
+                    "local file changed during upload; restarting"
+                );
+                discard_session(ctx, item).await;
+                reset(tracker, 0);
+            }
+            Err(e) if e.kind() == ErrorKind::Cancelled => return Err(e),
+            Err(e) => {
+                // Leave no orphan placeholder on the server.
+                discard_session(ctx, item).await;
+                return Err(e);
+            }
+            ok => return ok,
+        }
+    }
+}
+
+const CHANGED_PREFIX: &str = "The local file changed";
+
+fn local_changed(path: &Path) -> Error {
+    Error::with_message(
+        ErrorKind::Io,
+        format!(
+            "{CHANGED_PREFIX} while it was being uploaded: {}",
+            path.display()
+        ),
+    )
+}
+
+fn is_local_change(e: &Error) -> bool {
+    e.kind() == ErrorKind::Io && e.message().starts_with(CHANGED_PREFIX)
+}
+
+fn reset(tracker: &Mutex<ProgressTracker>, bytes: u64) {
+    tracker.lock().expect("tracker poisoned").reset(bytes);
+}
+
+/// Cancels the stored session on the server (best effort) and forgets all upload state.
+pub(crate) async fn discard_session(ctx: &JobContext, item: &TransferItem) {
+    if let Ok(Some(session)) = ctx.queue.session(item.id) {
+        if let Err(e) = ctx.provider.cancel_upload(&session).await {
+            tracing::warn!(item = item.id, error = %e, "could not cancel upload session");
+        }
+    }
+    if let Err(e) = ctx.queue.reset_transfer_state(item.id) {
+        tracing::warn!(item = item.id, error = %e, "could not reset upload state");
+    }
+}
+
+fn local_fingerprint(path: &Path) -> Result<Fingerprint> {
+    let meta = std::fs::metadata(path)
+        .map_err(|e| Error::io(format!("Cannot read {}: {e}", path.display())))?;
+    if !meta.is_file() {
+        return Err(Error::invalid(format!("{} is not a file.", path.display())));
+    }
+    Ok(Fingerprint::of(&meta))
+}
+
+async fn upload_attempt(
+    ctx: &JobContext,
+    item: &TransferItem,
+    tracker: &Mutex<ProgressTracker>,
+    renewed: &mut bool,
+) -> Result<Outcome> {
+    let now_fp = local_fingerprint(&item.local_path)?;
+    let mut session = ctx.queue.session(item.id)?;
+    if let Some(stored) = ctx.queue.fingerprint(item.id)? {
+        if session.is_some() && stored != now_fp {
+            return Err(local_changed(&item.local_path));
+        }
+    }
+    if let Some(s) = &session {
+        if s.expires_at - EXPIRY_MARGIN_SECS <= chrono::Utc::now().timestamp() {
+            if *renewed {
+                return Err(Error::new(ErrorKind::UploadSessionExpired));
+            }
+            *renewed = true;
+            tracing::info!(item = item.id, "upload session expired; creating a new one");
+            discard_session(ctx, item).await;
+            reset(tracker, 0);
+            session = None;
+        }
+    }
+    let session = match session {
+        Some(s) => s,
+        None => match create_session(ctx, item, now_fp).await? {
+            Some(s) => s,
+            None => return Ok(Outcome::Skipped),
+        },
+    };
+    let plan = ChunkPlan::new(now_fp.size, session.chunk_size);
+    let acked = ctx.queue.acked_chunks(item.id)?;
+    reset(tracker, plan.acked_bytes(&acked));
+    ctx.queue
+        .set_bytes_done(item.id, plan.acked_bytes(&acked))?;
+
+    let key = session
+        .encryption
+        .as_ref()
+        .map(|e| AesCtrKey::new(e.key, e.iv));
+    let concurrency = session.chunk_concurrency.max(1) as usize;
+    let session_ref = &session;
+    let result = futures::stream::iter(plan.missing(&acked).collect::<Vec<_>>())
+        .map(|index| {
+            let key = key.clone();
+            async move {
+                send_chunk(ctx, item, session_ref, plan, index, key.as_ref(), now_fp).await?;
+                ctx.queue.ack_chunk(item.id, index)?;
+                let mut t = tracker.lock().expect("tracker poisoned");
+                t.add(plan.len(index));
+                ctx.queue.set_bytes_done(item.id, t.bytes_done())?;
+                Ok::<_, Error>(())
+            }
+        })
+        // At most `concurrency` chunk buffers exist at any time.
+        .buffer_unordered(concurrency)
+        .try_collect::<()>()
+        .await;
+    result?;
+
+    if local_fingerprint(&item.local_path)? != now_fp {
+        return Err(local_changed(&item.local_path));
+    }
+    let entry = ctx
+        .retry
+        .run(&ctx.cancel, |_| ctx.provider.finish_upload(&session))
+        .await?;
+    if entry.size != now_fp.size {
+        return Err(Error::protocol(format!(
+            "The server reports {} bytes for {}, expected {}.",
+            entry.size, entry.name, now_fp.size
+        )));
+    }
+    ctx.queue.set_session(item.id, None)?;
+    Ok(Outcome::Done)
+}
+
+/// Creates the upload session, applying the conflict policy before any byte is sent.
+/// `None` = skipped because the destination exists and the policy says skip.
+async fn create_session(
+    ctx: &JobContext,
+    item: &TransferItem,
+    fp: Fingerprint,
+) -> Result<Option<UploadSession>> {
+    let mut name = item.name.clone();
+    let parent = RemoteRef::new(item.remote.clone());
+    for _ in 0..3 {
+        let req = UploadRequest {
+            parent: parent.clone(),
+            name: name.clone(),
+            size: fp.size,
+            modified_ms: Some(fp.mtime_ms),
+            mime: None,
+            overwrite: item.conflict == ConflictPolicy::Overwrite,
+            want_client_encryption: ctx.want_encryption,
+        };
+        match ctx
+            .retry
+            .run(&ctx.cancel, |_| ctx.provider.begin_upload(&req))
+            .await
+        {
+            Ok(session) => {
+                if name != item.name {
+                    ctx.queue.set_name(item.id, &name)?;
+                }
+                // Fingerprint first: a crash right after storing the session must still detect
+                // a changed file.
+                ctx.queue.set_fingerprint(item.id, Some(fp))?;
+                ctx.queue.set_session(item.id, Some(&session))?;
+                return Ok(Some(session));
+            }
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => match item.conflict {
+                ConflictPolicy::Skip => return Ok(None),
+                ConflictPolicy::KeepBoth => {
+                    let taken = super::conflict::names_in(ctx.provider.as_ref(), &parent).await?;
+                    name = keep_both_name(&item.name, &taken);
+                }
+                _ => {
+                    return Err(Error::with_message(
+                        ErrorKind::AlreadyExists,
+                        format!("\"{name}\" already exists in the destination folder."),
+                    ));
+                }
+            },
+            Err(e) => return Err(e),
+        }
+    }
+    Err(Error::with_message(
+        ErrorKind::AlreadyExists,
+        format!("No free name found for \"{}\".", item.name),
+    ))
+}
+
+/// Reads, encrypts and sends one chunk, with per-request retries.
+async fn send_chunk(
+    ctx: &JobContext,
+    item: &TransferItem,
+    session: &UploadSession,
+    plan: ChunkPlan,
+    index: u64,
+    key: Option<&AesCtrKey>,
+    fp: Fingerprint,
+) -> Result<()> {
+    let range = plan.range(index);
+    let data = read_range(&item.local_path, range.start, range.end - range.start, fp).await?;
+    let mut data = data;
+    if let Some(key) = key {
+        key.apply_at(range.start, &mut data);
+    }
+    let data = Bytes::from(data);
+    ctx.upload_limiter.acquire(data.len() as u64).await;
+    ctx.retry
+        .run(&ctx.cancel, |_| {
+            ctx.provider.upload_chunk(session, index, data.clone())
+        })
+        .await
+}
+
+/// Reads exactly `len` bytes at `offset` (only this chunk is ever in memory).
+async fn read_range(path: &Path, offset: u64, len: u64, fp: Fingerprint) -> Result<Vec<u8>> {
+    let path = path.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let mut f = std::fs::File::open(&path)
+            .map_err(|e| Error::io(format!("Cannot open {}: {e}", path.display())))?;
+        if Fingerprint::of(&f.metadata()?) != fp {
+            return Err(local_changed(&path));
+        }
+        f.seek(SeekFrom::Start(offset))?;
+        let mut buf = vec![0u8; len as usize];
+        f.read_exact(&mut buf).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::UnexpectedEof {
+                local_changed(&path)
+            } else {
+                Error::io(format!("Cannot read {}: {e}", path.display()))
+            }
+        })?;
+        Ok(buf)
+    })
+    .await
+    .map_err(|e| Error::io(format!("Reader task failed: {e}")))?
+}
