@@ -275,6 +275,7 @@ export function Browser({
   }, []);
 
   // OS drag and drop -----------------------------------------------------------
+  const uploadDrop = upload.drop;
   useEffect(() => {
     if (!canWrite) return;
     let offHover: (() => void) | undefined;
@@ -284,7 +285,7 @@ export function Browser({
     void backend
       .onDrop((e) => {
         setOsDropHover(false);
-        void upload.drop(folderUri, e.accountId);
+        void uploadDrop(folderUri, e.accountId);
       })
       .then((off) => (alive ? (offDrop = off) : off()));
     return () => {
@@ -293,7 +294,7 @@ export function Browser({
       offDrop?.();
       setOsDropHover(false);
     };
-  }, [backend, canWrite, folderUri, upload]);
+  }, [backend, canWrite, folderUri, uploadDrop]);
 
   // in-app drag to move (Ctrl/Cmd held = copy) -------------------------------
   const onDragStart = (index: number, e: DragEvent) => {

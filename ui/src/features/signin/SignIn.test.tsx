@@ -1,0 +1,75 @@
+import { screen } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { FakeBackend } from "../../backend/fake";
+import { renderWith } from "../../test/render";
+import { normaliseServerUrl, SignIn } from "./SignIn";
+
+async function fillAndSubmit(server = "drive.example.com") {
+  await userEvent.type(screen.getByTestId("signin-server"), server);
+  await userEvent.type(screen.getByTestId("signin-email"), "me@example.com");
+  await userEvent.type(screen.getByTestId("signin-password"), "secret");
+  await userEvent.click(screen.getByTestId("signin-submit"));
+}
+
+test("signs in with a normalised server URL and the remember flag", async () => {
+  const backend = new FakeBackend({ signedIn: false });
+  const onSignedIn = vi.fn();
+  renderWith(backend, <SignIn onSignedIn={onSignedIn} />);
+  await userEvent.click(screen.getByTestId("signin-remember")); // default on → off
+  await fillAndSubmit("drive.example.com/");
+  expect(backend.callsOf("addAccount")).toEqual([["https://drive.example.com", "me@example.com", "secret", false]]);
+  expect(onSignedIn).toHaveBeenCalledTimes(1);
+});
+
+test.each([
+  ["unreachable", "Cannot reach the server"],
+  ["notCloudreve", "does not look like a Cloudreve"],
+  ["wrongPassword", "Wrong email or password."],
+  ["captchaRequired", "requires a captcha"],
+  ["tls", "certificate is not trusted"],
+  ["somethingNew", "Something went wrong: rejected by fake"],
+])("shows a clear message for error kind %s", async (kind, text) => {
+  renderWith(new FakeBackend({ signedIn: false, signInError: kind }), <SignIn onSignedIn={vi.fn()} />);
+  await fillAndSubmit();
+  const alert = await screen.findByTestId("signin-error");
+  expect(alert.textContent).toContain(text);
+  expect(alert.dataset.kind).toBe(kind);
+});
+
+test("two-factor step: wrong code shows an error, right code signs in", async () => {
+  const backend = new FakeBackend({ signedIn: false, twoFactor: true });
+  const onSignedIn = vi.fn();
+  renderWith(backend, <SignIn onSignedIn={onSignedIn} />);
+  await fillAndSubmit();
+  await userEvent.type(await screen.findByTestId("signin-code"), "000000");
+  await userEvent.click(screen.getByTestId("signin-verify"));
+  expect((await screen.findByTestId("signin-error")).textContent).toContain("verification code is wrong");
+  expect(onSignedIn).not.toHaveBeenCalled();
+  await userEvent.clear(screen.getByTestId("signin-code"));
+  await userEvent.type(screen.getByTestId("signin-code"), "123456");
+  await userEvent.click(screen.getByTestId("signin-verify"));
+  expect(backend.callsOf("submit2fa").at(-1)).toEqual(["pending-1", "123456"]);
+  expect(onSignedIn).toHaveBeenCalledTimes(1);
+});
+
+test("an invalid server address is refused before calling Rust", async () => {
+  const backend = new FakeBackend({ signedIn: false });
+  renderWith(backend, <SignIn onSignedIn={vi.fn()} />);
+  await fillAndSubmit("ftp://files.example.com");
+  expect((await screen.findByTestId("signin-error")).dataset.kind).toBe("invalidUrl");
+  expect(backend.callsOf("addAccount")).toEqual([]);
+});
+
+test("the sign-in screen is fully translated in 简体中文", () => {
+  renderWith(new FakeBackend({ signedIn: false }), <SignIn onSignedIn={vi.fn()} />, "zh-CN");
+  expect(screen.getByTestId("sandbox-button").textContent).toBe("试用本地沙盒");
+  expect(screen.getByTestId("signin-submit").textContent).toBe("登录");
+});
+
+test("normaliseServerUrl", () => {
+  expect(normaliseServerUrl(" drive.example.com ")).toBe("https://drive.example.com");
+  expect(normaliseServerUrl("http://10.0.0.2:5212/")).toBe("http://10.0.0.2:5212");
+  expect(normaliseServerUrl("https://x.example/cloud/")).toBe("https://x.example/cloud");
+  expect(normaliseServerUrl("javascript:alert(1)")).toBeNull();
+  expect(normaliseServerUrl("")).toBeNull();
+});
