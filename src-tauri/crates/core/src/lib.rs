@@ -3,14 +3,18 @@
 //! Providers (Cloudreve v4 first), accounts and sessions, and the transfer engine live here;
 //! the CLI and the desktop shell are thin layers over this crate.
 
+pub mod account;
 pub mod crypto;
 pub mod error;
+pub mod facade;
 pub mod net;
 pub mod provider;
+pub mod secrets;
 pub mod session;
 pub mod transfer;
 
 pub use error::{Error, ErrorKind, Result};
+pub use facade::{AddAccount, AddAccountOutcome, Cirrus};
 
 /// The version of the Cirrus core, shared by the CLI and the desktop app.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,68 @@
+//! Accounts: which servers the user signed in to, kept in SQLite (metadata only — secrets
+//! live in the secret store), plus server URL normalisation and server probing.
+
+mod probe;
+mod store;
+mod url_norm;
+
+pub use probe::{ServerInfo, probe_server};
+pub use store::AccountStore;
+pub use url_norm::{normalize_server_url, server_string};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Which API an account speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ProviderKind {
+    /// Cloudreve 4.x.
+    CloudreveV4,
+}
+
+impl ProviderKind {
+    /// Stable name stored in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderKind::CloudreveV4 => "cloudreve_v4",
+        }
+    }
+
+    /// Parse the stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "cloudreve_v4" => Some(ProviderKind::CloudreveV4),
+            _ => None,
+        }
+    }
+}
+
+/// A saved account (no secrets in here).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Account {
+    /// Local id (UUID).
+    pub id: String,
+    /// User-chosen label (defaults to `email @ host`).
+    pub label: String,
+    /// Normalised site URL, e.g. `https://cloud.example.com/sub`.
+    pub server_url: String,
+    /// API kind.
+    pub provider: ProviderKind,
+    /// Server version seen at sign-in.
+    pub server_version: String,
+    /// Sign-in email.
+    pub email: String,
+    /// Server-side user id.
+    pub user_id: String,
+    /// Display name.
+    pub nickname: String,
+    /// Pinned certificate fingerprint for a self-signed server (explicit opt-in).
+    pub pinned_cert_sha256: Option<String>,
+    /// Whether the password is remembered in the secret store.
+    pub remember_password: bool,
+    /// When the account was added.
+    pub created_at: DateTime<Utc>,
+    /// Whether this is the active account.
+    pub active: bool,
+}

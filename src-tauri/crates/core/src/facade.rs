@@ -1,0 +1,391 @@
+//! `Cirrus`: the one entry point the CLI and the desktop app share — accounts, sign-in
+//! (with the 2FA step), switching, and signed-in providers.
+
+use chrono::Utc;
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use url::Url;
+
+use crate::account::{Account, AccountStore, ProviderKind, ServerInfo, normalize_server_url, probe_server, server_string};
+use crate::error::{Error, ErrorKind, Result};
+use crate::net::{HttpOptions, build_client};
+use crate::provider::Provider;
+use crate::provider::cloudreve_v4::CloudreveV4;
+use crate::provider::cloudreve_v4::auth::{self, LoginResult, V4Refresher};
+use crate::provider::model::UserInfo;
+use crate::secrets::{self, SecretStore, SecretStoreInfo, open_secret_store};
+use crate::session::{Session, TokenSet, TokenSink};
+
+/// What the user entered to add (or re-sign-in to) an account. `Debug` hides the password.
+#[derive(Clone, Default)]
+pub struct AddAccount {
+    /// Server address as typed (normalised for them).
+    pub server_url: String,
+    /// Sign-in email.
+    pub email: String,
+    /// Password (kept only in memory unless `remember_password`).
+    pub password: String,
+    /// Keep the password in the secret store.
+    pub remember_password: bool,
+    /// Optional label.
+    pub label: Option<String>,
+    /// Trust exactly this certificate (self-signed servers; explicit opt-in).
+    pub pinned_cert_sha256: Option<String>,
+}
+
+impl fmt::Debug for AddAccount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AddAccount")
+            .field("server_url", &self.server_url)
+            .field("email", &self.email)
+            .field("password", &"<redacted>")
+            .field("remember_password", &self.remember_password)
+            .finish()
+    }
+}
+
+/// Result of `add_account`.
+#[derive(Clone, Debug)]
+pub enum AddAccountOutcome {
+    /// Signed in and saved.
+    Added(Account),
+    /// Needs a one-time code: call `complete_2fa(pending_id, code)` within 10 minutes.
+    TwoFactorRequired {
+        /// Handle of the pending sign-in.
+        pending_id: String,
+    },
+}
+
+struct PendingLogin {
+    req: AddAccount,
+    server: Url,
+    info: ServerInfo,
+    session_id: String,
+    started: Instant,
+}
+
+/// Persists refreshed tokens to the secret store.
+struct SecretTokenSink {
+    store: Arc<dyn SecretStore>,
+    account_id: String,
+}
+
+impl TokenSink for SecretTokenSink {
+    fn store(&self, tokens: &TokenSet) {
+        match serde_json::to_string(tokens) {
+            Ok(json) => {
+                if let Err(e) = self.store.set(&self.account_id, secrets::TOKENS, &json) {
+                    tracing::warn!("could not save refreshed tokens: {}", e.message());
+                }
+            }
+            Err(e) => tracing::warn!("could not encode tokens: {e}"),
+        }
+    }
+}
+
+/// The Cirrus core facade.
+pub struct Cirrus {
+    data_dir: PathBuf,
+    db: Mutex<AccountStore>,
+    secrets: Arc<dyn SecretStore>,
+    secret_info: SecretStoreInfo,
+    providers: Mutex<HashMap<String, Arc<CloudreveV4>>>,
+    pending: Mutex<HashMap<String, PendingLogin>>,
+}
+
+impl fmt::Debug for Cirrus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Cirrus").field("data_dir", &self.data_dir).finish()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Cirrus {
+    /// The data dir: `CIRRUS_DATA_DIR`, else the XDG data dir (`~/.local/share/cirrus`).
+    pub fn default_data_dir() -> Result<PathBuf> {
+        if let Some(d) = std::env::var_os("CIRRUS_DATA_DIR").filter(|d| !d.is_empty()) {
+            return Ok(PathBuf::from(d));
+        }
+        directories::ProjectDirs::from("", "", "cirrus")
+            .map(|p| p.data_dir().to_path_buf())
+            .ok_or_else(|| Error::io("Could not determine the data directory; set CIRRUS_DATA_DIR."))
+    }
+
+    /// Open the default data dir.
+    pub fn open_default() -> Result<Self> {
+        Self::open(Self::default_data_dir()?)
+    }
+
+    /// Open (creating if needed) the data dir: accounts database and secret store.
+    pub fn open(data_dir: impl Into<PathBuf>) -> Result<Self> {
+        let data_dir = data_dir.into();
+        std::fs::create_dir_all(&data_dir)?;
+        let db = AccountStore::open(&data_dir.join("accounts.sqlite3"))?;
+        let (secrets, secret_info) = open_secret_store(&data_dir)?;
+        Ok(Cirrus {
+            data_dir,
+            db: Mutex::new(db),
+            secrets,
+            secret_info,
+            providers: Mutex::new(HashMap::new()),
+            pending: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The data directory in use.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// Which secret store is used, and why if it is the file fallback.
+    pub fn secret_store_info(&self) -> &SecretStoreInfo {
+        &self.secret_info
+    }
+
+    /// All accounts.
+    pub fn accounts(&self) -> Result<Vec<Account>> {
+        lock(&self.db).list()
+    }
+
+    /// The active account, if any.
+    pub fn active_account(&self) -> Result<Option<Account>> {
+        Ok(self.accounts()?.into_iter().find(|a| a.active))
+    }
+
+    /// Find an account by id, id prefix, label or email (case-insensitive).
+    pub fn account(&self, selector: &str) -> Result<Account> {
+        let all = self.accounts()?;
+        let sel = selector.trim();
+        if let Some(a) = all.iter().find(|a| a.id == sel) {
+            return Ok(a.clone());
+        }
+        let matches: Vec<&Account> = all
+            .iter()
+            .filter(|a| {
+                a.label.eq_ignore_ascii_case(sel)
+                    || a.email.eq_ignore_ascii_case(sel)
+                    || (sel.len() >= 4 && a.id.starts_with(sel))
+            })
+            .collect();
+        match matches.as_slice() {
+            [one] => Ok((*one).clone()),
+            [] => Err(Error::invalid(format!("No account matches \"{sel}\"."))),
+            _ => Err(Error::invalid(format!("Several accounts match \"{sel}\"; use the account id."))),
+        }
+    }
+
+    /// The account named by `selector`, or the active one.
+    pub fn account_or_active(&self, selector: Option<&str>) -> Result<Account> {
+        match selector {
+            Some(s) => self.account(s),
+            None => self.active_account()?.ok_or_else(|| {
+                Error::with_message(ErrorKind::SignInAgain, "No account yet. Sign in first (cirrus login).")
+            }),
+        }
+    }
+
+    /// Check a server address: normalised URL and what runs there.
+    pub async fn probe(&self, server_url: &str, pinned_cert_sha256: Option<&str>) -> Result<(Url, ServerInfo)> {
+        let server = normalize_server_url(server_url)?;
+        let http = build_client(&HttpOptions { pinned_cert_sha256: pinned_cert_sha256.map(str::to_string) })?;
+        let info = probe_server(&http, &server).await?;
+        Ok((server, info))
+    }
+
+    /// Sign in and save the account (updating it if this server+email is already known).
+    pub async fn add_account(&self, mut req: AddAccount) -> Result<AddAccountOutcome> {
+        if let Some(pin) = &req.pinned_cert_sha256 {
+            req.pinned_cert_sha256 = Some(crate::net::pinning::normalize_fingerprint(pin)?);
+        }
+        let (server, info) = self.probe(&req.server_url, req.pinned_cert_sha256.as_deref()).await?;
+        if info.major != 4 {
+            return Err(Error::with_message(
+                ErrorKind::NotCloudreve,
+                format!("Cloudreve {} is not supported yet; Cirrus needs Cloudreve 4.", info.version),
+            ));
+        }
+        let http = build_client(&HttpOptions { pinned_cert_sha256: req.pinned_cert_sha256.clone() })?;
+        if auth::login_captcha_required(&http, &server).await.unwrap_or(false) {
+            return Err(Error::new(ErrorKind::CaptchaRequired));
+        }
+        match auth::sign_in(&http, &server, req.email.trim(), &req.password).await? {
+            LoginResult::SignedIn { user, tokens } => {
+                Ok(AddAccountOutcome::Added(self.save_account(&req, &server, &info, user, tokens)?))
+            }
+            LoginResult::TwoFactor { session_id } => {
+                let pending_id = uuid::Uuid::new_v4().to_string();
+                let mut pending = lock(&self.pending);
+                pending.retain(|_, p| p.started.elapsed() < Duration::from_secs(600));
+                pending.insert(pending_id.clone(), PendingLogin { req, server, info, session_id, started: Instant::now() });
+                Ok(AddAccountOutcome::TwoFactorRequired { pending_id })
+            }
+        }
+    }
+
+    /// Finish a sign-in that needed a one-time code. A wrong code can be retried.
+    pub async fn complete_2fa(&self, pending_id: &str, otp: &str) -> Result<Account> {
+        let (req, server, info, session_id) = {
+            let pending = lock(&self.pending);
+            let p = pending.get(pending_id).filter(|p| p.started.elapsed() < Duration::from_secs(600)).ok_or_else(|| {
+                Error::with_message(ErrorKind::TwoFactorWrong, "The sign-in step expired; please sign in again.")
+            })?;
+            (p.req.clone(), p.server.clone(), p.info.clone(), p.session_id.clone())
+        };
+        let http = build_client(&HttpOptions { pinned_cert_sha256: req.pinned_cert_sha256.clone() })?;
+        match auth::sign_in_2fa(&http, &server, &session_id, otp).await? {
+            LoginResult::SignedIn { user, tokens } => {
+                lock(&self.pending).remove(pending_id);
+                self.save_account(&req, &server, &info, user, tokens)
+            }
+            LoginResult::TwoFactor { .. } => Err(Error::protocol("The server asked for a second code.")),
+        }
+    }
+
+    fn save_account(&self, req: &AddAccount, server: &Url, info: &ServerInfo, user: UserInfo, tokens: TokenSet) -> Result<Account> {
+        let server_url = server_string(server);
+        let email = user.email.clone().unwrap_or_else(|| req.email.trim().to_string());
+        let existing = self
+            .accounts()?
+            .into_iter()
+            .find(|a| a.server_url == server_url && a.email.eq_ignore_ascii_case(&email));
+        let host = server.host_str().unwrap_or_default();
+        let account = Account {
+            id: existing.as_ref().map(|a| a.id.clone()).unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+            label: req
+                .label
+                .clone()
+                .or_else(|| existing.as_ref().map(|a| a.label.clone()))
+                .unwrap_or_else(|| format!("{email} @ {host}")),
+            server_url,
+            provider: ProviderKind::CloudreveV4,
+            server_version: info.version.clone(),
+            email,
+            user_id: user.id,
+            nickname: user.nickname,
+            pinned_cert_sha256: req.pinned_cert_sha256.clone(),
+            remember_password: req.remember_password,
+            created_at: existing.as_ref().map(|a| a.created_at).unwrap_or_else(Utc::now),
+            active: true,
+        };
+        self.secrets.set(&account.id, secrets::TOKENS, &serde_json::to_string(&tokens)?)?;
+        if req.remember_password {
+            self.secrets.set(&account.id, secrets::PASSWORD, &req.password)?;
+        } else {
+            self.secrets.delete(&account.id, secrets::PASSWORD)?;
+        }
+        {
+            let db = lock(&self.db);
+            db.upsert(&account)?;
+            db.set_active(Some(&account.id))?;
+        }
+        lock(&self.providers).remove(&account.id);
+        tracing::info!(account = %account.id, "signed in");
+        Ok(account)
+    }
+
+    /// Make an account the active one.
+    pub fn switch_account(&self, selector: &str) -> Result<Account> {
+        let a = self.account(selector)?;
+        lock(&self.db).set_active(Some(&a.id))?;
+        Ok(Account { active: true, ..a })
+    }
+
+    /// Change an account's label.
+    pub fn rename_account(&self, selector: &str, label: &str) -> Result<Account> {
+        let a = self.account(selector)?;
+        let label = label.trim();
+        if label.is_empty() {
+            return Err(Error::invalid("The label cannot be empty."));
+        }
+        lock(&self.db).rename(&a.id, label)?;
+        Ok(Account { label: label.to_string(), ..a })
+    }
+
+    /// Sign out: revoke the session on the server (best effort) and forget the tokens and any
+    /// remembered password. The account stays listed and can sign in again.
+    pub async fn sign_out(&self, selector: &str) -> Result<Account> {
+        let a = self.account(selector)?;
+        if let Some(tokens) = self.load_tokens(&a.id)? {
+            let http = build_client(&HttpOptions { pinned_cert_sha256: a.pinned_cert_sha256.clone() })?;
+            if let Ok(server) = Url::parse(&a.server_url)
+                && let Err(e) = auth::sign_out(&http, &server, &tokens.refresh_token).await
+            {
+                tracing::info!("server-side sign-out failed (tokens forgotten anyway): {}", e.message());
+            }
+        }
+        self.secrets.delete(&a.id, secrets::TOKENS)?;
+        self.secrets.delete(&a.id, secrets::PASSWORD)?;
+        lock(&self.providers).remove(&a.id);
+        Ok(a)
+    }
+
+    /// Remove an account entirely (signs out first).
+    pub async fn remove_account(&self, selector: &str) -> Result<Account> {
+        let a = self.sign_out(selector).await?;
+        let db = lock(&self.db);
+        db.remove(&a.id)?;
+        // Keep some account active if others remain.
+        if let Some(next) = db.list()?.first()
+            && !db.list()?.iter().any(|x| x.active)
+        {
+            db.set_active(Some(&next.id))?;
+        }
+        Ok(a)
+    }
+
+    fn load_tokens(&self, account_id: &str) -> Result<Option<TokenSet>> {
+        match self.secrets.get(account_id, secrets::TOKENS)? {
+            Some(json) => Ok(serde_json::from_str(&json).ok()),
+            None => Ok(None),
+        }
+    }
+
+    /// The signed-in provider of an account (cached; one HTTP client per account).
+    pub async fn provider(&self, account_id: &str) -> Result<Arc<dyn Provider>> {
+        Ok(self.cloudreve_v4(account_id).await?)
+    }
+
+    /// The concrete v4 provider (for diagnostics such as the session refresh count).
+    pub async fn cloudreve_v4(&self, account_id: &str) -> Result<Arc<CloudreveV4>> {
+        if let Some(p) = lock(&self.providers).get(account_id) {
+            return Ok(p.clone());
+        }
+        let a = self.account(account_id)?;
+        let server = Url::parse(&a.server_url).map_err(|e| Error::io(format!("Stored server URL is invalid: {e}")))?;
+        let http = build_client(&HttpOptions { pinned_cert_sha256: a.pinned_cert_sha256.clone() })?;
+        let tokens = match self.load_tokens(&a.id)? {
+            Some(t) if !t.refresh_expired(Utc::now()) => t,
+            _ => self.silent_sign_in(&a, &http, &server).await?,
+        };
+        let sink = Arc::new(SecretTokenSink { store: self.secrets.clone(), account_id: a.id.clone() });
+        let session = Arc::new(Session::new(tokens, Arc::new(V4Refresher::new(http.clone(), server.clone())), Some(sink)));
+        let p = Arc::new(CloudreveV4::new(http, server, session));
+        lock(&self.providers).insert(a.id.clone(), p.clone());
+        Ok(p)
+    }
+
+    /// Without tokens, sign in with the remembered password if the user chose to keep it.
+    async fn silent_sign_in(&self, a: &Account, http: &reqwest::Client, server: &Url) -> Result<TokenSet> {
+        let sign_in_again = || {
+            Error::with_message(ErrorKind::SignInAgain, format!("Please sign in again to {} ({}).", a.label, a.server_url))
+        };
+        let Some(password) = self.secrets.get(&a.id, secrets::PASSWORD)?.filter(|_| a.remember_password) else {
+            return Err(sign_in_again());
+        };
+        match auth::sign_in(http, server, &a.email, &password).await {
+            Ok(LoginResult::SignedIn { tokens, .. }) => {
+                self.secrets.set(&a.id, secrets::TOKENS, &serde_json::to_string(&tokens)?)?;
+                Ok(tokens)
+            }
+            Ok(LoginResult::TwoFactor { .. }) => Err(sign_in_again()),
+            Err(e) if e.kind() == ErrorKind::WrongPassword => Err(sign_in_again()),
+            Err(e) => Err(e),
+        }
+    }
+}
