@@ -48,10 +48,17 @@ pub struct CreateSessionBody {
 }
 
 /// Declared body length: `Content-Length`, or `X-Expected-Entity-Length` for chunked bodies.
+/// Like Go's `Request.ContentLength`, a request with neither a length nor a chunked body has
+/// length 0.
 fn declared_length(h: &HeaderMap) -> Option<u64> {
-    ["content-length", "x-expected-entity-length"]
+    let explicit = ["content-length", "x-expected-entity-length"]
         .iter()
-        .find_map(|k| h.get(*k).and_then(|v| v.to_str().ok()).and_then(|s| s.parse().ok()))
+        .find_map(|k| h.get(*k).and_then(|v| v.to_str().ok()).and_then(|s| s.parse().ok()));
+    match explicit {
+        Some(n) => Some(n),
+        None if !h.contains_key("transfer-encoding") => Some(0),
+        None => None,
+    }
 }
 
 /// Read exactly `len` bytes of `body` (extra bytes are ignored, like Go's LimitReader).
