@@ -330,26 +330,27 @@ export class FakeBackend implements Backend {
     this.log("subscribeTransfers");
     this.transferListeners.push(onEvent);
   }
-  private setState(ids: string[], state: Transfer["state"]) {
-    for (const t of this.transfers.values()) {
-      if (ids.length === 0 || ids.includes(t.id)) this.emitTransfer({ kind: "update", transfer: { ...t, state } });
+  /** Moves the matching transfers that are currently in one of `from` to `state`. */
+  private setState(ids: string[], state: Transfer["state"], from: Transfer["state"][]) {
+    for (const t of [...this.transfers.values()]) {
+      if ((ids.length === 0 || ids.includes(t.id)) && from.includes(t.state)) this.emitTransfer({ kind: "update", transfer: { ...t, state } });
     }
   }
   async pauseTransfers(ids: string[]) {
     this.log("pauseTransfers", ids);
-    this.setState(ids, "paused");
+    this.setState(ids, "paused", ["queued", "running"]);
   }
   async resumeTransfers(ids: string[]) {
     this.log("resumeTransfers", ids);
-    this.setState(ids, "running");
+    this.setState(ids, "running", ["paused"]);
   }
   async cancelTransfers(ids: string[]) {
     this.log("cancelTransfers", ids);
-    this.setState(ids, "cancelled");
+    this.setState(ids, "cancelled", ["queued", "running", "paused", "failed"]);
   }
   async retryTransfers(ids: string[]) {
     this.log("retryTransfers", ids);
-    this.setState(ids, "queued");
+    this.setState(ids, "queued", ["failed", "cancelled"]);
   }
   async clearFinishedTransfers() {
     this.log("clearFinishedTransfers");

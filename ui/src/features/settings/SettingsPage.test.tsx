@@ -1,0 +1,47 @@
+import { fireEvent, screen, waitFor } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { FakeBackend } from "../../backend/fake";
+import { renderWith } from "../../test/render";
+import { parseLimit, SettingsPage } from "./SettingsPage";
+
+test("every setting is saved through settings_set", async () => {
+  const backend = new FakeBackend();
+  renderWith(backend, <SettingsPage />);
+  await waitFor(() => expect(backend.callsOf("getSettings")).toHaveLength(1));
+  await userEvent.selectOptions(screen.getByTestId("settings-parallel"), "5");
+  await waitFor(() => expect(backend.settings.parallelTransfers).toBe(5));
+  const up = screen.getByTestId("settings-upload-limit");
+  fireEvent.change(up, { target: { value: "512" } });
+  fireEvent.blur(up);
+  await waitFor(() => expect(backend.settings.uploadLimitKbps).toBe(512));
+  await userEvent.selectOptions(screen.getByTestId("settings-conflict"), "overwrite");
+  await waitFor(() => expect(backend.settings.conflictPolicy).toBe("overwrite"));
+  await userEvent.click(screen.getByTestId("settings-choose-folder"));
+  await waitFor(() => expect((screen.getByTestId("settings-download-folder") as HTMLInputElement).value).toBe("/home/me/Chosen"));
+  expect(backend.settings).toEqual({
+    parallelTransfers: 5,
+    uploadLimitKbps: 512,
+    downloadLimitKbps: null,
+    downloadFolder: "/home/me/Chosen",
+    conflictPolicy: "overwrite",
+    theme: "system",
+    language: "en",
+  });
+});
+
+test("a refused save shows an error and keeps the old value", async () => {
+  const backend = new FakeBackend();
+  vi.spyOn(backend, "setSettings").mockRejectedValue({ kind: "permissionDenied", message: "read-only" });
+  renderWith(backend, <SettingsPage />);
+  await waitFor(() => expect(backend.callsOf("getSettings")).toHaveLength(1));
+  await userEvent.selectOptions(screen.getByTestId("settings-theme"), "dark");
+  expect((await screen.findByTestId("toast")).textContent).toContain("permission");
+  expect((screen.getByTestId("settings-theme") as HTMLSelectElement).value).toBe("system");
+});
+
+test("parseLimit: empty, zero and junk mean unlimited", () => {
+  expect(parseLimit("")).toBeNull();
+  expect(parseLimit("0")).toBeNull();
+  expect(parseLimit("abc")).toBeNull();
+  expect(parseLimit("250.7")).toBe(250);
+});
