@@ -53,7 +53,8 @@ impl App {
 
     /// Hashid of the (only) storage policy.
     pub fn policy_json(&self) -> serde_json::Value {
-        self.policy.to_json(self.ids.encode(Kind::Policy, self.policy.id))
+        self.policy
+            .to_json(self.ids.encode(Kind::Policy, self.policy.id))
     }
 
     /// Delete unreferenced blobs in the background.

@@ -45,7 +45,11 @@ impl Caller {
 impl<S: Send + Sync> FromRequestParts<S> for Caller {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(parts.extensions.get::<Caller>().copied().unwrap_or_default())
+        Ok(parts
+            .extensions
+            .get::<Caller>()
+            .copied()
+            .unwrap_or_default())
     }
 }
 
@@ -104,10 +108,16 @@ impl App {
     }
 
     /// Issue an access/refresh pair; `family` keeps the root token id on refresh.
-    pub fn issue_tokens(&self, u: &User, family: Option<String>) -> Result<serde_json::Value, ApiError> {
+    pub fn issue_tokens(
+        &self,
+        u: &User,
+        family: Option<String>,
+    ) -> Result<serde_json::Value, ApiError> {
         let now = Utc::now();
-        let access_exp = now + chrono::Duration::from_std(self.settings.access_ttl).unwrap_or_default();
-        let refresh_exp = now + chrono::Duration::from_std(self.settings.refresh_ttl).unwrap_or_default();
+        let access_exp =
+            now + chrono::Duration::from_std(self.settings.access_ttl).unwrap_or_default();
+        let refresh_exp =
+            now + chrono::Duration::from_std(self.settings.refresh_ttl).unwrap_or_default();
         let sub = self.ids.encode(Kind::User, u.id);
         let key = EncodingKey::from_secret(&self.jwt_secret);
         let sign = |c: &Claims| {
@@ -148,7 +158,9 @@ impl App {
         let family = c.root_token_id?;
         let store = self.store();
         let u = store.users.get(&uid)?;
-        if store.revoked_families.contains(&family) || c.state_hash.as_deref() != Some(&self.state_hash(u)) {
+        if store.revoked_families.contains(&family)
+            || c.state_hash.as_deref() != Some(&self.state_hash(u))
+        {
             return None;
         }
         Some((uid, family))
@@ -157,7 +169,9 @@ impl App {
     /// Parse a refresh token for sign-out (signature and expiry only).
     pub fn refresh_family(&self, token: &str) -> Option<String> {
         let c = self.decode_claims(token)?;
-        (c.token_type == "refresh").then_some(c.root_token_id).flatten()
+        (c.token_type == "refresh")
+            .then_some(c.root_token_id)
+            .flatten()
     }
 }
 
@@ -207,7 +221,9 @@ pub fn totp_valid(secret: &str, code: &str) -> bool {
 }
 
 fn totp(secret: &str) -> Option<totp_rs::TOTP> {
-    let bytes = totp_rs::Secret::Encoded(secret.to_uppercase()).to_bytes().ok()?;
+    let bytes = totp_rs::Secret::Encoded(secret.to_uppercase())
+        .to_bytes()
+        .ok()?;
     Some(totp_rs::TOTP::new_unchecked(
         totp_rs::Algorithm::SHA1,
         6,

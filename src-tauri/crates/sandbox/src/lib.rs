@@ -113,7 +113,9 @@ impl Sandbox {
         let (tempdir, data_dir) = match &config.data_dir {
             Some(d) => (None, d.clone()),
             None => {
-                let t = tempfile::Builder::new().prefix("cirrus-sandbox-").tempdir()?;
+                let t = tempfile::Builder::new()
+                    .prefix("cirrus-sandbox-")
+                    .tempdir()?;
                 let p = t.path().to_path_buf();
                 (Some(t), p)
             }
@@ -148,9 +150,9 @@ impl Sandbox {
         });
         if config.seed_demo {
             let now = Utc::now();
-            let demo_id = app
-                .store()
-                .add_user(demo::EMAIL, demo::PASSWORD, None, config.user_quota, now);
+            let demo_id =
+                app.store()
+                    .add_user(demo::EMAIL, demo::PASSWORD, None, config.user_quota, now);
             app.store().add_user(
                 demo::TOTP_EMAIL,
                 demo::TOTP_PASSWORD,
@@ -250,7 +252,10 @@ impl Sandbox {
         if let Some(task) = self.task.take() {
             // Graceful shutdown waits for open connections; don't hang on idle keep-alives.
             let abort = task.abort_handle();
-            if tokio::time::timeout(Duration::from_secs(2), task).await.is_err() {
+            if tokio::time::timeout(Duration::from_secs(2), task)
+                .await
+                .is_err()
+            {
                 abort.abort();
             }
         }

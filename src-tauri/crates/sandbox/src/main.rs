@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::Parser;
 use cirrus_sandbox::{Sandbox, SandboxConfig, demo};
+use clap::Parser;
 
 /// A local server speaking the Cloudreve v4 API, seeded with demo users and files.
 #[derive(Parser)]
@@ -34,8 +34,7 @@ struct Args {
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
     let args = Args::parse();
@@ -49,7 +48,10 @@ async fn main() -> anyhow::Result<()> {
         ..SandboxConfig::default()
     })
     .await?;
-    println!("Cirrus sandbox (Cloudreve 4.18 API) listening on {}", sandbox.base_url());
+    println!(
+        "Cirrus sandbox (Cloudreve 4.18 API) listening on {}",
+        sandbox.base_url()
+    );
     println!("  API:        {}/api/v4", sandbox.base_url());
     println!("  demo user:  {} / {}", demo::EMAIL, demo::PASSWORD);
     println!(

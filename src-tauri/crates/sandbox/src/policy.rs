@@ -23,13 +23,19 @@ pub trait StorageDriver: Send + Sync {
     /// any order.
     fn prepare(&self, key: String, size: u64) -> BoxFuture<'_, std::io::Result<()>>;
     /// Write `data` at `offset` of an existing blob.
-    fn write_at(&self, key: String, offset: u64, data: Bytes) -> BoxFuture<'_, std::io::Result<()>>;
+    fn write_at(&self, key: String, offset: u64, data: Bytes)
+    -> BoxFuture<'_, std::io::Result<()>>;
     /// Replace the blob with `data`.
     fn put(&self, key: String, data: Bytes) -> BoxFuture<'_, std::io::Result<()>>;
     /// Synchronous whole-blob write, used for seeding before the runtime serves requests.
     fn put_blocking(&self, key: &str, data: &[u8]) -> std::io::Result<()>;
     /// Stream `len` bytes starting at `offset`.
-    fn read_range(&self, key: String, offset: u64, len: u64) -> BoxFuture<'_, std::io::Result<ByteStream>>;
+    fn read_range(
+        &self,
+        key: String,
+        offset: u64,
+        len: u64,
+    ) -> BoxFuture<'_, std::io::Result<ByteStream>>;
     /// Remove the blob (missing blobs are not an error).
     fn delete(&self, key: String) -> BoxFuture<'_, std::io::Result<()>>;
 }
@@ -64,7 +70,12 @@ impl StorageDriver for LocalDriver {
         })
     }
 
-    fn write_at(&self, key: String, offset: u64, data: Bytes) -> BoxFuture<'_, std::io::Result<()>> {
+    fn write_at(
+        &self,
+        key: String,
+        offset: u64,
+        data: Bytes,
+    ) -> BoxFuture<'_, std::io::Result<()>> {
         Box::pin(async move {
             let mut f = tokio::fs::OpenOptions::new()
                 .write(true)
@@ -84,7 +95,12 @@ impl StorageDriver for LocalDriver {
         std::fs::write(self.path(key), data)
     }
 
-    fn read_range(&self, key: String, offset: u64, len: u64) -> BoxFuture<'_, std::io::Result<ByteStream>> {
+    fn read_range(
+        &self,
+        key: String,
+        offset: u64,
+        len: u64,
+    ) -> BoxFuture<'_, std::io::Result<ByteStream>> {
         Box::pin(async move {
             let mut f = tokio::fs::File::open(self.path(&key)).await?;
             f.seek(SeekFrom::Start(offset)).await?;

@@ -38,13 +38,25 @@ impl App {
     /// The demo tree of the demo user.
     pub fn seed_demo_tree(&self, owner: Id) -> anyhow::Result<()> {
         self.seed_file(owner, &["Welcome.txt"], b"Welcome to the Cirrus sandbox.\n")?;
-        self.seed_file(owner, &["Documents", "Report 2024.txt"], b"Quarterly numbers.\n")?;
+        self.seed_file(
+            owner,
+            &["Documents", "Report 2024.txt"],
+            b"Quarterly numbers.\n",
+        )?;
         self.seed_file(owner, &["Documents", "notes #1.md"], b"# Notes\n")?;
         self.seed_file(owner, &["Documents", "100% done.txt"], b"done\n")?;
         self.seed_file(owner, &["Documents", "a+b=c.txt"], b"math\n")?;
-        self.seed_file(owner, &["Documents", "中文文件.txt"], "你好，世界\n".as_bytes())?;
+        self.seed_file(
+            owner,
+            &["Documents", "中文文件.txt"],
+            "你好，世界\n".as_bytes(),
+        )?;
         self.seed_file(owner, &["Documents", "party 🎉.txt"], "🎉\n".as_bytes())?;
-        self.seed_file(owner, &["Photos", "sunset.jpg"], &[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10])?;
+        self.seed_file(
+            owner,
+            &["Photos", "sunset.jpg"],
+            &[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10],
+        )?;
         self.seed_folder(owner, &["Photos", "2024 Trip"]);
         self.seed_folder(owner, &["Empty Folder"]);
         Ok(())

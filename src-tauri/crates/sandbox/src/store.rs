@@ -492,8 +492,7 @@ impl Store {
         n.parent = None;
         n.trashed = true;
         n.name = uuid.clone();
-        n.metadata
-            .insert("sys:restore_uri".into(), restore_uri);
+        n.metadata.insert("sys:restore_uri".into(), restore_uri);
         n.metadata.insert(
             "sys:expected_collect_time".into(),
             (now.timestamp() + TRASH_RETENTION_SECS).to_string(),
@@ -585,11 +584,18 @@ impl Store {
     /// Make `entity` the current version of `file`, dropping other stored versions (the
     /// default group keeps one version). Returns blobs to delete.
     pub fn promote_entity(&mut self, file: Id, entity: Id) -> Vec<String> {
-        let others: Vec<Id> = self.node(file)
+        let others: Vec<Id> = self
+            .node(file)
             .entities
             .iter()
             .copied()
-            .filter(|e| *e != entity && self.entities.get(e).is_some_and(|x| x.pending_session.is_none()))
+            .filter(|e| {
+                *e != entity
+                    && self
+                        .entities
+                        .get(e)
+                        .is_some_and(|x| x.pending_session.is_none())
+            })
             .collect();
         let mut garbage = Vec::new();
         for e in others {
@@ -615,7 +621,11 @@ impl Store {
                 stack.extend(ch.folders.values().copied());
                 stack.extend(ch.files.values().copied());
             }
-            let ents = self.nodes.get(&cur).map(|n| n.entities.clone()).unwrap_or_default();
+            let ents = self
+                .nodes
+                .get(&cur)
+                .map(|n| n.entities.clone())
+                .unwrap_or_default();
             for e in ents {
                 garbage.extend(self.release_entity(cur, e));
             }
@@ -633,7 +643,11 @@ impl Store {
                 .entities
                 .iter()
                 .copied()
-                .filter(|e| self.entities.get(e).is_some_and(|x| x.pending_session.is_none()))
+                .filter(|e| {
+                    self.entities
+                        .get(e)
+                        .is_some_and(|x| x.pending_session.is_none())
+                })
                 .collect();
             (
                 n.owner,
@@ -745,7 +759,10 @@ impl Store {
         if ob == OrderBy::Name && !map.values().next().is_some_and(|id| self.node(*id).trashed) {
             // Names are unique per folder, so the name index is the order.
             let after_name = match after {
-                Some(Cursor { key: SortKey::Str(s), .. }) => Some(s.as_str()),
+                Some(Cursor {
+                    key: SortKey::Str(s),
+                    ..
+                }) => Some(s.as_str()),
                 _ => None,
             };
             let range = match (after_name, desc) {
@@ -822,10 +839,10 @@ impl Store {
 
     /// Does a node satisfy the search spec?
     pub fn matches(&self, n: &Node, spec: &SearchSpec) -> bool {
-        if let Some(k) = spec.kind {
-            if k != Some(n.kind) {
-                return false;
-            }
+        if let Some(k) = spec.kind
+            && k != Some(n.kind)
+        {
+            return false;
         }
         if !spec.names.is_empty() {
             let name = self.display_name(n);
@@ -842,22 +859,20 @@ impl Store {
                 return false;
             }
         }
-        if let Some((gte, lte)) = spec.size {
-            if n.size < gte || n.size > lte {
-                return false;
-            }
+        if let Some((gte, lte)) = spec.size
+            && (n.size < gte || n.size > lte)
+        {
+            return false;
         }
-        if let Some((gte, lte)) = spec.created {
-            let t = n.created_at.timestamp();
-            if t < gte || t > lte {
-                return false;
-            }
+        if let Some((gte, lte)) = spec.created
+            && !(gte..=lte).contains(&n.created_at.timestamp())
+        {
+            return false;
         }
-        if let Some((gte, lte)) = spec.updated {
-            let t = n.updated_at.timestamp();
-            if t < gte || t > lte {
-                return false;
-            }
+        if let Some((gte, lte)) = spec.updated
+            && !(gte..=lte).contains(&n.updated_at.timestamp())
+        {
+            return false;
         }
         for (k, v, exact) in &spec.meta {
             match n.metadata.get(k) {
@@ -879,7 +894,12 @@ impl Store {
 
     /// Breadth-first recursive search under `folder`: `(level, id)` of every match, in
     /// (level, id) order, and whether the folder budget ran out.
-    pub fn search(&self, folder: Id, spec: &SearchSpec, max_folders: usize) -> (Vec<(u32, Id)>, bool) {
+    pub fn search(
+        &self,
+        folder: Id,
+        spec: &SearchSpec,
+        max_folders: usize,
+    ) -> (Vec<(u32, Id)>, bool) {
         let mut out = Vec::new();
         let mut level_nodes = vec![folder];
         let mut level = 0u32;

@@ -201,7 +201,11 @@ mod tests {
             let u = CrUri::new(Fs::My, vec!["dir".into(), name.into()]);
             let s = u.to_string();
             let back = CrUri::parse(&s).unwrap();
-            assert_eq!(back.segments, vec!["dir".to_string(), name.to_string()], "{s}");
+            assert_eq!(
+                back.segments,
+                vec!["dir".to_string(), name.to_string()],
+                "{s}"
+            );
             assert_eq!(back.to_string(), s);
         }
         assert_eq!(

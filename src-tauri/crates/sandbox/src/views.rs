@@ -95,9 +95,12 @@ impl App {
 
     /// The `StoragePolicy`-less extended info of a file.
     pub fn extended_info_json(&self, store: &Store, n: &Node) -> Value {
-        let mut ents: Vec<&crate::store::Entity> =
-            n.entities.iter().filter_map(|e| store.entities.get(e)).collect();
-        ents.sort_by(|a, b| b.id.cmp(&a.id));
+        let mut ents: Vec<&crate::store::Entity> = n
+            .entities
+            .iter()
+            .filter_map(|e| store.entities.get(e))
+            .collect();
+        ents.sort_by_key(|e| std::cmp::Reverse(e.id));
         let entities: Vec<Value> = ents
             .iter()
             .map(|e| {

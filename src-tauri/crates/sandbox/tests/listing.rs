@@ -11,7 +11,13 @@ use serde_json::json;
 #[tokio::test]
 async fn odd_names_round_trip_in_paths() {
     let env = demo(SandboxConfig::default()).await;
-    let names = ["a b+c(1).txt", "100% #1.md", "中文 文件.txt", "emoji 🎉.txt", "it's!~(x).txt"];
+    let names = [
+        "a b+c(1).txt",
+        "100% #1.md",
+        "中文 文件.txt",
+        "emoji 🎉.txt",
+        "it's!~(x).txt",
+    ];
     let expect = |n: &str| -> String {
         let enc: String = n
             .bytes()
@@ -35,15 +41,24 @@ async fn odd_names_round_trip_in_paths() {
     assert_eq!(l["data"]["parent"]["path"], "cloudreve://my/odd%20dir");
     let files = l["data"]["files"].as_array().unwrap();
     for n in names {
-        let f = files.iter().find(|f| f["name"] == n).unwrap_or_else(|| panic!("{n} listed"));
+        let f = files
+            .iter()
+            .find(|f| f["name"] == n)
+            .unwrap_or_else(|| panic!("{n} listed"));
         assert_eq!(f["path"], expect(n));
         // The emitted path addresses the same file.
         let info = env
-            .get(&format!("/file/info?uri={}", enc(f["path"].as_str().unwrap())))
+            .get(&format!(
+                "/file/info?uri={}",
+                enc(f["path"].as_str().unwrap())
+            ))
             .await;
         assert_eq!(info["data"]["name"], n, "{info}");
     }
-    assert_eq!(expect("a b+c(1).txt"), "cloudreve://my/odd%20dir/a%20b%2Bc(1).txt");
+    assert_eq!(
+        expect("a b+c(1).txt"),
+        "cloudreve://my/odd%20dir/a%20b%2Bc(1).txt"
+    );
     let got = env.download("cloudreve://my/odd dir/100%25 %231.md").await;
     assert_eq!(got, b"content 1");
 
@@ -61,21 +76,33 @@ async fn listing_shape_and_errors() {
     let d = &l["data"];
     assert_eq!(d["props"]["capability"], "w8edAQ==");
     assert_eq!(d["props"]["max_page_size"], 2000);
-    assert_eq!(d["props"]["order_by_options"], json!(["name", "size", "updated_at", "created_at"]));
+    assert_eq!(
+        d["props"]["order_by_options"],
+        json!(["name", "size", "updated_at", "created_at"])
+    );
     assert!(is_uuid(&d["context_hint"]));
     assert_eq!(d["mixed_type"], false);
-    assert_eq!(d["pagination"], json!({"page": 0, "page_size": 100, "is_cursor": true}));
+    assert_eq!(
+        d["pagination"],
+        json!({"page": 0, "page_size": 100, "is_cursor": true})
+    );
     assert_eq!(d["storage_policy"]["type"], "local");
     assert_eq!(d["view"]["page_size"], 100);
     let names = Env::names(&l);
-    assert_eq!(names, vec!["Documents", "Empty Folder", "Photos", "Welcome.txt"]);
+    assert_eq!(
+        names,
+        vec!["Documents", "Empty Folder", "Photos", "Welcome.txt"]
+    );
     let f = &d["files"][3];
     assert_eq!(f["type"], 0);
     assert_eq!(f["metadata"], json!({}));
     assert_eq!(f["owned"], true);
     // RFC 3339 with fractional seconds and an offset.
     let ts = f["created_at"].as_str().unwrap();
-    assert!(chrono::DateTime::parse_from_rfc3339(ts).is_ok() && ts.contains('.'), "{ts}");
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(ts).is_ok() && ts.contains('.'),
+        "{ts}"
+    );
 
     assert_eq!(env.list("cloudreve://my/nope", "").await["code"], 40016);
     let file_as_folder = env.list("cloudreve://my/Welcome.txt", "").await;
@@ -89,14 +116,27 @@ async fn listing_shape_and_errors() {
     assert!(no_uri.get("correlation_id").is_none());
 
     // Another user's drive (by owner id in the URI) is forbidden; one's own id is fine.
-    let demo_id = env.get("/user/me").await["data"]["id"].as_str().unwrap().to_string();
+    let demo_id = env.get("/user/me").await["data"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     env.sb.add_user("eve@cirrus.local", "password1", None);
-    let mut eve = Env { sb: env.sb, http: env.http.clone(), token: None };
+    let mut eve = Env {
+        sb: env.sb,
+        http: env.http.clone(),
+        token: None,
+    };
     eve.login("eve@cirrus.local", "password1").await;
     let v = eve.list(&format!("cloudreve://{demo_id}@my"), "").await;
     assert_eq!(v["code"], 403);
-    let own = eve.get("/user/me").await["data"]["id"].as_str().unwrap().to_string();
-    assert_eq!(eve.list(&format!("cloudreve://{own}@my"), "").await["code"], 0);
+    let own = eve.get("/user/me").await["data"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        eve.list(&format!("cloudreve://{own}@my"), "").await["code"],
+        0
+    );
     // An id of the wrong kind is not a user.
     assert_eq!(eve.list("cloudreve://zzzz@my", "").await["code"], 40016);
 }
@@ -107,11 +147,19 @@ async fn cursor_pagination_sees_every_entry_once() {
     env.sb.seed_files(demo::EMAIL, "/big", 2500);
     for i in 0..7 {
         let v = env
-            .post("/file/create", json!({"uri": format!("cloudreve://my/big/zz-folder-{i}"), "type": "folder"}))
+            .post(
+                "/file/create",
+                json!({"uri": format!("cloudreve://my/big/zz-folder-{i}"), "type": "folder"}),
+            )
             .await;
         assert_eq!(v["code"], 0);
     }
-    for (order, dir) in [("name", "asc"), ("name", "desc"), ("size", "asc"), ("created_at", "desc")] {
+    for (order, dir) in [
+        ("name", "asc"),
+        ("name", "desc"),
+        ("size", "asc"),
+        ("created_at", "desc"),
+    ] {
         let mut seen = HashSet::new();
         let mut sequence = Vec::new();
         let mut token: Option<String> = None;
@@ -125,8 +173,14 @@ async fn cursor_pagination_sees_every_entry_once() {
             assert_eq!(v["code"], 0, "{v}");
             pages += 1;
             for f in v["data"]["files"].as_array().unwrap() {
-                assert!(seen.insert(f["id"].as_str().unwrap().to_string()), "duplicate {f}");
-                sequence.push((f["type"].as_i64().unwrap(), f["name"].as_str().unwrap().to_string()));
+                assert!(
+                    seen.insert(f["id"].as_str().unwrap().to_string()),
+                    "duplicate {f}"
+                );
+                sequence.push((
+                    f["type"].as_i64().unwrap(),
+                    f["name"].as_str().unwrap().to_string(),
+                ));
             }
             match v["data"]["pagination"]["next_token"].as_str() {
                 Some(t) => token = Some(t.to_string()),
@@ -174,11 +228,17 @@ async fn hundred_thousand_entries_list_quickly() {
         }
         let v = env.list("cloudreve://my/huge", &extra).await;
         count += v["data"]["files"].as_array().unwrap().len();
-        token = v["data"]["pagination"]["next_token"].as_str().map(str::to_string);
+        token = v["data"]["pagination"]["next_token"]
+            .as_str()
+            .map(str::to_string);
     }
     assert_eq!(count, 1000);
     assert!(token.is_some());
-    assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -190,7 +250,10 @@ async fn search_by_name_type_and_flags() {
     assert_eq!(v["data"]["mixed_type"], true);
     assert!(v["data"]["props"]["order_by_options"].is_null());
     assert_eq!(Env::names(&v), vec!["Report 2024.txt"]);
-    assert_eq!(v["data"]["files"][0]["path"], "cloudreve://my/Documents/Report%202024.txt");
+    assert_eq!(
+        v["data"]["files"][0]["path"],
+        "cloudreve://my/Documents/Report%202024.txt"
+    );
     // Without case folding the plain match is case-sensitive.
     assert!(Env::names(&env.list(&q("name=report"), "").await).is_empty());
     // OR of two names.
@@ -209,9 +272,15 @@ async fn search_by_name_type_and_flags() {
     assert_eq!(docs, vec!["sunset.jpg"]);
     // Search paginates with tokens too.
     let p1 = env.list(&q("name=*.txt"), "&page_size=2").await;
-    let t = p1["data"]["pagination"]["next_token"].as_str().unwrap().to_string();
+    let t = p1["data"]["pagination"]["next_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let p2 = env
-        .list(&q("name=*.txt"), &format!("&page_size=2&next_page_token={}", enc(&t)))
+        .list(
+            &q("name=*.txt"),
+            &format!("&page_size=2&next_page_token={}", enc(&t)),
+        )
         .await;
     let a: HashSet<String> = Env::names(&p1).into_iter().collect();
     let b: HashSet<String> = Env::names(&p2).into_iter().collect();

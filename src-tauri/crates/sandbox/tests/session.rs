@@ -55,22 +55,36 @@ async fn ping_and_envelope_shapes() {
 async fn login_success_and_wrong_password() {
     let env = start(SandboxConfig::default()).await;
     let v = env
-        .post("/session/token", json!({"email": demo::EMAIL, "password": "nope-nope"}))
+        .post(
+            "/session/token",
+            json!({"email": demo::EMAIL, "password": "nope-nope"}),
+        )
         .await;
     assert_eq!(v["code"], 40080);
     assert_eq!(v["msg"], "Incorrect password or email address");
     let v = env
-        .post("/session/token", json!({"email": "ghost@x.y", "password": "whatever"}))
+        .post(
+            "/session/token",
+            json!({"email": "ghost@x.y", "password": "whatever"}),
+        )
         .await;
     assert_eq!(v["code"], 40080);
 
     let v = env
-        .post("/session/token", json!({"email": demo::EMAIL, "password": demo::PASSWORD}))
+        .post(
+            "/session/token",
+            json!({"email": demo::EMAIL, "password": demo::PASSWORD}),
+        )
         .await;
     assert_eq!(v["code"], 0);
     assert_eq!(v["data"]["user"]["email"], demo::EMAIL);
     let t = &v["data"]["token"];
-    for k in ["access_token", "refresh_token", "access_expires", "refresh_expires"] {
+    for k in [
+        "access_token",
+        "refresh_token",
+        "access_expires",
+        "refresh_expires",
+    ] {
         assert!(t[k].is_string(), "{k}");
     }
     let exp = chrono::DateTime::parse_from_rfc3339(t["access_expires"].as_str().unwrap()).unwrap();
@@ -81,7 +95,12 @@ async fn login_success_and_wrong_password() {
     use base64::Engine;
     let claims = |tok: &str| -> serde_json::Value {
         let p = tok.split('.').nth(1).unwrap();
-        serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(p).unwrap()).unwrap()
+        serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(p)
+                .unwrap(),
+        )
+        .unwrap()
     };
     let a = claims(t["access_token"].as_str().unwrap());
     assert_eq!(a["token_type"], "access");
@@ -97,7 +116,10 @@ async fn login_success_and_wrong_password() {
 async fn two_factor_flow() {
     let mut env = start(SandboxConfig::default()).await;
     let v = env
-        .post("/session/token", json!({"email": demo::TOTP_EMAIL, "password": demo::TOTP_PASSWORD}))
+        .post(
+            "/session/token",
+            json!({"email": demo::TOTP_EMAIL, "password": demo::TOTP_PASSWORD}),
+        )
         .await;
     assert_eq!(v["code"], 203);
     assert_eq!(v["msg"], "");
@@ -105,19 +127,28 @@ async fn two_factor_flow() {
     assert!(is_uuid(&v["data"]));
 
     let wrong = env
-        .post("/session/token/2fa", json!({"otp": "000000", "session_id": sid}))
+        .post(
+            "/session/token/2fa",
+            json!({"otp": "000000", "session_id": sid}),
+        )
         .await;
     let good_code = demo::totp_code(demo::TOTP_SECRET);
     if good_code != "000000" {
         assert_eq!(wrong["code"], 40022);
     }
     let unknown = env
-        .post("/session/token/2fa", json!({"otp": good_code, "session_id": uuid::Uuid::new_v4()}))
+        .post(
+            "/session/token/2fa",
+            json!({"otp": good_code, "session_id": uuid::Uuid::new_v4()}),
+        )
         .await;
     assert_eq!(unknown["code"], 404);
 
     let v = env
-        .post("/session/token/2fa", json!({"otp": demo::totp_code(demo::TOTP_SECRET), "session_id": sid}))
+        .post(
+            "/session/token/2fa",
+            json!({"otp": demo::totp_code(demo::TOTP_SECRET), "session_id": sid}),
+        )
         .await;
     assert_eq!(v["code"], 0, "{v}");
     assert_eq!(v["data"]["user"]["email"], demo::TOTP_EMAIL);
@@ -126,7 +157,10 @@ async fn two_factor_flow() {
 
     // The 2FA session is single use.
     let again = env
-        .post("/session/token/2fa", json!({"otp": demo::totp_code(demo::TOTP_SECRET), "session_id": sid}))
+        .post(
+            "/session/token/2fa",
+            json!({"otp": demo::totp_code(demo::TOTP_SECRET), "session_id": sid}),
+        )
         .await;
     assert_eq!(again["code"], 404);
 }
@@ -135,31 +169,49 @@ async fn two_factor_flow() {
 async fn refresh_without_rotation_and_sign_out_revokes_family() {
     let mut env = start(SandboxConfig::default()).await;
     let v = env.login(demo::EMAIL, demo::PASSWORD).await;
-    let r1 = v["data"]["token"]["refresh_token"].as_str().unwrap().to_string();
-    let a = env.post("/session/token/refresh", json!({"refresh_token": r1})).await;
+    let r1 = v["data"]["token"]["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let a = env
+        .post("/session/token/refresh", json!({"refresh_token": r1}))
+        .await;
     assert_eq!(a["code"], 0, "{a}");
     assert!(a["data"].get("user").is_none());
     let r2 = a["data"]["refresh_token"].as_str().unwrap().to_string();
     // No rotation: the first refresh token still works.
-    let b = env.post("/session/token/refresh", json!({"refresh_token": r1})).await;
+    let b = env
+        .post("/session/token/refresh", json!({"refresh_token": r1}))
+        .await;
     assert_eq!(b["code"], 0);
     // New access token works.
     env.token = Some(b["data"]["access_token"].as_str().unwrap().into());
     assert_eq!(env.get("/user/me").await["code"], 0);
 
-    let bad = env.post("/session/token/refresh", json!({"refresh_token": "garbage"})).await;
+    let bad = env
+        .post(
+            "/session/token/refresh",
+            json!({"refresh_token": "garbage"}),
+        )
+        .await;
     assert_eq!(bad["code"], 40020);
     assert_eq!(bad["msg"], "Failed to issue token pair");
 
-    let out = env.delete("/session/token", json!({"refresh_token": r2})).await;
+    let out = env
+        .delete("/session/token", json!({"refresh_token": r2}))
+        .await;
     assert_eq!(out, json!({"code": 0, "data": "", "msg": ""}));
     for r in [&r1, &r2] {
-        let v = env.post("/session/token/refresh", json!({"refresh_token": r})).await;
+        let v = env
+            .post("/session/token/refresh", json!({"refresh_token": r}))
+            .await;
         assert_eq!(v["code"], 40020, "family revoked");
     }
     // Access tokens are stateless and survive sign-out.
     assert_eq!(env.get("/user/me").await["code"], 0);
-    let v = env.delete("/session/token", json!({"refresh_token": "nope"})).await;
+    let v = env
+        .delete("/session/token", json!({"refresh_token": "nope"}))
+        .await;
     assert_eq!(v["code"], 40020);
 }
 
@@ -209,11 +261,19 @@ async fn captcha_required_when_enabled() {
     let cfg = env.get("/site/config/login").await;
     assert_eq!(cfg["data"]["login_captcha"], true);
     let v = env
-        .post("/session/token", json!({"email": demo::EMAIL, "password": demo::PASSWORD}))
+        .post(
+            "/session/token",
+            json!({"email": demo::EMAIL, "password": demo::PASSWORD}),
+        )
         .await;
     assert_eq!(v["code"], 40026);
     let c = env.get("/site/captcha").await;
-    assert!(c["data"]["image"].as_str().unwrap().starts_with("data:image/png;base64,"));
+    assert!(
+        c["data"]["image"]
+            .as_str()
+            .unwrap()
+            .starts_with("data:image/png;base64,")
+    );
     let ticket = c["data"]["ticket"].as_str().unwrap();
     let v = env
         .post(
@@ -224,17 +284,26 @@ async fn captcha_required_when_enabled() {
     assert_eq!(v["code"], 0, "{v}");
 
     let off = start(SandboxConfig::default()).await;
-    assert!(off.get("/site/config/login").await["data"].get("login_captcha").is_none());
+    assert!(
+        off.get("/site/config/login").await["data"]
+            .get("login_captcha")
+            .is_none()
+    );
 }
 
 #[tokio::test]
 async fn prepare_login_and_capacity() {
     let env = demo(SandboxConfig::default()).await;
-    let v = env.get(&format!("/session/prepare?email={}", enc(demo::EMAIL))).await;
+    let v = env
+        .get(&format!("/session/prepare?email={}", enc(demo::EMAIL)))
+        .await;
     assert_eq!(v["data"]["password_enabled"], true);
     let v = env.get("/session/prepare?email=ghost%40nowhere.io").await;
     assert_eq!(v["code"], 404);
     let cap = env.get("/user/capacity").await;
     assert_eq!(cap["data"]["total"], 1u64 << 30);
-    assert!(cap["data"]["used"].as_u64().unwrap() > 0, "demo tree has content");
+    assert!(
+        cap["data"]["used"].as_u64().unwrap() > 0,
+        "demo tree has content"
+    );
 }

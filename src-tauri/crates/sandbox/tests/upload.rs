@@ -9,7 +9,10 @@ use common::*;
 use serde_json::{Value, json};
 
 fn small_chunks() -> SandboxConfig {
-    SandboxConfig { chunk_size: 1024, ..SandboxConfig::default() }
+    SandboxConfig {
+        chunk_size: 1024,
+        ..SandboxConfig::default()
+    }
 }
 
 fn pattern(n: usize) -> Vec<u8> {
@@ -45,10 +48,18 @@ async fn placeholder_lock_content_length_and_out_of_order_chunks() {
     assert_eq!(f["metadata"]["sys:upload_session_id"], sid.as_str());
 
     // Second upload to the path: new file → 40004, overwrite → 40073 lock conflict.
-    let v = env.put("/file/upload", json!({"uri": "cloudreve://my/up/file one.bin", "size": 3})).await;
+    let v = env
+        .put(
+            "/file/upload",
+            json!({"uri": "cloudreve://my/up/file one.bin", "size": 3}),
+        )
+        .await;
     assert_eq!(v["code"], 40004);
     let v = env
-        .put("/file/upload", json!({"uri": "cloudreve://my/up/file one.bin", "size": 3, "entity_type": "version"}))
+        .put(
+            "/file/upload",
+            json!({"uri": "cloudreve://my/up/file one.bin", "size": 3, "entity_type": "version"}),
+        )
         .await;
     assert_eq!(v["code"], 40073);
     assert_eq!(v["data"][0]["owner"]["application"]["type"], "upload");
@@ -63,12 +74,18 @@ async fn placeholder_lock_content_length_and_out_of_order_chunks() {
     assert_eq!(v["code"], 40012);
 
     // Out of order, with an idempotent re-send; completes on the last missing chunk.
-    assert_eq!(env.chunk(&sid, 2, data[2048..].to_vec()).await, json!({"code": 0, "msg": ""}));
+    assert_eq!(
+        env.chunk(&sid, 2, data[2048..].to_vec()).await,
+        json!({"code": 0, "msg": ""})
+    );
     assert_eq!(env.chunk(&sid, 0, data[..1024].to_vec()).await["code"], 0);
     assert_eq!(env.chunk(&sid, 0, data[..1024].to_vec()).await["code"], 0);
     let mid = env.list("cloudreve://my/up", "").await;
     assert_eq!(mid["data"]["files"][0]["size"], 0, "not complete yet");
-    assert_eq!(env.chunk(&sid, 1, data[1024..2048].to_vec()).await["code"], 0);
+    assert_eq!(
+        env.chunk(&sid, 1, data[1024..2048].to_vec()).await["code"],
+        0
+    );
 
     let l = env.list("cloudreve://my/up", "").await;
     let f = &l["data"]["files"][0];
@@ -79,18 +96,33 @@ async fn placeholder_lock_content_length_and_out_of_order_chunks() {
     assert_eq!(env.sb.active_upload_sessions(), 0);
     assert_eq!(env.download("cloudreve://my/up/file%20one.bin").await, data);
     // The session is gone after completion.
-    assert_eq!(env.chunk(&sid, 0, data[..1024].to_vec()).await["code"], 40011);
+    assert_eq!(
+        env.chunk(&sid, 0, data[..1024].to_vec()).await["code"],
+        40011
+    );
 
     // Overwrite as a new version with `previous`; a stale `previous` is 40076.
     let prev = f["primary_entity"].as_str().unwrap().to_string();
     let s2 = session(&env, json!({"uri": "cloudreve://my/up/file one.bin", "size": 5, "entity_type": "version", "previous": prev})).await;
-    assert_eq!(env.chunk(s2["session_id"].as_str().unwrap(), 0, b"hello".to_vec()).await["code"], 0);
-    assert_eq!(env.download("cloudreve://my/up/file%20one.bin").await, b"hello");
+    assert_eq!(
+        env.chunk(s2["session_id"].as_str().unwrap(), 0, b"hello".to_vec())
+            .await["code"],
+        0
+    );
+    assert_eq!(
+        env.download("cloudreve://my/up/file%20one.bin").await,
+        b"hello"
+    );
     let v = env
         .put("/file/upload", json!({"uri": "cloudreve://my/up/file one.bin", "size": 1, "entity_type": "version", "previous": prev}))
         .await;
     assert_eq!(v["code"], 40076);
-    let v = env.put("/file/upload", json!({"uri": "cloudreve://my/up/bad|name", "size": 1})).await;
+    let v = env
+        .put(
+            "/file/upload",
+            json!({"uri": "cloudreve://my/up/bad|name", "size": 1}),
+        )
+        .await;
     assert_eq!(v["code"], 40052);
 }
 
@@ -103,24 +135,45 @@ async fn zero_byte_upload_needs_one_empty_chunk() {
     assert_eq!(env.chunk(sid, 1, vec![]).await["code"], 40012);
     assert_eq!(env.chunk(sid, 0, vec![]).await["code"], 0);
     assert_eq!(env.sb.active_upload_sessions(), 0);
-    let info = env.get(&format!("/file/info?uri={}", enc("cloudreve://my/empty.txt"))).await;
-    assert!(info["data"]["metadata"].get("sys:upload_session_id").is_none());
+    let info = env
+        .get(&format!(
+            "/file/info?uri={}",
+            enc("cloudreve://my/empty.txt")
+        ))
+        .await;
+    assert!(
+        info["data"]["metadata"]
+            .get("sys:upload_session_id")
+            .is_none()
+    );
     assert_eq!(env.download("cloudreve://my/empty.txt").await, b"");
 }
 
 #[tokio::test]
 async fn cancel_removes_placeholder() {
     let env = demo(small_chunks()).await;
-    let s = session(&env, json!({"uri": "cloudreve://my/cancel me.bin", "size": 2000})).await;
+    let s = session(
+        &env,
+        json!({"uri": "cloudreve://my/cancel me.bin", "size": 2000}),
+    )
+    .await;
     let sid = s["session_id"].as_str().unwrap();
     assert_eq!(env.chunk(sid, 0, vec![1; 1024]).await["code"], 0);
-    let used = env.get("/user/capacity").await["data"]["used"].as_u64().unwrap();
+    let used = env.get("/user/capacity").await["data"]["used"]
+        .as_u64()
+        .unwrap();
     let wrong = env
-        .delete("/file/upload", json!({"id": sid, "uri": "cloudreve://my/Welcome.txt"}))
+        .delete(
+            "/file/upload",
+            json!({"id": sid, "uri": "cloudreve://my/Welcome.txt"}),
+        )
         .await;
     assert_eq!(wrong["code"], 404);
     let v = env
-        .delete("/file/upload", json!({"id": sid, "uri": "cloudreve://my/cancel%20me.bin"}))
+        .delete(
+            "/file/upload",
+            json!({"id": sid, "uri": "cloudreve://my/cancel%20me.bin"}),
+        )
         .await;
     assert_eq!(v, json!({"code": 0, "msg": ""}));
     assert_eq!(env.sb.active_upload_sessions(), 0);
@@ -140,7 +193,9 @@ async fn expired_session_is_40011() {
     let s = session(&env, json!({"uri": "cloudreve://my/slow.bin", "size": 10})).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(env.sb.active_upload_sessions(), 0);
-    let v = env.chunk(s["session_id"].as_str().unwrap(), 0, vec![0; 10]).await;
+    let v = env
+        .chunk(s["session_id"].as_str().unwrap(), 0, vec![0; 10])
+        .await;
     assert_eq!(v["code"], 40011);
     assert!(is_uuid(&v["correlation_id"]));
 }
@@ -150,16 +205,29 @@ async fn anonymous_or_foreign_chunk_is_40011() {
     let mut env = demo(small_chunks()).await;
     let s = session(&env, json!({"uri": "cloudreve://my/mine.bin", "size": 10})).await;
     let token = env.token.take();
-    assert_eq!(env.chunk(s["session_id"].as_str().unwrap(), 0, vec![0; 10]).await["code"], 40011);
+    assert_eq!(
+        env.chunk(s["session_id"].as_str().unwrap(), 0, vec![0; 10])
+            .await["code"],
+        40011
+    );
     env.token = token;
-    assert_eq!(env.chunk(s["session_id"].as_str().unwrap(), 0, vec![0; 10]).await["code"], 0);
+    assert_eq!(
+        env.chunk(s["session_id"].as_str().unwrap(), 0, vec![0; 10])
+            .await["code"],
+        0
+    );
 }
 
 #[tokio::test]
 async fn max_size_is_enforced() {
     let env = demo(SandboxConfig::default()).await;
     env.sb.set_max_file_size(100);
-    let v = env.put("/file/upload", json!({"uri": "cloudreve://my/huge.bin", "size": 101})).await;
+    let v = env
+        .put(
+            "/file/upload",
+            json!({"uri": "cloudreve://my/huge.bin", "size": 101}),
+        )
+        .await;
     assert_eq!(v["code"], 40049);
     let l = env.list("cloudreve://my", "").await;
     assert_eq!(l["data"]["storage_policy"]["max_size"], 100);
@@ -172,7 +240,11 @@ async fn encrypted_upload_is_decrypted_on_download() {
     type Ctr = ctr::Ctr128BE<aes::Aes256>;
     let b64 = base64::engine::general_purpose::STANDARD;
 
-    let env = demo(SandboxConfig { encryption: true, ..small_chunks() }).await;
+    let env = demo(SandboxConfig {
+        encryption: true,
+        ..small_chunks()
+    })
+    .await;
     let l = env.list("cloudreve://my", "").await;
     assert_eq!(l["data"]["storage_policy"]["encryption"], true);
     let plain = pattern(3000);
@@ -184,7 +256,9 @@ async fn encrypted_upload_is_decrypted_on_download() {
     let meta = &s["encrypt_metadata"];
     assert_eq!(meta["algorithm"], "aes-256-ctr");
     assert!(meta["key"].is_null());
-    let key = b64.decode(meta["key_plain_text"].as_str().unwrap()).unwrap();
+    let key = b64
+        .decode(meta["key_plain_text"].as_str().unwrap())
+        .unwrap();
     let iv = b64.decode(meta["iv"].as_str().unwrap()).unwrap();
     assert_eq!((key.len(), iv.len()), (32, 16));
 
@@ -203,21 +277,34 @@ async fn encrypted_upload_is_decrypted_on_download() {
 
     // Ranged read at an unaligned offset is decrypted correctly.
     let url = env.url_of("cloudreve://my/secret.bin", false).await;
-    let r = env.http.get(&url).header("Range", "bytes=1037-2100").send().await.unwrap();
+    let r = env
+        .http
+        .get(&url)
+        .header("Range", "bytes=1037-2100")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 206);
     assert_eq!(r.headers()["content-range"], "bytes 1037-2100/3000");
     assert_eq!(r.bytes().await.unwrap().as_ref(), &plain[1037..=2100]);
 
     // The entity reports its encryption.
     let info = env
-        .get(&format!("/file/info?uri={}&extended=true", enc("cloudreve://my/secret.bin")))
+        .get(&format!(
+            "/file/info?uri={}&extended=true",
+            enc("cloudreve://my/secret.bin")
+        ))
         .await;
-    assert_eq!(info["data"]["extended_info"]["entities"][0]["encrypted_with"], "aes-256-ctr");
+    assert_eq!(
+        info["data"]["extended_info"]["entities"][0]["encrypted_with"],
+        "aes-256-ctr"
+    );
 
     // Without encryption_supported the file is stored in the clear.
     let s = session(&env, json!({"uri": "cloudreve://my/clear.bin", "size": 4})).await;
     assert!(s.get("encrypt_metadata").is_none());
-    env.chunk(s["session_id"].as_str().unwrap(), 0, b"abcd".to_vec()).await;
+    env.chunk(s["session_id"].as_str().unwrap(), 0, b"abcd".to_vec())
+        .await;
     assert_eq!(env.download("cloudreve://my/clear.bin").await, b"abcd");
 }
 
@@ -227,9 +314,19 @@ async fn ranged_download_and_signed_urls() {
     let data = pattern(1000);
     let w = env.write("cloudreve://my/r 🎉.bin", &data).await;
     assert_eq!(w["code"], 0, "{w}");
-    let v = env.post("/file/url", json!({"uris": ["cloudreve://my/r%20%F0%9F%8E%89.bin"], "download": true})).await;
+    let v = env
+        .post(
+            "/file/url",
+            json!({"uris": ["cloudreve://my/r%20%F0%9F%8E%89.bin"], "download": true}),
+        )
+        .await;
     let url = v["data"]["urls"][0]["url"].as_str().unwrap().to_string();
-    assert!(url.contains("/api/v4/file/content/") && url.contains("download=true") && url.contains("sign="), "{url}");
+    assert!(
+        url.contains("/api/v4/file/content/")
+            && url.contains("download=true")
+            && url.contains("sign="),
+        "{url}"
+    );
     assert!(chrono::DateTime::parse_from_rfc3339(v["data"]["expires"].as_str().unwrap()).is_ok());
 
     let r = env.http.get(&url).send().await.unwrap();
@@ -238,30 +335,70 @@ async fn ranged_download_and_signed_urls() {
     assert_eq!(h["accept-ranges"], "bytes");
     assert!(h["etag"].to_str().unwrap().starts_with('"'));
     let disp = h["content-disposition"].to_str().unwrap();
-    assert!(disp.starts_with("attachment;") && disp.contains("filename*=UTF-8''r%20%F0%9F%8E%89.bin"), "{disp}");
+    assert!(
+        disp.starts_with("attachment;") && disp.contains("filename*=UTF-8''r%20%F0%9F%8E%89.bin"),
+        "{disp}"
+    );
     assert_eq!(r.bytes().await.unwrap().as_ref(), &data[..]);
 
-    let r = env.http.get(&url).header("Range", "bytes=10-19").send().await.unwrap();
+    let r = env
+        .http
+        .get(&url)
+        .header("Range", "bytes=10-19")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 206);
     assert_eq!(r.headers()["content-range"], "bytes 10-19/1000");
     assert_eq!(r.bytes().await.unwrap().as_ref(), &data[10..20]);
-    let r = env.http.get(&url).header("Range", "bytes=-5").send().await.unwrap();
+    let r = env
+        .http
+        .get(&url)
+        .header("Range", "bytes=-5")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.bytes().await.unwrap().as_ref(), &data[995..]);
-    let r = env.http.get(&url).header("Range", "bytes=1000-").send().await.unwrap();
+    let r = env
+        .http
+        .get(&url)
+        .header("Range", "bytes=1000-")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 416);
     assert_eq!(r.headers()["content-range"], "bytes */1000");
-    let r = env.http.get(&url).header("If-None-Match", h["etag"].clone()).send().await.unwrap();
+    let r = env
+        .http
+        .get(&url)
+        .header("If-None-Match", h["etag"].clone())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 304);
 
     // Tampered signature → 40071 envelope with HTTP 200.
     let bad = url.replace("sign=", "sign=x");
-    let v: Value = env.http.get(&bad).send().await.unwrap().json().await.unwrap();
+    let v: Value = env
+        .http
+        .get(&bad)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(v["code"], 40071);
 
     // Folders have no entity; missing files are aggregated.
-    let v = env.post("/file/url", json!({"uris": ["cloudreve://my/Documents"]})).await;
+    let v = env
+        .post("/file/url", json!({"uris": ["cloudreve://my/Documents"]}))
+        .await;
     assert_eq!(v["code"], 40081);
-    assert_eq!(v["aggregated_error"]["cloudreve://my/Documents"]["code"], 40077);
+    assert_eq!(
+        v["aggregated_error"]["cloudreve://my/Documents"]["code"],
+        40077
+    );
     let v = env
         .post("/file/url", json!({"uris": ["cloudreve://my/nope", "cloudreve://my/Welcome.txt"], "skip_error": true}))
         .await;
@@ -286,7 +423,14 @@ async fn put_content_versions_and_limits() {
     assert_eq!(v["code"], 0);
     let prev = v["data"]["primary_entity"].as_str().unwrap().to_string();
     let r = env
-        .req(reqwest::Method::PUT, &format!("/file/content?uri={}&previous={}", enc("cloudreve://my/notes/edit.txt"), prev))
+        .req(
+            reqwest::Method::PUT,
+            &format!(
+                "/file/content?uri={}&previous={}",
+                enc("cloudreve://my/notes/edit.txt"),
+                prev
+            ),
+        )
         .body("v2")
         .send()
         .await
@@ -294,7 +438,14 @@ async fn put_content_versions_and_limits() {
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["code"], 0);
     let r = env
-        .req(reqwest::Method::PUT, &format!("/file/content?uri={}&previous={}", enc("cloudreve://my/notes/edit.txt"), prev))
+        .req(
+            reqwest::Method::PUT,
+            &format!(
+                "/file/content?uri={}&previous={}",
+                enc("cloudreve://my/notes/edit.txt"),
+                prev
+            ),
+        )
         .body("v3")
         .send()
         .await
@@ -307,12 +458,24 @@ async fn put_content_versions_and_limits() {
     let v = env.write("cloudreve://my/notes/big.bin", &big).await;
     assert_eq!(v["code"], 40049);
     // Bad entity id kind → 40001.
-    let file_id = env.get(&format!("/file/info?uri={}", enc("cloudreve://my/notes/edit.txt"))).await["data"]["id"]
+    let file_id = env
+        .get(&format!(
+            "/file/info?uri={}",
+            enc("cloudreve://my/notes/edit.txt")
+        ))
+        .await["data"]["id"]
         .as_str()
         .unwrap()
         .to_string();
     let r = env
-        .req(reqwest::Method::PUT, &format!("/file/content?uri={}&previous={}", enc("cloudreve://my/notes/edit.txt"), file_id))
+        .req(
+            reqwest::Method::PUT,
+            &format!(
+                "/file/content?uri={}&previous={}",
+                enc("cloudreve://my/notes/edit.txt"),
+                file_id
+            ),
+        )
         .body("x")
         .send()
         .await

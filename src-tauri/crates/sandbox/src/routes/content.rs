@@ -49,10 +49,14 @@ pub async fn urls(
         return Err(ApiError::binding("Uris cannot be empty"));
     }
     if b.archive {
-        return Err(ApiError::new(40007, "Group not allowed to download archive"));
+        return Err(ApiError::new(
+            40007,
+            "Group not allowed to download archive",
+        ));
     }
     let base = request_base(&headers, "http://127.0.0.1");
-    let expiry = app.now() + chrono::Duration::from_std(app.settings.entity_url_ttl).unwrap_or_default();
+    let expiry =
+        app.now() + chrono::Duration::from_std(app.settings.entity_url_ttl).unwrap_or_default();
     let mut out = Vec::new();
     let mut failures = Vec::new();
     {
@@ -61,12 +65,18 @@ pub async fn urls(
             let res = (|| -> Result<String, ApiError> {
                 let uri = CrUri::parse(raw)?;
                 let uid = fs_user(&app, caller, &uri)?;
-                let id = store.resolve(uid, &uri)?.ok_or_else(ApiError::entity_not_exist)?;
+                let id = store
+                    .resolve(uid, &uri)?
+                    .ok_or_else(ApiError::entity_not_exist)?;
                 let n = store.node(id);
                 if n.is_folder() {
                     return Err(ApiError::entity_not_exist());
                 }
-                let eid = match b.entity.as_deref().filter(|s| !s.is_empty() && b.uris.len() == 1) {
+                let eid = match b
+                    .entity
+                    .as_deref()
+                    .filter(|s| !s.is_empty() && b.uris.len() == 1)
+                {
                     Some(h) => {
                         let e = app.ids.require(Kind::Entity, h)?;
                         if !n.entities.contains(&e) {
@@ -78,7 +88,9 @@ pub async fn urls(
                 };
                 let ehash = app.ids.encode(Kind::Entity, eid);
                 let name = store.display_name(n);
-                let sign = app.signer.sign(&content_path(&ehash, &name), expiry.timestamp());
+                let sign = app
+                    .signer
+                    .sign(&content_path(&ehash, &name), expiry.timestamp());
                 let mut q = url::form_urlencoded::Serializer::new(String::new());
                 if b.download {
                     q.append_pair("download", "true");
@@ -94,7 +106,9 @@ pub async fn urls(
                 Ok(u) => out.push(json!({"url": u})),
                 Err(e) => {
                     out.push(json!({"url": ""}));
-                    let key = CrUri::parse(raw).map(|u| u.to_string()).unwrap_or_else(|_| raw.clone());
+                    let key = CrUri::parse(raw)
+                        .map(|u| u.to_string())
+                        .unwrap_or_else(|_| raw.clone());
                     failures.push((key, e));
                 }
             }
@@ -117,7 +131,10 @@ pub struct ContentQuery {
 }
 
 fn mime_of(name: &str) -> &'static str {
-    let ext = name.rsplit_once('.').map(|(_, e)| e.to_lowercase()).unwrap_or_default();
+    let ext = name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_lowercase())
+        .unwrap_or_default();
     match ext.as_str() {
         "txt" | "md" | "log" => "text/plain; charset=utf-8",
         "html" | "htm" => "text/html; charset=utf-8",
@@ -150,7 +167,11 @@ fn parse_range(h: &str, size: u64) -> Option<Result<(u64, u64), ()>> {
         (size.saturating_sub(n), size.saturating_sub(1))
     } else {
         let start: u64 = a.parse().ok()?;
-        let end: u64 = if b.is_empty() { size.saturating_sub(1) } else { b.parse().ok()? };
+        let end: u64 = if b.is_empty() {
+            size.saturating_sub(1)
+        } else {
+            b.parse().ok()?
+        };
         if start >= size || end < start {
             return Some(Err(()));
         }
@@ -180,7 +201,10 @@ pub async fn serve(
     ))
     .map_err(|_| ApiError::binding("Invalid parameters."))?;
     let sign = q.sign.unwrap_or_default();
-    match app.signer.verify(&content_path(&entity, &name), &sign, app.now().timestamp()) {
+    match app
+        .signer
+        .verify(&content_path(&entity, &name), &sign, app.now().timestamp())
+    {
         Ok(()) => {}
         Err(SignError::Expired) => return Err(ApiError::new(40005, "Signature expired")),
         Err(SignError::Invalid) => return Err(ApiError::new(40071, "Invalid signature")),
@@ -220,7 +244,11 @@ pub async fn serve(
         };
         set(&mut h, header::CONTENT_DISPOSITION, &disp);
     }
-    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
+    if headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        == Some(etag.as_str())
+    {
         return Ok((StatusCode::NOT_MODIFIED, h).into_response());
     }
     let if_range_ok = headers
@@ -239,7 +267,11 @@ pub async fn serve(
             return Ok((StatusCode::RANGE_NOT_SATISFIABLE, h, "invalid range").into_response());
         }
         Some(Ok((a, b))) => {
-            set(&mut h, header::CONTENT_RANGE, &format!("bytes {a}-{b}/{size}"));
+            set(
+                &mut h,
+                header::CONTENT_RANGE,
+                &format!("bytes {a}-{b}/{size}"),
+            );
             (StatusCode::PARTIAL_CONTENT, a, b - a + 1)
         }
     };

@@ -91,10 +91,14 @@ fn parse_search(uri: &CrUri) -> Result<SearchSpec, ApiError> {
     let mut pairs = uri.query.clone();
     if let Some((_, cat)) = uri.query.iter().find(|(k, _)| k == "category") {
         let exts: &[&str] = match cat.as_str() {
-            "image" => &["jpg", "jpeg", "png", "gif", "bmp", "webp", "svg", "heic", "tiff"],
+            "image" => &[
+                "jpg", "jpeg", "png", "gif", "bmp", "webp", "svg", "heic", "tiff",
+            ],
             "video" => &["mp4", "mkv", "avi", "mov", "webm", "flv", "m4v", "wmv"],
             "audio" => &["mp3", "flac", "wav", "ogg", "m4a", "aac", "ape"],
-            "document" => &["pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "txt", "md", "epub"],
+            "document" => &[
+                "pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "txt", "md", "epub",
+            ],
             _ => return Err(ApiError::untyped()),
         };
         pairs.push(("type".into(), "file".into()));
@@ -157,7 +161,11 @@ fn default_view() -> Value {
 }
 
 /// `GET /file`: list a folder or search under it.
-pub async fn list(State(app): State<AppRef>, caller: Caller, ApiQuery(q): ApiQuery<ListQuery>) -> ApiResult {
+pub async fn list(
+    State(app): State<AppRef>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult {
     let uri = parse_uri(q.uri.as_deref(), "Uri")?;
     let uid = fs_user(&app, caller, &uri)?;
     let page_size = match q.page_size.unwrap_or(0) {
@@ -181,7 +189,12 @@ pub async fn list(State(app): State<AppRef>, caller: Caller, ApiQuery(q): ApiQue
             }
             let mut p = uri.clone();
             p.query.clear();
-            (app.file_json(&store, store.node(id), &p, false), Some(id), CAP_MY, false)
+            (
+                app.file_json(&store, store.node(id), &p, false),
+                Some(id),
+                CAP_MY,
+                false,
+            )
         }
         Fs::Trash => match store.resolve(uid, &uri)? {
             None => (
@@ -194,7 +207,12 @@ pub async fn list(State(app): State<AppRef>, caller: Caller, ApiQuery(q): ApiQue
                 if !store.node(id).is_folder() {
                     return Err(ApiError::path_not_exist());
                 }
-                (app.file_json_at_home(&store, id, false), Some(id), CAP_TRASH, true)
+                (
+                    app.file_json_at_home(&store, id, false),
+                    Some(id),
+                    CAP_TRASH,
+                    true,
+                )
             }
         },
         Fs::SharedWithMe => {
@@ -223,7 +241,12 @@ pub async fn list(State(app): State<AppRef>, caller: Caller, ApiQuery(q): ApiQue
                 let mut v: Vec<(u32, Id)> = store
                     .trash
                     .get(&uid)
-                    .map(|t| t.values().copied().filter(|id| store.matches(store.node(*id), &spec)).collect::<Vec<Id>>())
+                    .map(|t| {
+                        t.values()
+                            .copied()
+                            .filter(|id| store.matches(store.node(*id), &spec))
+                            .collect::<Vec<Id>>()
+                    })
                     .unwrap_or_default()
                     .into_iter()
                     .map(|id| (0, id))
@@ -235,16 +258,27 @@ pub async fn list(State(app): State<AppRef>, caller: Caller, ApiQuery(q): ApiQue
         let start = match &cursor_raw {
             None => 0,
             Some(t) => {
-                let (lvl, inner) = t.split_once('|').ok_or_else(|| ApiError::param("Invalid page token"))?;
-                let lvl: u32 = lvl.parse().map_err(|_| ApiError::param("Invalid page token"))?;
+                let (lvl, inner) = t
+                    .split_once('|')
+                    .ok_or_else(|| ApiError::param("Invalid page token"))?;
+                let lvl: u32 = lvl
+                    .parse()
+                    .map_err(|_| ApiError::param("Invalid page token"))?;
                 let c = decode_cursor(&app, inner)?;
                 hits.partition_point(|h| *h <= (lvl, c.id))
             }
         };
-        let page: Vec<(u32, Id)> = hits[start..].iter().take(page_size as usize).copied().collect();
+        let page: Vec<(u32, Id)> = hits[start..]
+            .iter()
+            .take(page_size as usize)
+            .copied()
+            .collect();
         let more = start + page.len() < hits.len();
         let next = match (more, page.last()) {
-            (true, Some((lvl, id))) => Some(format!("{lvl}|{}", encode_cursor(&app, &store, *id, OrderBy::Id))),
+            (true, Some((lvl, id))) => Some(format!(
+                "{lvl}|{}",
+                encode_cursor(&app, &store, *id, OrderBy::Id)
+            )),
             _ => None,
         };
         let files: Vec<Value> = page
@@ -261,7 +295,10 @@ pub async fn list(State(app): State<AppRef>, caller: Caller, ApiQuery(q): ApiQue
         }
         d
     } else {
-        let cursor = cursor_raw.as_deref().map(|t| decode_cursor(&app, t)).transpose()?;
+        let cursor = cursor_raw
+            .as_deref()
+            .map(|t| decode_cursor(&app, t))
+            .transpose()?;
         let trash_groups;
         let (folders, files) = match folder {
             Some(f) => {
@@ -273,8 +310,19 @@ pub async fn list(State(app): State<AppRef>, caller: Caller, ApiQuery(q): ApiQue
                 (&trash_groups.0, &trash_groups.1)
             }
         };
-        let ob = if trash_like && folder.is_none() && ob == OrderBy::Name { OrderBy::CreatedAt } else { ob };
-        let (ids, more) = store.list_page(folders, files, ob, desc, page_size as usize, cursor.as_ref());
+        let ob = if trash_like && folder.is_none() && ob == OrderBy::Name {
+            OrderBy::CreatedAt
+        } else {
+            ob
+        };
+        let (ids, more) = store.list_page(
+            folders,
+            files,
+            ob,
+            desc,
+            page_size as usize,
+            cursor.as_ref(),
+        );
         let next = match (more, ids.last()) {
             (true, Some(id)) => Some(encode_cursor(&app, &store, *id, ob)),
             _ => None,
@@ -309,7 +357,11 @@ pub struct InfoQuery {
 }
 
 /// `GET /file/info`
-pub async fn info(State(app): State<AppRef>, caller: Caller, ApiQuery(q): ApiQuery<InfoQuery>) -> ApiResult {
+pub async fn info(
+    State(app): State<AppRef>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<InfoQuery>,
+) -> ApiResult {
     let store_id = match q.id.as_deref().filter(|s| !s.is_empty()) {
         Some(hid) => {
             let fid = app.ids.require(Kind::File, hid)?;
@@ -317,7 +369,10 @@ pub async fn info(State(app): State<AppRef>, caller: Caller, ApiQuery(q): ApiQue
             let store = app.store();
             let n = store.nodes.get(&fid).ok_or_else(ApiError::path_not_exist)?;
             if n.owner != uid {
-                return Err(ApiError::new(40082, "Only owner or administrator can perform this action"));
+                return Err(ApiError::new(
+                    40082,
+                    "Only owner or administrator can perform this action",
+                ));
             }
             fid
         }
@@ -327,7 +382,9 @@ pub async fn info(State(app): State<AppRef>, caller: Caller, ApiQuery(q): ApiQue
             if uri.is_root() {
                 return Err(ApiError::not_supported());
             }
-            app.store().resolve(uid, &uri)?.ok_or_else(ApiError::not_supported)?
+            app.store()
+                .resolve(uid, &uri)?
+                .ok_or_else(ApiError::not_supported)?
         }
     };
     let store = app.store();
@@ -371,7 +428,9 @@ pub struct CreateBody {
 /// Validate user-supplied metadata keys (§7.8 categories).
 pub fn validate_metadata(m: &BTreeMap<String, String>) -> Result<(), ApiError> {
     for (k, v) in m {
-        let (cat, rest) = k.split_once(':').ok_or_else(|| ApiError::param("Invalid metadata key"))?;
+        let (cat, rest) = k
+            .split_once(':')
+            .ok_or_else(|| ApiError::param("Invalid metadata key"))?;
         let ok = match cat {
             "sys" => rest == "shared_owner" || rest == "shared_redirect",
             "dav" | "thumb" | "customize" | "props" => true,
@@ -386,7 +445,11 @@ pub fn validate_metadata(m: &BTreeMap<String, String>) -> Result<(), ApiError> {
 }
 
 /// `POST /file/create`
-pub async fn create(State(app): State<AppRef>, caller: Caller, ApiJson(b): ApiJson<CreateBody>) -> ApiResult {
+pub async fn create(
+    State(app): State<AppRef>,
+    caller: Caller,
+    ApiJson(b): ApiJson<CreateBody>,
+) -> ApiResult {
     let uri = parse_uri(b.uri.as_deref(), "Uri")?;
     let kind = match b.kind.as_str() {
         "file" => NodeKind::File,
@@ -413,7 +476,9 @@ pub async fn create(State(app): State<AppRef>, caller: Caller, ApiJson(b): ApiJs
         if store.node(existing).kind != kind || b.err_on_conflict {
             return Err(ApiError::object_existed());
         }
-        return Ok(Success::data(app.file_json_at_home(&store, existing, false)));
+        return Ok(Success::data(
+            app.file_json_at_home(&store, existing, false),
+        ));
     }
     let parent = store.ensure_folders(uid, root, parent_segs, now)?;
     let id = store.insert_node(uid, parent, &name, kind, now);
@@ -429,7 +494,11 @@ pub struct RenameBody {
 }
 
 /// `POST /file/rename`
-pub async fn rename(State(app): State<AppRef>, caller: Caller, ApiJson(b): ApiJson<RenameBody>) -> ApiResult {
+pub async fn rename(
+    State(app): State<AppRef>,
+    caller: Caller,
+    ApiJson(b): ApiJson<RenameBody>,
+) -> ApiResult {
     let uri = parse_uri(b.uri.as_deref(), "Uri")?;
     if b.new_name.is_empty() {
         return Err(ApiError::binding("NewName cannot be empty"));
@@ -458,7 +527,12 @@ pub async fn rename(State(app): State<AppRef>, caller: Caller, ApiJson(b): ApiJs
         let ext_changed = ext(&n.name) != ext(&b.new_name);
         store.rename(id, &b.new_name);
         if ext_changed {
-            store.nodes.get_mut(&id).expect("node").metadata.remove("thumb:disabled");
+            store
+                .nodes
+                .get_mut(&id)
+                .expect("node")
+                .metadata
+                .remove("thumb:disabled");
         }
     }
     Ok(Success::data(app.file_json_at_home(&store, id, false)))
@@ -480,7 +554,11 @@ fn restore_trash_meta(store: &mut Store, id: Id) {
 }
 
 /// `POST /file/move` (move or copy).
-pub async fn move_or_copy(State(app): State<AppRef>, caller: Caller, ApiJson(b): ApiJson<MoveBody>) -> ApiResult {
+pub async fn move_or_copy(
+    State(app): State<AppRef>,
+    caller: Caller,
+    ApiJson(b): ApiJson<MoveBody>,
+) -> ApiResult {
     if b.uris.is_empty() {
         return Err(ApiError::binding("Uris cannot be empty"));
     }
@@ -523,7 +601,9 @@ pub async fn move_or_copy(State(app): State<AppRef>, caller: Caller, ApiJson(b):
             if src.user.is_some() && src.fs == Fs::My {
                 fs_user(&app, Caller(Some(uid)), &src)?;
             }
-            let id = store.resolve(uid, &src)?.ok_or_else(ApiError::not_supported)?;
+            let id = store
+                .resolve(uid, &src)?
+                .ok_or_else(ApiError::not_supported)?;
             let n = store.node(id);
             if n.parent.is_none() && !n.trashed {
                 return Err(ApiError::not_supported());
@@ -604,7 +684,9 @@ fn delete_inner(app: &AppRef, uid: Id, uris: &[String], skip_soft: bool) -> Resu
                 if !matches!(uri.fs, Fs::My | Fs::Trash) {
                     return Err(ApiError::not_supported());
                 }
-                let id = store.resolve(uid, &uri)?.ok_or_else(ApiError::not_supported)?;
+                let id = store
+                    .resolve(uid, &uri)?
+                    .ok_or_else(ApiError::not_supported)?;
                 let n = store.node(id);
                 if n.parent.is_none() && !n.trashed {
                     return Err(ApiError::not_supported());
@@ -632,7 +714,11 @@ fn delete_inner(app: &AppRef, uid: Id, uris: &[String], skip_soft: bool) -> Resu
 }
 
 /// `DELETE /file`: soft delete to trash, or permanent with `skip_soft_delete`.
-pub async fn delete(State(app): State<AppRef>, caller: Caller, ApiJson(b): ApiJson<DeleteBody>) -> ApiResult {
+pub async fn delete(
+    State(app): State<AppRef>,
+    caller: Caller,
+    ApiJson(b): ApiJson<DeleteBody>,
+) -> ApiResult {
     if b.uris.is_empty() {
         return Err(ApiError::binding("Uris cannot be empty"));
     }
@@ -653,7 +739,11 @@ pub struct RestoreBody {
 }
 
 /// `POST /file/restore`: back to the parent of `sys:restore_uri`.
-pub async fn restore(State(app): State<AppRef>, caller: Caller, ApiJson(b): ApiJson<RestoreBody>) -> ApiResult {
+pub async fn restore(
+    State(app): State<AppRef>,
+    caller: Caller,
+    ApiJson(b): ApiJson<RestoreBody>,
+) -> ApiResult {
     if b.uris.is_empty() {
         return Err(ApiError::binding("Uris cannot be empty"));
     }
@@ -673,7 +763,9 @@ pub async fn restore(State(app): State<AppRef>, caller: Caller, ApiJson(b): ApiJ
             if uri.fs != Fs::Trash {
                 return Err(ApiError::not_supported());
             }
-            let id = store.resolve(uid, &uri)?.ok_or_else(ApiError::not_supported)?;
+            let id = store
+                .resolve(uid, &uri)?
+                .ok_or_else(ApiError::not_supported)?;
             let restore_uri = store
                 .node(id)
                 .metadata
@@ -706,7 +798,11 @@ pub async fn empty_trash(State(app): State<AppRef>, caller: Caller) -> ApiResult
     let uid = caller.require()?;
     let garbage = {
         let mut store = app.store();
-        let ids: Vec<Id> = store.trash.get(&uid).map(|t| t.values().copied().collect()).unwrap_or_default();
+        let ids: Vec<Id> = store
+            .trash
+            .get(&uid)
+            .map(|t| t.values().copied().collect())
+            .unwrap_or_default();
         let mut g = Vec::new();
         for id in ids {
             g.extend(store.purge(id));

@@ -27,7 +27,10 @@ pub fn router(app: AppRef) -> Router {
         .route("/site/config/{section}", get(site::config))
         .route("/site/captcha", get(site::captcha))
         .route("/session/prepare", get(session::prepare))
-        .route("/session/token", post(session::login).delete(session::sign_out))
+        .route(
+            "/session/token",
+            post(session::login).delete(session::sign_out),
+        )
         .route("/session/token/2fa", post(session::login_2fa))
         .route("/session/token/refresh", post(session::refresh))
         .route("/user/me", get(user::me))

@@ -108,7 +108,10 @@ pub async fn login_2fa(State(app): State<AppRef>, ApiJson(b): ApiJson<TwoFaBody>
             _ => return Err(ApiError::new(404, "Session not found")),
         }
     };
-    let secret = app.store().users[&uid].totp_secret.clone().unwrap_or_default();
+    let secret = app.store().users[&uid]
+        .totp_secret
+        .clone()
+        .unwrap_or_default();
     if !totp_valid(&secret, &b.otp) {
         return Err(ApiError::new(40022, "Incorrect 2FA code"));
     }
@@ -164,5 +167,7 @@ pub async fn prepare(State(app): State<AppRef>, ApiQuery(q): ApiQuery<PrepareQue
     if app.store().user_by_email(&q.email).is_none() {
         return Err(ApiError::new(404, "User not found"));
     }
-    Ok(Success::data(json!({"webauthn_enabled": false, "password_enabled": true})))
+    Ok(Success::data(
+        json!({"webauthn_enabled": false, "password_enabled": true}),
+    ))
 }

@@ -20,7 +20,11 @@ pub async fn ping() -> ApiResult {
 }
 
 /// `GET /site/config/{section}`: unknown sections fall back to `basic`, like the server.
-pub async fn config(State(app): State<AppRef>, caller: Caller, Path(section): Path<String>) -> ApiResult {
+pub async fn config(
+    State(app): State<AppRef>,
+    caller: Caller,
+    Path(section): Path<String>,
+) -> ApiResult {
     let v = match section.as_str() {
         "login" => {
             let mut v = json!({});

@@ -53,7 +53,11 @@ pub struct CreateSessionBody {
 fn declared_length(h: &HeaderMap) -> Option<u64> {
     let explicit = ["content-length", "x-expected-entity-length"]
         .iter()
-        .find_map(|k| h.get(*k).and_then(|v| v.to_str().ok()).and_then(|s| s.parse().ok()));
+        .find_map(|k| {
+            h.get(*k)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|s| s.parse().ok())
+        });
     match explicit {
         Some(n) => Some(n),
         None if !h.contains_key("transfer-encoding") => Some(0),
@@ -88,7 +92,13 @@ fn discard_pending(store: &mut Store, file: Id, session_id: &str) -> Vec<String>
         .entities
         .iter()
         .copied()
-        .filter(|e| store.entities.get(e).and_then(|x| x.pending_session.as_deref()) == Some(session_id))
+        .filter(|e| {
+            store
+                .entities
+                .get(e)
+                .and_then(|x| x.pending_session.as_deref())
+                == Some(session_id)
+        })
         .collect();
     for e in pending {
         garbage.extend(store.release_entity(file, e));
@@ -105,7 +115,11 @@ fn discard_pending(store: &mut Store, file: Id, session_id: &str) -> Vec<String>
 }
 
 /// `PUT /file/upload`: create an upload session and its placeholder.
-pub async fn create(State(app): State<AppRef>, caller: Caller, ApiJson(b): ApiJson<CreateSessionBody>) -> ApiResult {
+pub async fn create(
+    State(app): State<AppRef>,
+    caller: Caller,
+    ApiJson(b): ApiJson<CreateSessionBody>,
+) -> ApiResult {
     let uri = parse_uri(b.uri.as_deref(), "Uri")?;
     if b.size < 0 {
         return Err(ApiError::binding("Size must be at least 0"));
@@ -133,7 +147,11 @@ pub async fn create(State(app): State<AppRef>, caller: Caller, ApiJson(b): ApiJs
     let blob = uuid::Uuid::new_v4().simple().to_string();
     let policy = &app.policy;
     let key = (policy.encryption
-        && b.encryption_supported.as_ref().and_then(|v| v.first()).map(String::as_str) == Some("aes-256-ctr"))
+        && b.encryption_supported
+            .as_ref()
+            .and_then(|v| v.first())
+            .map(String::as_str)
+            == Some("aes-256-ctr"))
     .then(EncryptionKey::generate);
     let garbage;
     {
@@ -174,14 +192,22 @@ pub async fn create(State(app): State<AppRef>, caller: Caller, ApiJson(b): ApiJs
         let parent = store.ensure_folders(uid, root, parent_segs, now)?;
         let (file, new_file) = match existing {
             Some(e) => (e, false),
-            None => (store.insert_node(uid, parent, &name, NodeKind::File, now), true),
+            None => (
+                store.insert_node(uid, parent, &name, NodeKind::File, now),
+                true,
+            ),
         };
         // Any older pending entity of this file is discarded.
         let stale: Vec<(Id, String)> = store
             .node(file)
             .entities
             .iter()
-            .filter_map(|e| store.entities.get(e).and_then(|x| x.pending_session.clone().map(|s| (*e, s))))
+            .filter_map(|e| {
+                store
+                    .entities
+                    .get(e)
+                    .and_then(|x| x.pending_session.clone().map(|s| (*e, s)))
+            })
             .collect();
         let mut g = Vec::new();
         for (e, s) in stale {
@@ -189,7 +215,14 @@ pub async fn create(State(app): State<AppRef>, caller: Caller, ApiJson(b): ApiJs
             store.uploads.remove(&s);
         }
         garbage = g;
-        let entity = store.new_entity(file, size, blob.clone(), key.clone(), Some(session_id.clone()), now);
+        let entity = store.new_entity(
+            file,
+            size,
+            blob.clone(),
+            key.clone(),
+            Some(session_id.clone()),
+            now,
+        );
         store
             .nodes
             .get_mut(&file)
@@ -197,7 +230,11 @@ pub async fn create(State(app): State<AppRef>, caller: Caller, ApiJson(b): ApiJs
             .metadata
             .insert(UPLOAD_META.into(), session_id.clone());
         let ttl = chrono::Duration::from_std(app.settings.upload_session_ttl).unwrap_or_default();
-        let callback_secret: String = rand::rng().sample_iter(&Alphanumeric).take(32).map(char::from).collect();
+        let callback_secret: String = rand::rng()
+            .sample_iter(&Alphanumeric)
+            .take(32)
+            .map(char::from)
+            .collect();
         store.uploads.insert(
             session_id.clone(),
             UploadSession {
@@ -209,7 +246,9 @@ pub async fn create(State(app): State<AppRef>, caller: Caller, ApiJson(b): ApiJs
                 chunk_size: policy.chunk_size,
                 received: BTreeSet::new(),
                 expires_at: now + ttl,
-                last_modified: b.last_modified.and_then(|ms| Utc.timestamp_millis_opt(ms).single()),
+                last_modified: b
+                    .last_modified
+                    .and_then(|ms| Utc.timestamp_millis_opt(ms).single()),
                 metadata: meta,
                 new_file,
                 blob: blob.clone(),
@@ -223,7 +262,9 @@ pub async fn create(State(app): State<AppRef>, caller: Caller, ApiJson(b): ApiJs
         tracing::warn!("prepare blob failed: {e}");
         let mut store = app.store();
         let file = store.uploads.get(&session_id).map(|s| s.file_id);
-        let g = file.map(|f| discard_pending(&mut store, f, &session_id)).unwrap_or_default();
+        let g = file
+            .map(|f| discard_pending(&mut store, f, &session_id))
+            .unwrap_or_default();
         drop(store);
         app.collect_garbage(g);
         return Err(ApiError::io_failed("Failed to create placeholder file"));
@@ -254,7 +295,9 @@ pub async fn chunk(
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult {
-    let index: u64 = index.parse().map_err(|_| ApiError::binding("Invalid parameters."))?;
+    let index: u64 = index
+        .parse()
+        .map_err(|_| ApiError::binding("Invalid parameters."))?;
     let now = app.now();
     let (offset, expected, blob) = {
         let store = app.store();
@@ -268,7 +311,10 @@ pub async fn chunk(
         }
         let offset = index.saturating_mul(s.chunk_size);
         if offset > 0 && offset >= s.size {
-            return Err(ApiError::new(40012, "Chunk offset cannot be greater than file size"));
+            return Err(ApiError::new(
+                40012,
+                "Chunk offset cannot be greater than file size",
+            ));
         }
         let expected = if s.chunk_size == 0 {
             s.size
@@ -278,7 +324,10 @@ pub async fn chunk(
         (offset, expected, s.blob.clone())
     };
     if declared_length(&headers) != Some(expected) {
-        return Err(ApiError::new(40013, format!("Invalid Content-Length (expected: {expected})")));
+        return Err(ApiError::new(
+            40013,
+            format!("Invalid Content-Length (expected: {expected})"),
+        ));
     }
     let data = read_exact(body, expected).await?;
     if !data.is_empty() {
@@ -317,7 +366,11 @@ pub struct CancelBody {
 }
 
 /// `DELETE /file/upload` `{id, uri}`
-pub async fn cancel(State(app): State<AppRef>, caller: Caller, ApiJson(b): ApiJson<CancelBody>) -> ApiResult {
+pub async fn cancel(
+    State(app): State<AppRef>,
+    caller: Caller,
+    ApiJson(b): ApiJson<CancelBody>,
+) -> ApiResult {
     if b.id.is_empty() {
         return Err(ApiError::binding("ID cannot be empty"));
     }
@@ -325,7 +378,9 @@ pub async fn cancel(State(app): State<AppRef>, caller: Caller, ApiJson(b): ApiJs
     let uid = fs_user(&app, caller, &uri)?;
     let garbage = {
         let mut store = app.store();
-        let file = store.resolve(uid, &uri)?.ok_or_else(ApiError::not_supported)?;
+        let file = store
+            .resolve(uid, &uri)?
+            .ok_or_else(ApiError::not_supported)?;
         match store.uploads.get(&b.id) {
             Some(s) if s.owner != uid || s.file_id != file => {
                 return Err(ApiError::new(404, "Upload session not found"));
@@ -417,7 +472,12 @@ pub async fn put_content(
             Some(f) => f,
             None => {
                 let root = store.users[&uid].root;
-                let parent = store.ensure_folders(uid, root, &uri.segments[..uri.segments.len() - 1], now)?;
+                let parent = store.ensure_folders(
+                    uid,
+                    root,
+                    &uri.segments[..uri.segments.len() - 1],
+                    now,
+                )?;
                 store.insert_node(uid, parent, &name, NodeKind::File, now)
             }
         };

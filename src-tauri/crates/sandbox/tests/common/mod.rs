@@ -17,7 +17,11 @@ pub async fn start(cfg: SandboxConfig) -> Env {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    Env { sb, http, token: None }
+    Env {
+        sb,
+        http,
+        token: None,
+    }
 }
 
 /// A sandbox with the demo user signed in.
@@ -69,10 +73,18 @@ impl Env {
 
     pub async fn login(&mut self, email: &str, password: &str) -> Value {
         let v = self
-            .post("/session/token", json!({"email": email, "password": password}))
+            .post(
+                "/session/token",
+                json!({"email": email, "password": password}),
+            )
             .await;
         assert_eq!(v["code"], 0, "login failed: {v}");
-        self.token = Some(v["data"]["token"]["access_token"].as_str().unwrap().to_string());
+        self.token = Some(
+            v["data"]["token"]["access_token"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
         v
     }
 
