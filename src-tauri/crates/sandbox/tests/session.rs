@@ -307,3 +307,41 @@ async fn prepare_login_and_capacity() {
         "demo tree has content"
     );
 }
+
+#[tokio::test]
+async fn drop_and_shutdown_stop_the_server() {
+    let http = reqwest::Client::new();
+    let sb = cirrus_sandbox::Sandbox::start(SandboxConfig::default())
+        .await
+        .unwrap();
+    let url = format!("{}/api/v4/site/ping", sb.base_url());
+    assert!(sb.base_url().starts_with("http://127.0.0.1:") && !sb.base_url().ends_with('/'));
+    assert_eq!(
+        sb.addr().port(),
+        url.split(':')
+            .nth(2)
+            .unwrap()
+            .split('/')
+            .next()
+            .unwrap()
+            .parse::<u16>()
+            .unwrap()
+    );
+    assert!(http.get(&url).send().await.is_ok());
+    drop(sb);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(
+        reqwest::Client::new().get(&url).send().await.is_err(),
+        "dropped sandbox still serving"
+    );
+
+    let sb = cirrus_sandbox::Sandbox::start(SandboxConfig::default())
+        .await
+        .unwrap();
+    let url = format!("{}/api/v4/site/ping", sb.base_url());
+    sb.shutdown().await;
+    assert!(
+        reqwest::Client::new().get(&url).send().await.is_err(),
+        "shut-down sandbox still serving"
+    );
+}
