@@ -1,0 +1,69 @@
+//! Shared helpers: a real sandbox server over HTTP and a Cirrus facade in a temp data dir.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use cirrus_core::provider::Provider;
+use cirrus_core::{AddAccount, AddAccountOutcome, Cirrus};
+use cirrus_sandbox::{Sandbox, SandboxConfig, demo};
+
+pub struct Env {
+    pub sandbox: Sandbox,
+    pub cirrus: Cirrus,
+    pub dir: tempfile::TempDir,
+}
+
+/// Use the file secret store in tests unless a test chooses otherwise.
+pub fn use_file_secrets() {
+    // SAFETY: nextest runs every test in its own process; set before any thread reads it.
+    unsafe { std::env::set_var("CIRRUS_SECRET_STORE", "file") };
+}
+
+pub async fn sandbox(config: SandboxConfig) -> Sandbox {
+    Sandbox::start(config).await.expect("sandbox starts")
+}
+
+pub async fn env(config: SandboxConfig) -> Env {
+    use_file_secrets();
+    let sandbox = sandbox(config).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cirrus = Cirrus::open(dir.path()).unwrap();
+    Env {
+        sandbox,
+        cirrus,
+        dir,
+    }
+}
+
+pub fn demo_login(base: &str) -> AddAccount {
+    AddAccount {
+        server_url: base.to_string(),
+        email: demo::EMAIL.into(),
+        password: demo::PASSWORD.into(),
+        ..Default::default()
+    }
+}
+
+impl Env {
+    /// Sign in the demo user and return its provider.
+    pub async fn signed_in(&self) -> (String, Arc<dyn Provider>) {
+        let out = self
+            .cirrus
+            .add_account(demo_login(&self.sandbox.base_url()))
+            .await
+            .expect("sign in");
+        let AddAccountOutcome::Added(a) = out else {
+            panic!("demo user has no 2FA")
+        };
+        let p = self.cirrus.provider(&a.id).await.unwrap();
+        (a.id, p)
+    }
+}
+
+pub fn short_tokens(access_secs: u64) -> SandboxConfig {
+    SandboxConfig {
+        access_ttl: Duration::from_secs(access_secs),
+        ..Default::default()
+    }
+}
