@@ -11,7 +11,12 @@ import { tauriBackend, type Backend } from "./backend";
 async function pickBackend(): Promise<Backend> {
   if ("__TAURI_INTERNALS__" in window) return tauriBackend;
   const { FakeBackend, FAKE_ROOT } = await import("./backend/fake");
-  const fake = new FakeBackend();
+  // Demo knobs for looking at screens by hand: ?signedOut&theme=dark&lang=zh-CN
+  const params = new URLSearchParams(window.location.search);
+  const fake = new FakeBackend({ signedIn: !params.has("signedOut") });
+  const theme = params.get("theme");
+  if (theme === "dark" || theme === "light") fake.settings.theme = theme;
+  if (params.get("lang") === "zh-CN") fake.settings.language = "zh-CN";
   fake.addGeneratedFolder(`${FAKE_ROOT}/Big`, 100_000);
   fake.folders.get(FAKE_ROOT)!.push({
     uri: `${FAKE_ROOT}/Big`,

@@ -227,3 +227,30 @@ test("batch failures are reported, not swallowed", async () => {
   await userEvent.click(await screen.findByTestId("confirm-ok"));
   expect((await screen.findByTestId("toast")).textContent).toBe("1 item(s) failed: You do not have permission to do that.");
 });
+
+test("toolbar and context menu download to the default folder or a chosen one", async () => {
+  const backend = await setup();
+  fireEvent.click(row("notes.txt"));
+  fireEvent.click(row("report.pdf"), { ctrlKey: true });
+  await userEvent.click(screen.getByTestId("download-selected"));
+  expect(backend.callsOf("download")).toEqual([["acc-1", [`${FAKE_ROOT}/notes.txt`, `${FAKE_ROOT}/report.pdf`], true]]);
+  fireEvent.contextMenu(row("report.pdf"));
+  await userEvent.click(screen.getByTestId("menu-download-to"));
+  expect(backend.callsOf("download").at(-1)).toEqual(["acc-1", [`${FAKE_ROOT}/notes.txt`, `${FAKE_ROOT}/report.pdf`], false]);
+});
+
+test("archive and extract from the context menu create server tasks", async () => {
+  const backend = new FakeBackend();
+  backend.folders.get(FAKE_ROOT)!.push({ uri: `${FAKE_ROOT}/pack.zip`, name: "pack.zip", kind: "file", size: 9, createdAt: "", updatedAt: "", uploading: false });
+  await setup(backend);
+  fireEvent.contextMenu(row("pack.zip"));
+  await userEvent.click(screen.getByTestId("menu-extract"));
+  await waitFor(() => expect(backend.callsOf("extract")).toEqual([["acc-1", `${FAKE_ROOT}/pack.zip`, FAKE_ROOT]]));
+  fireEvent.click(row("notes.txt"));
+  fireEvent.contextMenu(row("notes.txt"));
+  await userEvent.click(screen.getByTestId("menu-archive"));
+  const input = await screen.findByTestId("prompt-input");
+  await userEvent.clear(input);
+  await userEvent.type(input, "my notes.zip{Enter}");
+  await waitFor(() => expect(backend.callsOf("createArchive")).toEqual([["acc-1", [`${FAKE_ROOT}/notes.txt`], `${FAKE_ROOT}/my%20notes.zip`]]));
+});

@@ -517,6 +517,23 @@ export function Browser({
             </div>
           </>
         )}
+        {!inTrash && selectedUris.length > 0 && (
+          <>
+            <button
+              type="button"
+              className="icon-button"
+              onClick={() => void doDownload(selectedUris, true)}
+              title={t("browser.download")}
+              aria-label={t("browser.download")}
+              data-testid="download-selected"
+            >
+              <Icon name="download" />
+            </button>
+            <button type="button" className="icon-button" onClick={requestDelete} title={t("browser.delete")} aria-label={t("browser.delete")} data-testid="delete-selected">
+              <Icon name="trash" />
+            </button>
+          </>
+        )}
         {inTrash && selectedUris.length > 0 && (
           <>
             <button type="button" onClick={() => void doRestore(selectedUris)} data-testid="restore">
