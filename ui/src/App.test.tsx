@@ -56,3 +56,17 @@ test("account switcher lists accounts, switches, and signs out", async () => {
   // The remaining account is no longer active, so the sign-in screen shows.
   expect(await screen.findByTestId("signin-form")).toBeTruthy();
 });
+
+test("the file browser keeps its folder across page switches and ignores keys while hidden", async () => {
+  const backend = new FakeBackend();
+  render(<App backend={backend} />);
+  const docs = (await screen.findAllByTestId("row")).find((r) => r.dataset.name === "Documents")!;
+  await userEvent.dblClick(docs);
+  await waitFor(() => expect(screen.getAllByTestId("crumb")).toHaveLength(2));
+  await userEvent.click(screen.getByTestId("nav-transfers"));
+  expect(screen.getByTestId("transfers-panel")).toBeTruthy();
+  await userEvent.keyboard("{Control>}n{/Control}");
+  expect(screen.queryByTestId("prompt-dialog")).toBeNull();
+  await userEvent.click(screen.getByTestId("nav-files"));
+  expect(screen.getAllByTestId("crumb").map((c) => c.textContent)).toEqual(["My files", "Documents"]);
+});

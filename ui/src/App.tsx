@@ -148,7 +148,8 @@ function Shell({ account, accountSwitcher }: { account: Account; accountSwitcher
         </div>
       </aside>
       <main className="content">
-        {page === "files" && <Browser accountId={account.id} mode="files" onChanged={bumpCapacity} />}
+        {/* Kept mounted so the current folder, selection and history survive page switches. */}
+        <Browser accountId={account.id} mode="files" onChanged={bumpCapacity} active={page === "files"} />
         {page === "trash" && <Browser accountId={account.id} mode="trash" onChanged={bumpCapacity} />}
         {page === "shares" && <SharesPage accountId={account.id} />}
         {page === "tasks" && <TasksPage accountId={account.id} />}

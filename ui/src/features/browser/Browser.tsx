@@ -41,9 +41,12 @@ export function Browser({
   mode,
   onChanged,
   onTaskCreated,
+  active = true,
 }: {
   accountId: string;
   mode: "files" | "trash";
+  /** False while another page is shown: the browser stays mounted (keeping its folder) but ignores keys and drops. */
+  active?: boolean;
   /** Called after anything that changes storage use (capacity refresh). */
   onChanged?: () => void;
   /** Called after a server task (archive/extract) is created. */
@@ -215,6 +218,7 @@ export function Browser({
   // keyboard -------------------------------------------------------------------
   const keyHandler = useRef<(e: KeyboardEvent) => void>(() => {});
   keyHandler.current = (e: KeyboardEvent) => {
+    if (!active) return;
     const target = e.target as HTMLElement | null;
     const typing = !!target && (target.tagName === "INPUT" || target.tagName === "TEXTAREA" || target.tagName === "SELECT" || target.isContentEditable);
     const mod = e.ctrlKey || e.metaKey;
@@ -277,7 +281,7 @@ export function Browser({
   // OS drag and drop -----------------------------------------------------------
   const uploadDrop = upload.drop;
   useEffect(() => {
-    if (!canWrite) return;
+    if (!canWrite || !active) return;
     let offHover: (() => void) | undefined;
     let offDrop: (() => void) | undefined;
     let alive = true;
@@ -294,7 +298,7 @@ export function Browser({
       offDrop?.();
       setOsDropHover(false);
     };
-  }, [backend, canWrite, folderUri, uploadDrop]);
+  }, [backend, canWrite, active, folderUri, uploadDrop]);
 
   // in-app drag to move (Ctrl/Cmd held = copy) -------------------------------
   const onDragStart = (index: number, e: DragEvent) => {
@@ -402,6 +406,7 @@ export function Browser({
       ref={rootRef}
       className={`browser${osDropHover ? " os-drop-hover" : ""}`}
       data-testid={inTrash ? "trash" : "browser"}
+      hidden={!active}
       tabIndex={-1}
     >
       <div className="toolbar">
