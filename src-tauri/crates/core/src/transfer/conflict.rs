@@ -87,7 +87,7 @@ pub fn plan_download(sources: &[Entry], dest_dir: &Path) -> Vec<Conflict> {
     sources
         .iter()
         .filter_map(|e| {
-            let target = super::safe_path::safe_join(dest_dir, &e.name);
+            let target = dest_dir.join(super::safe_path::sanitize_component(&e.name));
             let meta = std::fs::symlink_metadata(&target).ok()?;
             let name = target.file_name()?.to_string_lossy().into_owned();
             Some(Conflict {

@@ -224,7 +224,7 @@ pub(crate) async fn run_download(
         std::fs::remove_file(&dest)?;
     }
     std::fs::rename(&part, &dest)?;
-    ctx.queue.reset_transfer_state(item.id)?;
+    ctx.queue.clear_resume_state(item.id)?;
     Ok(Outcome::Done)
 }
 
@@ -266,14 +266,12 @@ async fn fetch_range(
         .headers()
         .get(reqwest::header::CONTENT_RANGE)
         .and_then(|v| v.to_str().ok())
+        && let Some(t) = cr.rsplit('/').next().and_then(|t| t.parse::<u64>().ok())
+        && t != total
     {
-        if let Some(t) = cr.rsplit('/').next().and_then(|t| t.parse::<u64>().ok()) {
-            if t != total {
-                return Err(Error::protocol(format!(
-                    "The remote file is {t} bytes now, expected {total}."
-                )));
-            }
-        }
+        return Err(Error::protocol(format!(
+            "The remote file is {t} bytes now, expected {total}."
+        )));
     }
     let mut offset = range.start;
     let mut body = resp.bytes_stream();

@@ -11,7 +11,7 @@ use super::job::{JobContext, Outcome, prepare_folder};
 use super::progress::{ProgressTracker, TransferEvent};
 use super::queue::TransferQueue;
 use super::retry::RetryPolicy;
-use super::safe_path::safe_join;
+use super::safe_path::sanitize_component;
 use super::{download, upload};
 use crate::error::{ErrorKind, Result};
 use crate::provider::{Entry, Provider, RemoteRef};
@@ -214,7 +214,8 @@ impl TransferEngine {
         dest_dir: &Path,
         conflict: ConflictPolicy,
     ) -> Result<ItemId> {
-        let local = safe_join(dest_dir, &entry.name);
+        // A remote name is one component: separators inside it never create folders.
+        let local = dest_dir.join(sanitize_component(&entry.name));
         let mut item = NewItem::download_file(entry.remote.as_str(), &local, entry.size, conflict);
         if entry.is_folder() {
             item.kind = ItemKind::Folder;
@@ -551,10 +552,10 @@ impl Inner {
             t.reset(now.bytes_done);
             t.state(now.state, now.error.clone());
         }
-        if let Some(parent) = item.parent_id {
-            if self.queue.refresh_folder(parent).is_ok() {
-                self.emit_item(parent);
-            }
+        if let Some(parent) = item.parent_id
+            && self.queue.refresh_folder(parent).is_ok()
+        {
+            self.emit_item(parent);
         }
         self.running.lock().expect("running poisoned").remove(&id);
         self.wake.notify_one();

@@ -132,8 +132,17 @@ pub(crate) async fn prepare_download_folder(
     let mut total = 0;
     let mut stack = vec![(RemoteRef::new(folder.remote.clone()), root.clone())];
     while let Some((remote_dir, local_dir)) = stack.pop() {
+        // Distinct remote names can sanitise to the same local name ("..", ""): number them
+        // so two items never share a destination or a part file.
+        let mut used = std::collections::HashSet::new();
         for entry in list_all(ctx.provider.as_ref(), &remote_dir).await? {
-            let local = safe_join(&local_dir, &entry.name);
+            let mut name = sanitize_component(&entry.name);
+            if !used.insert(name.to_lowercase()) {
+                let taken: std::collections::HashSet<String> = used.iter().cloned().collect();
+                name = keep_both_name(&name, &taken);
+                used.insert(name.to_lowercase());
+            }
+            let local = safe_join(&local_dir, &name);
             if entry.is_folder() {
                 std::fs::create_dir_all(&local)?;
                 stack.push((entry.remote, local));

@@ -451,6 +451,17 @@ impl TransferQueue {
         Ok(())
     }
 
+    /// Forgets resume state once an item is done, keeping its byte count for display.
+    pub fn clear_resume_state(&self, id: ItemId) -> Result<()> {
+        let conn = self.conn();
+        conn.execute("DELETE FROM acked_chunks WHERE item_id = ?1", params![id])?;
+        conn.execute(
+            "UPDATE items SET session = NULL, fp_size = NULL, fp_mtime_ms = NULL WHERE id = ?1",
+            params![id],
+        )?;
+        Ok(())
+    }
+
     /// Removes finished items (and their children). Returns how many top-level rows went.
     pub fn clear_finished(&self) -> Result<usize> {
         Ok(self.conn().execute(

@@ -76,10 +76,10 @@ fn reset(tracker: &Mutex<ProgressTracker>, bytes: u64) {
 
 /// Cancels the stored session on the server (best effort) and forgets all upload state.
 pub(crate) async fn discard_session(ctx: &JobContext, item: &TransferItem) {
-    if let Ok(Some(session)) = ctx.queue.session(item.id) {
-        if let Err(e) = ctx.provider.cancel_upload(&session).await {
-            tracing::warn!(item = item.id, error = %e, "could not cancel upload session");
-        }
+    if let Ok(Some(session)) = ctx.queue.session(item.id)
+        && let Err(e) = ctx.provider.cancel_upload(&session).await
+    {
+        tracing::warn!(item = item.id, error = %e, "could not cancel upload session");
     }
     if let Err(e) = ctx.queue.reset_transfer_state(item.id) {
         tracing::warn!(item = item.id, error = %e, "could not reset upload state");
@@ -103,22 +103,23 @@ async fn upload_attempt(
 ) -> Result<Outcome> {
     let now_fp = local_fingerprint(&item.local_path)?;
     let mut session = ctx.queue.session(item.id)?;
-    if let Some(stored) = ctx.queue.fingerprint(item.id)? {
-        if session.is_some() && stored != now_fp {
-            return Err(local_changed(&item.local_path));
-        }
+    if let Some(stored) = ctx.queue.fingerprint(item.id)?
+        && session.is_some()
+        && stored != now_fp
+    {
+        return Err(local_changed(&item.local_path));
     }
-    if let Some(s) = &session {
-        if s.expires_at - EXPIRY_MARGIN_SECS <= chrono::Utc::now().timestamp() {
-            if *renewed {
-                return Err(Error::new(ErrorKind::UploadSessionExpired));
-            }
-            *renewed = true;
-            tracing::info!(item = item.id, "upload session expired; creating a new one");
-            discard_session(ctx, item).await;
-            reset(tracker, 0);
-            session = None;
+    if let Some(s) = &session
+        && s.expires_at - EXPIRY_MARGIN_SECS <= chrono::Utc::now().timestamp()
+    {
+        if *renewed {
+            return Err(Error::new(ErrorKind::UploadSessionExpired));
         }
+        *renewed = true;
+        tracing::info!(item = item.id, "upload session expired; creating a new one");
+        discard_session(ctx, item).await;
+        reset(tracker, 0);
+        session = None;
     }
     let session = match session {
         Some(s) => s,
@@ -170,7 +171,7 @@ async fn upload_attempt(
             entry.size, entry.name, now_fp.size
         )));
     }
-    ctx.queue.set_session(item.id, None)?;
+    ctx.queue.clear_resume_state(item.id)?;
     Ok(Outcome::Done)
 }
 
