@@ -1,0 +1,284 @@
+//! Command-line arguments.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::exit;
+
+/// Cirrus: a client for self-hosted Cloudreve drives.
+#[derive(Parser)]
+#[command(name = "cirrus", version = cirrus_core::VERSION, about, after_help = exit::HELP)]
+pub struct Cli {
+    /// Account to use (id, label or email); default: the active account.
+    #[arg(long, global = true, env = "CIRRUS_ACCOUNT")]
+    pub account: Option<String>,
+    /// Print results as JSON on stdout.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Log what happens (to stderr; CIRRUS_LOG=debug,... for finer control).
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Sign in to a server (adds the account, or signs in again).
+    Login(LoginArgs),
+    /// Sign out of an account (it stays listed; `accounts rm` removes it).
+    Logout,
+    /// List, switch, rename or remove accounts.
+    Accounts(AccountsArgs),
+    /// Show the signed-in user.
+    Whoami,
+    /// Show storage used and available.
+    Quota,
+    /// List a folder (all pages), the trash, or search results.
+    Ls(LsArgs),
+    /// Show details of a file or folder.
+    Stat {
+        /// Path like /Docs/a.txt, or a cloudreve:// URI.
+        path: String,
+    },
+    /// Create folders (missing parents too).
+    Mkdir {
+        /// Folder paths.
+        #[arg(required = true)]
+        paths: Vec<String>,
+    },
+    /// Move into a folder, or rename: mv SRC... DEST.
+    Mv {
+        /// Sources then destination.
+        #[arg(required = true, num_args = 2..)]
+        paths: Vec<String>,
+    },
+    /// Copy into a folder on the server: cp SRC... DEST_FOLDER.
+    Cp {
+        /// Sources then destination folder.
+        #[arg(required = true, num_args = 2..)]
+        paths: Vec<String>,
+    },
+    /// Delete (to the trash unless --permanent; items in the trash are always deleted for good).
+    Rm {
+        /// Paths, or cloudreve://trash/... URIs.
+        #[arg(required = true)]
+        paths: Vec<String>,
+        /// Skip the trash.
+        #[arg(long)]
+        permanent: bool,
+    },
+    /// Restore items from the trash (by name, original path, or trash URI).
+    Restore {
+        /// Items to restore.
+        #[arg(required = true)]
+        items: Vec<String>,
+    },
+    /// Manage share links.
+    Share(ShareArgs),
+    /// Server tasks: archive, extract, remote download.
+    Tasks(TasksArgs),
+    // `put`, `get` and `transfers` (the transfer engine) plug in here.
+}
+
+#[derive(Args)]
+pub struct LoginArgs {
+    /// Server address, e.g. https://cloud.example.com (default: the selected account's).
+    #[arg(long)]
+    pub server: Option<String>,
+    /// Email address (default: the selected account's).
+    #[arg(long)]
+    pub email: Option<String>,
+    /// Read the password from the first line of stdin.
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Keep the password in the credential store to sign in again automatically.
+    #[arg(long)]
+    pub remember_password: bool,
+    /// One-time 2FA code (otherwise prompted for when needed; also CIRRUS_OTP).
+    #[arg(long, env = "CIRRUS_OTP")]
+    pub otp: Option<String>,
+    /// Label for the account.
+    #[arg(long)]
+    pub label: Option<String>,
+    /// Trust a self-signed server whose certificate has this SHA-256 fingerprint.
+    #[arg(long, value_name = "SHA256")]
+    pub pin_cert: Option<String>,
+}
+
+#[derive(Args)]
+pub struct AccountsArgs {
+    #[command(subcommand)]
+    pub action: Option<AccountsAction>,
+}
+
+#[derive(Subcommand)]
+pub enum AccountsAction {
+    /// List accounts (the default).
+    List,
+    /// Make an account the active one.
+    Switch {
+        /// Account id, label or email.
+        account: String,
+    },
+    /// Change an account's label.
+    Rename {
+        /// Account id, label or email.
+        account: String,
+        /// New label.
+        label: String,
+    },
+    /// Remove an account (signs out first).
+    Rm {
+        /// Account id, label or email.
+        account: String,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum SortKey {
+    Name,
+    Size,
+    Updated,
+    Created,
+}
+
+#[derive(Args)]
+pub struct LsArgs {
+    /// Folder path (default /).
+    pub path: Option<String>,
+    /// List the trash instead.
+    #[arg(long)]
+    pub trash: bool,
+    /// Search names below the folder.
+    #[arg(long)]
+    pub search: Option<String>,
+    /// Sort key.
+    #[arg(long, value_enum, default_value = "name")]
+    pub sort: SortKey,
+    /// Sort descending.
+    #[arg(long)]
+    pub desc: bool,
+    /// Entries per request.
+    #[arg(long, default_value_t = 500)]
+    pub page_size: u32,
+}
+
+#[derive(Args)]
+pub struct ShareArgs {
+    #[command(subcommand)]
+    pub action: ShareAction,
+}
+
+#[derive(Args, Clone)]
+pub struct ShareLimits {
+    /// Expire after this many seconds.
+    #[arg(long, value_name = "SECONDS")]
+    pub expires: Option<u64>,
+    /// Allow this many downloads.
+    #[arg(long)]
+    pub downloads: Option<u32>,
+}
+
+#[derive(Subcommand)]
+pub enum ShareAction {
+    /// Create a share link.
+    Create {
+        /// What to share.
+        path: String,
+        /// Protect with this password (letters and digits).
+        #[arg(long, conflicts_with = "random_password")]
+        password: Option<String>,
+        /// Protect with a password the server generates.
+        #[arg(long)]
+        random_password: bool,
+        #[command(flatten)]
+        limits: ShareLimits,
+    },
+    /// List your share links.
+    List,
+    /// Change a share's expiry or download limit.
+    Edit {
+        /// Share id.
+        id: String,
+        /// The shared item's path.
+        path: String,
+        #[command(flatten)]
+        limits: ShareLimits,
+    },
+    /// Delete a share link.
+    Rm {
+        /// Share id.
+        id: String,
+    },
+}
+
+#[derive(Args)]
+pub struct TasksArgs {
+    #[command(subcommand)]
+    pub action: TasksAction,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Category {
+    General,
+    Downloading,
+    Downloaded,
+}
+
+#[derive(Subcommand)]
+pub enum TasksAction {
+    /// Zip items on the server into DEST_FOLDER/NAME.
+    Archive {
+        /// Items to archive.
+        #[arg(required = true)]
+        paths: Vec<String>,
+        /// Folder for the archive.
+        #[arg(long)]
+        to: String,
+        /// Archive file name.
+        #[arg(long)]
+        name: String,
+    },
+    /// Extract an archive on the server.
+    Extract {
+        /// The archive.
+        path: String,
+        /// Destination folder.
+        #[arg(long)]
+        to: String,
+        /// Archive password.
+        #[arg(long)]
+        password: Option<String>,
+        /// Text encoding of names in the archive.
+        #[arg(long)]
+        encoding: Option<String>,
+    },
+    /// Let the server download URLs (http/magnet) into a folder.
+    Download {
+        /// URLs.
+        #[arg(required = true)]
+        urls: Vec<String>,
+        /// Destination folder.
+        #[arg(long)]
+        to: String,
+    },
+    /// List tasks.
+    List {
+        /// Which list.
+        #[arg(long, value_enum, default_value = "general")]
+        category: Category,
+    },
+    /// Follow a task's progress until it finishes.
+    Watch {
+        /// Task id.
+        id: String,
+        /// Seconds between polls.
+        #[arg(long, default_value_t = 2)]
+        interval: u64,
+    },
+    /// Cancel a remote download.
+    Cancel {
+        /// Task id.
+        id: String,
+    },
+}

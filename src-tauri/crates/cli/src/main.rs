@@ -1,0 +1,86 @@
+//! `cirrus`: the Cirrus command line, a thin layer over `cirrus-core`.
+
+mod account_cmds;
+mod args;
+mod drive_cmds;
+mod exit;
+mod output;
+mod work_cmds;
+
+use cirrus_core::{Cirrus, Error};
+
+use args::{Cli, Command};
+use clap::Parser;
+use output::Out;
+
+fn init_logging(verbose: bool) {
+    // Logs go to stderr so `--json` output on stdout stays clean. The core never logs secrets.
+    let filter = std::env::var("CIRRUS_LOG").unwrap_or_else(|_| {
+        if verbose {
+            "debug".into()
+        } else {
+            "warn".into()
+        }
+    });
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+async fn run(cli: Cli, out: Out) -> Result<i32, Error> {
+    let cirrus = Cirrus::open_default()?;
+    if let Some(reason) = &cirrus.secret_store_info().fallback_reason
+        && !out.json
+        && matches!(cli.command, Command::Login(_))
+    {
+        eprintln!("note: {reason}");
+    }
+    let account = cli.account.as_deref();
+    match cli.command {
+        Command::Login(a) => account_cmds::login(&cirrus, account, a, out).await,
+        Command::Logout => account_cmds::logout(&cirrus, account, out).await,
+        Command::Accounts(a) => account_cmds::accounts(&cirrus, a, out).await,
+        Command::Whoami => account_cmds::whoami(&cirrus, account, out).await,
+        Command::Quota => account_cmds::quota(&cirrus, account, out).await,
+        Command::Ls(a) => drive_cmds::ls(&cirrus, account, a, out).await,
+        Command::Stat { path } => drive_cmds::stat(&cirrus, account, &path, out).await,
+        Command::Mkdir { paths } => drive_cmds::mkdir(&cirrus, account, &paths, out).await,
+        Command::Mv { paths } => drive_cmds::mv(&cirrus, account, &paths, out).await,
+        Command::Cp { paths } => drive_cmds::cp(&cirrus, account, &paths, out).await,
+        Command::Rm { paths, permanent } => {
+            drive_cmds::rm(&cirrus, account, &paths, permanent, out).await
+        }
+        Command::Restore { items } => drive_cmds::restore(&cirrus, account, &items, out).await,
+        Command::Share(s) => work_cmds::share(&cirrus, account, s, out).await,
+        Command::Tasks(t) => work_cmds::tasks(&cirrus, account, t, out).await,
+    }
+}
+
+fn main() {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            std::process::exit(if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            });
+        }
+    };
+    init_logging(cli.verbose);
+    let out = Out { json: cli.json };
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cirrus: cannot start: {e}");
+            std::process::exit(exit::LOCAL);
+        }
+    };
+    let code = match rt.block_on(run(cli, out)) {
+        Ok(code) => code,
+        Err(e) => out.error(&e),
+    };
+    std::process::exit(code);
+}
