@@ -1,0 +1,563 @@
+//! The transfer engine against the real sandbox server over HTTP, through the Cloudreve v4
+//! provider: uploads with and without client-side encryption, byte-identical downloads,
+//! resume after the engine is dropped, session expiry, files changed mid-upload, full disks
+//! and hostile names.
+
+mod common;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use cirrus_core::provider::*;
+use cirrus_core::transfer::*;
+use cirrus_core::{Error, Result};
+use cirrus_sandbox::SandboxConfig;
+use sha2::{Digest, Sha256};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Wraps the real provider: counts chunk requests and can hold one chunk forever or run a hook.
+struct Gate {
+    inner: Arc<dyn Provider>,
+    hang_at: Mutex<Option<u64>>,
+    calls: Mutex<Vec<(String, u64)>>,
+    on_chunk: Mutex<Option<Box<dyn FnMut(u64) + Send>>>,
+    /// Whether each created session asked the client to encrypt.
+    encrypted: Mutex<Vec<bool>>,
+}
+
+impl Gate {
+    fn new(inner: Arc<dyn Provider>) -> Arc<Self> {
+        Arc::new(Gate {
+            inner,
+            hang_at: Mutex::new(None),
+            calls: Mutex::new(vec![]),
+            on_chunk: Mutex::new(None),
+            encrypted: Mutex::new(vec![]),
+        })
+    }
+    fn calls_for(&self, index: u64) -> usize {
+        self.calls
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|c| c.1 == index)
+            .count()
+    }
+}
+
+#[async_trait]
+impl Provider for Gate {
+    fn capabilities(&self) -> Capabilities {
+        self.inner.capabilities()
+    }
+    fn root(&self) -> RemoteRef {
+        self.inner.root()
+    }
+    async fn resolve_path(&self, path: &str) -> Result<RemoteRef> {
+        self.inner.resolve_path(path).await
+    }
+    async fn whoami(&self) -> Result<UserInfo> {
+        self.inner.whoami().await
+    }
+    async fn capacity(&self) -> Result<Capacity> {
+        self.inner.capacity().await
+    }
+    async fn list(
+        &self,
+        folder: &RemoteRef,
+        opts: &ListOptions,
+        cursor: Option<&str>,
+    ) -> Result<ListPage> {
+        self.inner.list(folder, opts, cursor).await
+    }
+    async fn stat(&self, item: &RemoteRef) -> Result<Entry> {
+        self.inner.stat(item).await
+    }
+    async fn create_folder(&self, parent: &RemoteRef, name: &str) -> Result<Entry> {
+        self.inner.create_folder(parent, name).await
+    }
+    async fn rename(&self, item: &RemoteRef, new_name: &str) -> Result<Entry> {
+        self.inner.rename(item, new_name).await
+    }
+    async fn move_items(&self, items: &[RemoteRef], dest: &RemoteRef) -> Result<BatchOutcome> {
+        self.inner.move_items(items, dest).await
+    }
+    async fn delete(&self, items: &[RemoteRef], mode: DeleteMode) -> Result<BatchOutcome> {
+        self.inner.delete(items, mode).await
+    }
+    async fn begin_upload(&self, req: &UploadRequest) -> Result<UploadSession> {
+        let s = self.inner.begin_upload(req).await?;
+        self.encrypted.lock().unwrap().push(s.encryption.is_some());
+        Ok(s)
+    }
+    async fn upload_chunk(&self, session: &UploadSession, index: u64, data: Bytes) -> Result<()> {
+        self.calls.lock().unwrap().push((session.id.clone(), index));
+        if let Some(hook) = self.on_chunk.lock().unwrap().as_mut() {
+            hook(index);
+        }
+        if *self.hang_at.lock().unwrap() == Some(index) {
+            std::future::pending::<()>().await;
+        }
+        self.inner.upload_chunk(session, index, data).await
+    }
+    async fn finish_upload(&self, session: &UploadSession) -> Result<Entry> {
+        self.inner.finish_upload(session).await
+    }
+    async fn cancel_upload(&self, session: &UploadSession) -> Result<()> {
+        self.inner.cancel_upload(session).await
+    }
+    async fn download_url(&self, file: &RemoteRef) -> Result<String> {
+        self.inner.download_url(file).await
+    }
+}
+
+fn data(len: usize, seed: u8) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(29).wrapping_add(seed) ^ (i >> 9) as u8)
+        .collect()
+}
+
+fn sha(b: &[u8]) -> Vec<u8> {
+    Sha256::digest(b).to_vec()
+}
+
+fn config() -> EngineConfig {
+    EngineConfig {
+        retry: RetryPolicy::fast(4),
+        download_chunk_size: 700,
+        multi_connection_threshold: 2000,
+        download_connections: 3,
+        ..Default::default()
+    }
+}
+
+async fn wait_for(mut cond: impl FnMut() -> bool) {
+    for _ in 0..1000 {
+        if cond() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("condition not reached in 10 s");
+}
+
+async fn remote_entry(p: &dyn Provider, folder: &RemoteRef, name: &str) -> Entry {
+    let page = p.list(folder, &ListOptions::default(), None).await.unwrap();
+    page.entries
+        .into_iter()
+        .find(|e| e.name == name)
+        .unwrap_or_else(|| panic!("{name} not on the server"))
+}
+
+async fn download_bytes(p: Arc<dyn Provider>, entry: &Entry) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let q = Arc::new(TransferQueue::open_in_memory().unwrap());
+    let e = TransferEngine::new(p, q.clone(), config()).unwrap();
+    let id = e
+        .enqueue_download(entry, dir.path(), ConflictPolicy::Ask)
+        .unwrap();
+    e.wait_idle().await.unwrap();
+    let item = q.get(id).unwrap();
+    assert_eq!(item.state, ItemState::Completed, "{:?}", item.error);
+    std::fs::read(&item.local_path).unwrap()
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+#[tokio::test]
+async fn odd_sizes_round_trip_byte_identical_with_and_without_encryption() {
+    for encryption in [false, true] {
+        let env = common::env(SandboxConfig {
+            chunk_size: 1000,
+            chunk_concurrency: 3,
+            encryption,
+            ..Default::default()
+        })
+        .await;
+        let (_, p) = env.signed_in().await;
+        let dest = p
+            .create_folder(&p.root(), &format!("up-{encryption}"))
+            .await
+            .unwrap()
+            .remote;
+        let dir = tempfile::tempdir().unwrap();
+        let q = Arc::new(TransferQueue::open_in_memory().unwrap());
+        let e = TransferEngine::new(p.clone(), q.clone(), config()).unwrap();
+        let sizes = [0usize, 1, 999, 1000, 1001, 3017];
+        for (i, size) in sizes.iter().enumerate() {
+            let f = write(dir.path(), &format!("f{i}.bin"), &data(*size, i as u8));
+            e.enqueue_upload(&f, &dest, ConflictPolicy::Ask).unwrap();
+        }
+        e.wait_idle().await.unwrap();
+        for item in q.list().unwrap() {
+            assert_eq!(
+                item.state,
+                ItemState::Completed,
+                "{} {:?}",
+                item.name,
+                item.error
+            );
+        }
+        assert_eq!(env.sandbox.active_upload_sessions(), 0);
+        for (i, size) in sizes.iter().enumerate() {
+            let entry = remote_entry(p.as_ref(), &dest, &format!("f{i}.bin")).await;
+            assert_eq!(entry.size, *size as u64);
+            let got = download_bytes(p.clone(), &entry).await;
+            assert_eq!(
+                sha(&got),
+                sha(&data(*size, i as u8)),
+                "size {size}, encryption {encryption}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn resumes_from_the_same_database_without_resending_acknowledged_chunks() {
+    let env = common::env(SandboxConfig {
+        chunk_size: 1000,
+        encryption: true,
+        ..Default::default()
+    })
+    .await;
+    let (_, real) = env.signed_in().await;
+    let gate = Gate::new(real.clone());
+    *gate.hang_at.lock().unwrap() = Some(3);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("queue.sqlite3");
+    let content = data(5500, 3);
+    let f = write(dir.path(), "resume.bin", &content);
+    let id = {
+        let q = Arc::new(TransferQueue::open(&db).unwrap());
+        let e = TransferEngine::new(gate.clone(), q.clone(), config()).unwrap();
+        let id = e
+            .enqueue_upload(&f, &real.root(), ConflictPolicy::Ask)
+            .unwrap();
+        wait_for(|| q.acked_chunks(id).unwrap().len() == 3).await;
+        drop(e);
+        id
+    };
+    *gate.hang_at.lock().unwrap() = None;
+    let q = Arc::new(TransferQueue::open(&db).unwrap());
+    let e = TransferEngine::new(gate.clone(), q.clone(), config()).unwrap();
+    e.wait_idle().await.unwrap();
+    assert_eq!(
+        q.get(id).unwrap().state,
+        ItemState::Completed,
+        "{:?}",
+        q.get(id).unwrap().error
+    );
+    for i in 0..3 {
+        assert_eq!(gate.calls_for(i), 1, "chunk {i} was sent again");
+    }
+    assert_eq!(
+        *gate.encrypted.lock().unwrap(),
+        vec![true],
+        "one session, client-side encrypted"
+    );
+    let entry = remote_entry(real.as_ref(), &real.root(), "resume.bin").await;
+    assert_eq!(
+        sha(&download_bytes(real.clone(), &entry).await),
+        sha(&content)
+    );
+    assert_eq!(env.sandbox.active_upload_sessions(), 0);
+}
+
+#[tokio::test]
+async fn an_expired_session_is_recreated_and_the_stale_one_cancelled() {
+    let env = common::env(SandboxConfig {
+        chunk_size: 1000,
+        upload_session_ttl: Duration::from_secs(2),
+        ..Default::default()
+    })
+    .await;
+    let (_, real) = env.signed_in().await;
+    let gate = Gate::new(real.clone());
+    *gate.hang_at.lock().unwrap() = Some(1);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("queue.sqlite3");
+    let content = data(2500, 4);
+    let f = write(dir.path(), "late.bin", &content);
+    let id = {
+        let q = Arc::new(TransferQueue::open(&db).unwrap());
+        let e = TransferEngine::new(gate.clone(), q.clone(), config()).unwrap();
+        let id = e
+            .enqueue_upload(&f, &real.root(), ConflictPolicy::Ask)
+            .unwrap();
+        wait_for(|| q.acked_chunks(id).unwrap().len() == 1).await;
+        drop(e);
+        id
+    };
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    *gate.hang_at.lock().unwrap() = None;
+    let q = Arc::new(TransferQueue::open(&db).unwrap());
+    let e = TransferEngine::new(gate.clone(), q.clone(), config()).unwrap();
+    e.wait_idle().await.unwrap();
+    let item = q.get(id).unwrap();
+    assert_eq!(item.state, ItemState::Completed, "{:?}", item.error);
+    let sessions: std::collections::HashSet<String> = gate
+        .calls
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|c| c.0.clone())
+        .collect();
+    assert_eq!(sessions.len(), 2, "a second session was created");
+    assert_eq!(
+        env.sandbox.active_upload_sessions(),
+        0,
+        "no stale session left"
+    );
+    let entry = remote_entry(real.as_ref(), &real.root(), "late.bin").await;
+    assert_eq!(
+        sha(&download_bytes(real.clone(), &entry).await),
+        sha(&content)
+    );
+}
+
+#[tokio::test]
+async fn a_file_changed_mid_upload_ends_up_with_the_new_content() {
+    let env = common::env(SandboxConfig {
+        chunk_size: 1000,
+        encryption: true,
+        ..Default::default()
+    })
+    .await;
+    let (_, real) = env.signed_in().await;
+    let gate = Gate::new(real.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "edited.txt", &data(3000, 5));
+    let new_content = data(3333, 6);
+    let (path, replacement, once) = (
+        f.clone(),
+        new_content.clone(),
+        Arc::new(AtomicBool::new(false)),
+    );
+    *gate.on_chunk.lock().unwrap() = Some(Box::new(move |index| {
+        if index == 1 && !once.swap(true, Ordering::SeqCst) {
+            std::fs::write(&path, &replacement).unwrap();
+        }
+    }));
+    let q = Arc::new(TransferQueue::open_in_memory().unwrap());
+    let e = TransferEngine::new(gate.clone(), q.clone(), config()).unwrap();
+    let id = e
+        .enqueue_upload(&f, &real.root(), ConflictPolicy::Ask)
+        .unwrap();
+    e.wait_idle().await.unwrap();
+    assert_eq!(
+        q.get(id).unwrap().state,
+        ItemState::Completed,
+        "{:?}",
+        q.get(id).unwrap().error
+    );
+    let entry = remote_entry(real.as_ref(), &real.root(), "edited.txt").await;
+    assert_eq!(entry.size, 3333);
+    assert_eq!(
+        sha(&download_bytes(real.clone(), &entry).await),
+        sha(&new_content)
+    );
+    assert_eq!(env.sandbox.active_upload_sessions(), 0);
+}
+
+struct FullDisk {
+    inner: Arc<dyn PartWriter>,
+    budget: std::sync::atomic::AtomicI64,
+}
+
+impl PartWriter for FullDisk {
+    fn write_at(&self, offset: u64, data: &[u8]) -> std::io::Result<()> {
+        if self.budget.fetch_sub(data.len() as i64, Ordering::SeqCst) < data.len() as i64 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::StorageFull,
+                "No space left on device",
+            ));
+        }
+        self.inner.write_at(offset, data)
+    }
+    fn sync(&self) -> std::io::Result<()> {
+        self.inner.sync()
+    }
+}
+
+#[tokio::test]
+async fn a_full_disk_fails_the_download_clearly_and_retry_resumes() {
+    let env = common::env(SandboxConfig::default()).await;
+    let (_, p) = env.signed_in().await;
+    let dir = tempfile::tempdir().unwrap();
+    let content = data(5000, 7);
+    let f = write(dir.path(), "big.bin", &content);
+    let q = Arc::new(TransferQueue::open_in_memory().unwrap());
+    let e = TransferEngine::new(p.clone(), q.clone(), config()).unwrap();
+    e.enqueue_upload(&f, &p.root(), ConflictPolicy::Ask)
+        .unwrap();
+    e.wait_idle().await.unwrap();
+    let entry = remote_entry(p.as_ref(), &p.root(), "big.bin").await;
+
+    let out = dir.path().join("out");
+    let opener: OpenPart = Arc::new(|path: &Path| {
+        let real = download::open_file_part()(path)?;
+        Ok(Arc::new(FullDisk {
+            inner: real,
+            budget: 1500.into(),
+        }) as Arc<dyn PartWriter>)
+    });
+    let cfg = EngineConfig {
+        download_connections: 1,
+        ..config()
+    };
+    let q2 = Arc::new(TransferQueue::open(&dir.path().join("dl.sqlite3")).unwrap());
+    let e2 = TransferEngine::with_part_opener(p.clone(), q2.clone(), cfg.clone(), opener).unwrap();
+    let id = e2
+        .enqueue_download(&entry, &out, ConflictPolicy::Ask)
+        .unwrap();
+    e2.wait_idle().await.unwrap();
+    let item = q2.get(id).unwrap();
+    assert_eq!(item.state, ItemState::Failed);
+    assert!(
+        item.error.as_deref().unwrap_or("").contains("disk is full"),
+        "{:?}",
+        item.error
+    );
+    assert!(
+        part_path(&out.join("big.bin")).exists(),
+        "partial data kept"
+    );
+    assert!(!out.join("big.bin").exists());
+    let kept = q2.acked_chunks(id).unwrap().len();
+    assert_eq!(kept, 2, "two whole 700-byte chunks fit in 1500 bytes");
+    drop(e2);
+
+    let e3 = TransferEngine::new(p.clone(), q2.clone(), cfg).unwrap();
+    e3.retry(&Selection::Ids(vec![id])).await.unwrap();
+    e3.wait_idle().await.unwrap();
+    assert_eq!(q2.get(id).unwrap().state, ItemState::Completed);
+    assert_eq!(
+        sha(&std::fs::read(out.join("big.bin")).unwrap()),
+        sha(&content)
+    );
+}
+
+#[tokio::test]
+async fn hostile_names_on_the_server_stay_inside_the_download_folder() {
+    let env = common::env(SandboxConfig::default()).await;
+    let (_, p) = env.signed_in().await;
+    let share = p.create_folder(&p.root(), "hostile").await.unwrap().remote;
+    let names = ["CON", "a\\..\\..\\evil", "...", "nul.txt", " spaced "];
+    let mut uploaded = 0;
+    for name in names {
+        let req = UploadRequest {
+            parent: share.clone(),
+            name: name.to_string(),
+            size: 3,
+            modified_ms: None,
+            mime: None,
+            overwrite: false,
+            want_client_encryption: false,
+        };
+        // The server may refuse some names; the rest must be neutralised by the client.
+        if let Ok(s) = p.begin_upload(&req).await {
+            p.upload_chunk(&s, 0, Bytes::from_static(b"bad"))
+                .await
+                .unwrap();
+            p.finish_upload(&s).await.unwrap();
+            uploaded += 1;
+        }
+    }
+    assert!(
+        uploaded >= 3,
+        "the sandbox accepted only {uploaded} hostile names"
+    );
+    let base = tempfile::tempdir().unwrap();
+    let dest = base.path().join("dest");
+    let q = Arc::new(TransferQueue::open_in_memory().unwrap());
+    let e = TransferEngine::new(p.clone(), q.clone(), config()).unwrap();
+    let folder = remote_entry(p.as_ref(), &p.root(), "hostile").await;
+    let id = e
+        .enqueue_download(&folder, &dest, ConflictPolicy::Ask)
+        .unwrap();
+    e.wait_idle().await.unwrap();
+    assert_eq!(
+        q.get(id).unwrap().state,
+        ItemState::Completed,
+        "{:?}",
+        q.list().unwrap()
+    );
+    let children = q.children(id).unwrap();
+    assert_eq!(children.len(), uploaded);
+    for c in children {
+        assert!(
+            c.local_path.starts_with(dest.join("hostile")),
+            "{:?}",
+            c.local_path
+        );
+        assert_eq!(std::fs::read(&c.local_path).unwrap(), b"bad");
+    }
+    let siblings: Vec<_> = std::fs::read_dir(base.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(siblings, vec![std::ffi::OsString::from("dest")]);
+}
+
+#[tokio::test]
+async fn folder_upload_and_download_preserve_the_tree() {
+    let env = common::env(SandboxConfig {
+        chunk_size: 1000,
+        encryption: true,
+        ..Default::default()
+    })
+    .await;
+    let (_, p) = env.signed_in().await;
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("project");
+    std::fs::create_dir_all(src.join("src/deep")).unwrap();
+    std::fs::create_dir_all(src.join("empty")).unwrap();
+    write(&src, "README.md", &data(1500, 1));
+    write(&src.join("src"), "main.rs", &data(10, 2));
+    write(&src.join("src/deep"), "x.bin", &data(4321, 3));
+    let q = Arc::new(TransferQueue::open_in_memory().unwrap());
+    let e = TransferEngine::new(p.clone(), q.clone(), config()).unwrap();
+    let up = e
+        .enqueue_upload(&src, &p.root(), ConflictPolicy::Ask)
+        .unwrap();
+    e.wait_idle().await.unwrap();
+    assert_eq!(
+        q.get(up).unwrap().state,
+        ItemState::Completed,
+        "{:?}",
+        q.list().unwrap()
+    );
+
+    let out = dir.path().join("out");
+    let folder = remote_entry(p.as_ref(), &p.root(), "project").await;
+    let down = e
+        .enqueue_download(&folder, &out, ConflictPolicy::Ask)
+        .unwrap();
+    e.wait_idle().await.unwrap();
+    assert_eq!(
+        q.get(down).unwrap().state,
+        ItemState::Completed,
+        "{:?}",
+        q.list().unwrap()
+    );
+    assert_eq!(
+        std::fs::read(out.join("project/README.md")).unwrap(),
+        data(1500, 1)
+    );
+    assert_eq!(
+        std::fs::read(out.join("project/src/main.rs")).unwrap(),
+        data(10, 2)
+    );
+    assert_eq!(
+        std::fs::read(out.join("project/src/deep/x.bin")).unwrap(),
+        data(4321, 3)
+    );
+    assert!(out.join("project/empty").is_dir());
+    let _ = Error::io("keep the import used");
+}
