@@ -77,7 +77,12 @@ pub enum Command {
     Share(ShareArgs),
     /// Server tasks: archive, extract, remote download.
     Tasks(TasksArgs),
-    // `put`, `get` and `transfers` (the transfer engine) plug in here.
+    /// Upload files or folders: put LOCAL... REMOTE_FOLDER.
+    Put(crate::transfer_cmds::PutArgs),
+    /// Download files or folders: get REMOTE... LOCAL_FOLDER.
+    Get(crate::transfer_cmds::GetArgs),
+    /// List and control the transfer queue.
+    Transfers(crate::transfer_cmds::TransfersArgs),
 }
 
 #[derive(Args)]

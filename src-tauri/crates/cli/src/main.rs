@@ -5,6 +5,7 @@ mod args;
 mod drive_cmds;
 mod exit;
 mod output;
+mod transfer_cmds;
 mod work_cmds;
 
 use cirrus_core::{Cirrus, Error};
@@ -54,6 +55,9 @@ async fn run(cli: Cli, out: Out) -> Result<i32, Error> {
         Command::Restore { items } => drive_cmds::restore(&cirrus, account, &items, out).await,
         Command::Share(s) => work_cmds::share(&cirrus, account, s, out).await,
         Command::Tasks(t) => work_cmds::tasks(&cirrus, account, t, out).await,
+        Command::Put(a) => transfer_cmds::put(&cirrus, account, a, out).await,
+        Command::Get(a) => transfer_cmds::get(&cirrus, account, a, out).await,
+        Command::Transfers(t) => transfer_cmds::transfers(&cirrus, account, t, out).await,
     }
 }
 
