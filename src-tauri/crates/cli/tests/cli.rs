@@ -84,7 +84,7 @@ async fn sandbox() -> Sandbox {
     Sandbox::start(SandboxConfig::default()).await.unwrap()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_accounts_whoami_quota() {
     let sb = sandbox().await;
     let cli = Cli::new();
@@ -116,7 +116,7 @@ async fn login_accounts_whoami_quota() {
     assert!(v.as_array().unwrap().is_empty());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn password_from_env_and_errors_have_exit_codes() {
     let sb = sandbox().await;
     let cli = Cli::new();
@@ -179,7 +179,7 @@ async fn password_from_env_and_errors_have_exit_codes() {
     assert!(String::from_utf8_lossy(&help.stdout).contains("Exit codes"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_factor_login_with_otp() {
     let sb = sandbox().await;
     let cli = Cli::new();
@@ -221,7 +221,7 @@ async fn two_factor_login_with_otp() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn file_commands_end_to_end() {
     let sb = sandbox().await;
     let cli = Cli::new();
