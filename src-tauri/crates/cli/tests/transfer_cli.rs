@@ -1,0 +1,148 @@
+//! End-to-end: `cirrus put`, `cirrus get` and `cirrus transfers` against the sandbox.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use cirrus_sandbox::{Sandbox, SandboxConfig, demo};
+use serde_json::Value;
+
+struct Cli {
+    dir: tempfile::TempDir,
+}
+
+impl Cli {
+    fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_cirrus"))
+            .args(args)
+            .env("CIRRUS_DATA_DIR", self.dir.path())
+            .env("CIRRUS_SECRET_STORE", "file")
+            .env_remove("CIRRUS_PASSWORD")
+            .env_remove("CIRRUS_ACCOUNT")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        if let Some(s) = stdin {
+            child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+        }
+        drop(child.stdin.take());
+        child.wait_with_output().unwrap()
+    }
+
+    fn json(&self, args: &[&str]) -> (i32, Value) {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let out = self.run(&all, None);
+        let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "not JSON ({e}): {} / {}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        (out.status.code().unwrap(), v)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn put_then_get_round_trips_files_and_folders_with_conflict_policies() {
+    let sandbox = Sandbox::start(SandboxConfig {
+        chunk_size: 1000,
+        encryption: true,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let cli = Cli {
+        dir: tempfile::tempdir().unwrap(),
+    };
+    let base = sandbox.base_url();
+    let login = cli.run(
+        &[
+            "--json",
+            "login",
+            "--server",
+            &base,
+            "--email",
+            demo::EMAIL,
+            "--password-stdin",
+        ],
+        Some(&format!("{}\n", demo::PASSWORD)),
+    );
+    assert_eq!(
+        login.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&login.stdout)
+    );
+
+    let work = tempfile::tempdir().unwrap();
+    let file = work.path().join("notes.bin");
+    let content: Vec<u8> = (0..4321u32).map(|i| (i * 7 % 251) as u8).collect();
+    std::fs::write(&file, &content).unwrap();
+    let folder = work.path().join("album");
+    std::fs::create_dir_all(folder.join("2024")).unwrap();
+    std::fs::write(folder.join("2024/a.jpg"), b"jpeg bytes").unwrap();
+
+    let (code, v) = cli.json(&[
+        "put",
+        file.to_str().unwrap(),
+        folder.to_str().unwrap(),
+        "/",
+        "--parallel",
+        "2",
+        "--bwlimit",
+        "10M",
+    ]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v.as_array().unwrap().len(), 2);
+    assert!(
+        v.as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["state"] == "completed"),
+        "{v}"
+    );
+
+    // Same name again: `ask` refuses with the conflict exit code, `keep-both` renames.
+    let (code, v) = cli.json(&["put", file.to_str().unwrap(), "/"]);
+    assert_eq!(code, 5, "{v}");
+    assert_eq!(v[0]["errorKind"], "alreadyExists");
+    let (code, v) = cli.json(&[
+        "put",
+        file.to_str().unwrap(),
+        "/",
+        "--conflict",
+        "keep-both",
+    ]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v[0]["name"], "notes (1).bin");
+
+    let out = work.path().join("out");
+    let (code, v) = cli.json(&["get", "/notes.bin", "/album", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(std::fs::read(out.join("notes.bin")).unwrap(), content);
+    assert_eq!(
+        std::fs::read(out.join("album/2024/a.jpg")).unwrap(),
+        b"jpeg bytes"
+    );
+
+    let (code, v) = cli.json(&["transfers", "list"]);
+    assert_eq!(code, 0);
+    assert!(v.as_array().unwrap().len() >= 6, "{v}");
+    let (code, v) = cli.json(&["transfers", "retry", "--all"]);
+    assert_eq!(code, 9, "some done, the refused upload still refused: {v}");
+    let refused: Vec<&Value> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["state"] == "failed")
+        .collect();
+    assert_eq!(refused.len(), 1, "{v}");
+    assert_eq!(refused[0]["errorKind"], "alreadyExists");
+    let (code, v) = cli.json(&["transfers", "clear"]);
+    assert_eq!(code, 0);
+    assert!(v["removed"].as_u64().unwrap() >= 4, "{v}");
+    assert_eq!(sandbox.active_upload_sessions(), 0);
+}
