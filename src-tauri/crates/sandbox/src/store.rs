@@ -214,6 +214,8 @@ pub struct Store {
     pub revoked_families: HashSet<String>,
     /// Captcha tickets → answers.
     pub captchas: HashMap<String, String>,
+    /// Share links by id.
+    pub shares: BTreeMap<Id, crate::routes::share::Share>,
     next_id: Id,
 }
 

@@ -60,14 +60,19 @@ pub async fn urls(
     let mut out = Vec::new();
     let mut failures = Vec::new();
     {
-        let store = app.store();
+        let mut store = app.store();
         for raw in &b.uris {
             let res = (|| -> Result<String, ApiError> {
                 let uri = CrUri::parse(raw)?;
-                let uid = fs_user(&app, caller, &uri)?;
-                let id = store
-                    .resolve(uid, &uri)?
-                    .ok_or_else(ApiError::entity_not_exist)?;
+                let id = if uri.fs == crate::uri::Fs::Share {
+                    // Counts one share download per URL request.
+                    super::share::resolve_download(&app, &mut store, &uri)?
+                } else {
+                    let uid = fs_user(&app, caller, &uri)?;
+                    store
+                        .resolve(uid, &uri)?
+                        .ok_or_else(ApiError::entity_not_exist)?
+                };
                 let n = store.node(id);
                 if n.is_folder() {
                     return Err(ApiError::entity_not_exist());

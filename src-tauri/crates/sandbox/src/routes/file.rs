@@ -21,7 +21,7 @@ use crate::views::{CAP_MY, CAP_SHARED_WITH_ME, CAP_TRASH};
 
 /// Default and maximum page sizes of listings.
 const DEFAULT_PAGE_SIZE: i64 = 100;
-const MAX_PAGE_SIZE: i64 = 2000;
+pub(crate) const MAX_PAGE_SIZE: i64 = 2000;
 /// Folder budget of recursive searches (`max_recursive_searched_folder`).
 const MAX_SEARCH_FOLDERS: usize = 65535;
 
@@ -52,7 +52,7 @@ fn props(cap: &str, searching_my: bool, trash_like: bool) -> Value {
     json!({"capability": cap, "max_page_size": MAX_PAGE_SIZE, "order_by_options": ob, "order_direction_options": od})
 }
 
-fn encode_cursor(app: &App, store: &Store, id: Id, ob: OrderBy) -> String {
+pub(crate) fn encode_cursor(app: &App, store: &Store, id: Id, ob: OrderBy) -> String {
     let node = store.node(id);
     let mut v = json!({"id": app.ids.encode(Kind::File, id), "start_with_file": !node.is_folder()});
     match store.key_of(id, ob) {
@@ -62,7 +62,7 @@ fn encode_cursor(app: &App, store: &Store, id: Id, ob: OrderBy) -> String {
     STANDARD.encode(v.to_string())
 }
 
-fn decode_cursor(app: &App, token: &str) -> Result<Cursor, ApiError> {
+pub(crate) fn decode_cursor(app: &App, token: &str) -> Result<Cursor, ApiError> {
     let bad = || ApiError::param("Invalid page token");
     let raw = STANDARD.decode(token.trim()).map_err(|_| bad())?;
     let v: Value = serde_json::from_slice(&raw).map_err(|_| bad())?;
@@ -148,7 +148,7 @@ fn parse_search(uri: &CrUri) -> Result<SearchSpec, ApiError> {
     Ok(spec)
 }
 
-fn pagination(page_size: i64, next: Option<String>) -> Value {
+pub(crate) fn pagination(page_size: i64, next: Option<String>) -> Value {
     let mut p = json!({"page": 0, "page_size": page_size, "is_cursor": true});
     if let Some(t) = next {
         p["next_token"] = json!(t);
@@ -156,7 +156,7 @@ fn pagination(page_size: i64, next: Option<String>) -> Value {
     p
 }
 
-fn default_view() -> Value {
+pub(crate) fn default_view() -> Value {
     json!({"page_size": DEFAULT_PAGE_SIZE, "view": "grid", "thumbnail": true})
 }
 
@@ -167,15 +167,18 @@ pub async fn list(
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult {
     let uri = parse_uri(q.uri.as_deref(), "Uri")?;
-    let uid = fs_user(&app, caller, &uri)?;
     let page_size = match q.page_size.unwrap_or(0) {
         n if n <= 0 => DEFAULT_PAGE_SIZE,
         n => n.min(MAX_PAGE_SIZE),
     };
     let ob = OrderBy::parse(q.order_by.as_deref());
     let desc = q.order_direction.as_deref() == Some("desc");
-    let searching = uri.is_search();
     let cursor_raw = q.next_page_token.filter(|t| !t.is_empty());
+    if uri.fs == Fs::Share {
+        return super::share::list(&app, caller, &uri, page_size, ob, desc, cursor_raw.as_deref());
+    }
+    let uid = fs_user(&app, caller, &uri)?;
+    let searching = uri.is_search();
     let store = app.store();
     let root = store.users[&uid].root;
 
@@ -378,6 +381,9 @@ pub async fn info(
         }
         None => {
             let uri = parse_uri(q.uri.as_deref(), "Uri")?;
+            if uri.fs == Fs::Share {
+                return super::share::info(&app, caller, &uri);
+            }
             let uid = fs_user(&app, caller, &uri)?;
             if uri.is_root() {
                 return Err(ApiError::not_supported());

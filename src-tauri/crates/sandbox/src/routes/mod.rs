@@ -3,6 +3,7 @@
 pub mod content;
 pub mod file;
 pub mod session;
+pub mod share;
 pub mod site;
 pub mod upload;
 pub mod user;
@@ -47,12 +48,22 @@ pub fn router(app: AppRef) -> Router {
         .route("/file/content/{entity}/{speed}/{name}", get(content::serve))
         .route("/file/upload", put(upload::create).delete(upload::cancel))
         .route("/file/upload/{session}/{index}", post(upload::chunk))
+        .route(
+            "/share",
+            put(share::create)
+                .get(share::list_mine)
+                .delete(share::delete_batch),
+        )
+        .route("/share/info/{id}", get(share::share_info))
+        .route("/share/{id}", post(share::edit).delete(share::delete))
         .layer(from_fn_with_state(app.clone(), identify))
         // Bodies are size-checked by the handlers themselves (chunks, PUT /file/content).
         .layer(DefaultBodyLimit::disable())
         .with_state(app);
     Router::new()
         .nest("/api/v4", api)
+        .route("/s/{id}", get(share::short_link))
+        .route("/s/{id}/{password}", get(share::short_link))
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
 }
