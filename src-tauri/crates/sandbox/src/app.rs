@@ -29,6 +29,8 @@ pub struct App {
     pub store: Mutex<Store>,
     pub ids: IdCodec,
     pub policy: Policy,
+    /// Every other storage policy, their assignments and listeners.
+    pub policies: crate::policies::Registry,
     pub signer: UrlSigner,
     pub jwt_secret: Vec<u8>,
     /// Stands in for Cloudreve's site id in refresh-token state hashes.
@@ -65,7 +67,7 @@ impl App {
         let app = self.clone();
         tokio::spawn(async move {
             for b in blobs {
-                if let Err(e) = app.policy.driver.delete(b.clone()).await {
+                if let Err(e) = app.blob_driver(&b).delete(b.clone()).await {
                     tracing::warn!("failed to delete blob {b}: {e}");
                 }
             }

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod crypto;
 pub mod envelope;
 pub mod ids;
+pub mod policies;
 pub mod policy;
 pub mod routes;
 pub mod seed;
@@ -18,7 +19,7 @@ pub mod views;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -31,7 +32,8 @@ use tokio::task::JoinHandle;
 use crate::app::{App, Settings};
 use crate::crypto::UrlSigner;
 use crate::ids::IdCodec;
-use crate::policy::{LocalDriver, Policy};
+use crate::policies::{PolicySettings, Registry};
+use crate::policy::{LocalDriver, Policy, PolicyKind};
 use crate::store::{NodeKind, Store};
 
 /// How to run a sandbox.
@@ -59,6 +61,9 @@ pub struct SandboxConfig {
     pub login_captcha: bool,
     /// Create the demo users and demo tree.
     pub seed_demo: bool,
+    /// Storage policy of users and folders without their own (`local` by default). The
+    /// chunk size, concurrency and encryption settings above apply to every policy.
+    pub policy: PolicyKind,
 }
 
 impl Default for SandboxConfig {
@@ -75,6 +80,7 @@ impl Default for SandboxConfig {
             user_quota: 1 << 30,
             login_captcha: false,
             seed_demo: true,
+            policy: PolicyKind::Local,
         }
     }
 }
@@ -121,20 +127,30 @@ impl Sandbox {
             }
         };
         let driver = LocalDriver::new(data_dir.join("blobs")).context("creating blob dir")?;
+        let policies = Registry::start(
+            &PolicySettings {
+                default_kind: config.policy,
+                chunk_size: config.chunk_size,
+                chunk_concurrency: config.chunk_concurrency,
+                encryption: config.encryption,
+            },
+            &data_dir,
+        )
+        .await?;
         let mut jwt_secret = vec![0u8; 32];
         rand::rng().fill_bytes(&mut jwt_secret);
         let app = Arc::new(App {
             store: Mutex::new(Store::default()),
             ids: IdCodec::new(),
-            policy: Policy {
-                id: 1,
-                name: "Default storage policy".into(),
-                chunk_size: config.chunk_size,
-                chunk_concurrency: config.chunk_concurrency,
-                encryption: config.encryption,
-                max_size: AtomicU64::new(0),
-                driver: Box::new(driver),
-            },
+            policy: Policy::new(
+                1,
+                PolicyKind::Local,
+                config.chunk_size,
+                config.chunk_concurrency,
+                config.encryption,
+                Box::new(driver),
+            ),
+            policies,
             signer: UrlSigner::random(),
             jwt_secret,
             site_id: uuid::Uuid::new_v4().to_string(),
@@ -166,6 +182,7 @@ impl Sandbox {
             .await
             .with_context(|| format!("binding 127.0.0.1:{}", config.port))?;
         let addr = listener.local_addr()?;
+        app.policies.set_site_url(format!("http://{addr}"));
         let router = routes::router(app.clone());
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -244,8 +261,73 @@ impl Sandbox {
         self.app.policy.max_size.store(bytes, Ordering::Relaxed);
     }
 
+    /// Policy for users and folders without their own.
+    pub fn set_default_policy(&self, kind: PolicyKind) -> anyhow::Result<()> {
+        self.app.policies.set_default(kind)
+    }
+
+    /// Give the user `email` its own storage policy (as assigning a group would).
+    pub fn set_user_policy(&self, email: &str, kind: PolicyKind) -> anyhow::Result<()> {
+        let uid = self
+            .app
+            .store()
+            .user_by_email(email)
+            .map(|u| u.id)
+            .with_context(|| format!("no user {email}"))?;
+        self.app.policies.set_user(uid, kind)
+    }
+
+    /// Uploads into `folder_path` of `email` (created if missing) and below use `kind`.
+    pub fn set_folder_policy(
+        &self,
+        email: &str,
+        folder_path: &str,
+        kind: PolicyKind,
+    ) -> anyhow::Result<()> {
+        let folder = {
+            let mut store = self.app.store();
+            let uid = store
+                .user_by_email(email)
+                .map(|u| u.id)
+                .with_context(|| format!("no user {email}"))?;
+            let root = store.users[&uid].root;
+            let segs: Vec<String> = folder_path
+                .split('/')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect();
+            store
+                .ensure_folders(uid, root, &segs, Utc::now())
+                .map_err(|e| anyhow::anyhow!("{}", e.msg))?
+        };
+        self.app.policies.set_folder(folder, kind)
+    }
+
+    /// Change a policy's chunk size (0 = one request) and `chunk_concurrency` at runtime.
+    pub fn set_policy_chunking(
+        &self,
+        kind: PolicyKind,
+        chunk_size: u64,
+        chunk_concurrency: u32,
+    ) -> anyhow::Result<()> {
+        let p = self
+            .app
+            .policy_of_kind(kind)
+            .with_context(|| format!("policy {kind} is not available"))?;
+        p.chunk_size.store(chunk_size, Ordering::Relaxed);
+        p.chunk_concurrency
+            .store(chunk_concurrency as u64, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Policy kinds this sandbox can hand out.
+    pub fn available_policies(&self) -> Vec<PolicyKind> {
+        self.app.policies.available()
+    }
+
     /// Stop serving and wait for the server task to finish.
     pub async fn shutdown(mut self) {
+        self.app.policies.stop();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -264,6 +346,7 @@ impl Sandbox {
 
 impl Drop for Sandbox {
     fn drop(&mut self) {
+        self.app.policies.stop();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }

@@ -1,6 +1,6 @@
 //! Storage policies: what the API reports about a policy, and the pluggable driver that
-//! stores entity blobs. Only the local policy exists today; remote/S3/OneDrive policies will
-//! implement [`StorageDriver`] and add their own upload flows.
+//! stores entity blobs. The local policy lives here; the other policy types (relay, slave
+//! node, S3 family, OneDrive) live in [`crate::policies`] with their own upload flows.
 
 use std::io::SeekFrom;
 use std::path::PathBuf;
@@ -50,6 +50,11 @@ impl LocalDriver {
     pub fn new(root: PathBuf) -> std::io::Result<Self> {
         std::fs::create_dir_all(&root)?;
         Ok(Self { root })
+    }
+
+    /// Size of a stored blob.
+    pub async fn len(&self, key: &str) -> std::io::Result<u64> {
+        Ok(tokio::fs::metadata(self.path(key)).await?.len())
     }
 
     fn path(&self, key: &str) -> PathBuf {
@@ -120,17 +125,115 @@ impl StorageDriver for LocalDriver {
     }
 }
 
+/// Storage policy types a Cloudreve server can hand out (`storage_policy.type`), plus
+/// `Relay`, which is an object-storage policy whose uploads go through Cloudreve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PolicyKind {
+    /// Blobs on the Cloudreve server itself.
+    Local,
+    /// An S3 policy with `relay: true`: uploads go through the chunk endpoint.
+    Relay,
+    /// A slave node (`remote`).
+    Remote,
+    /// Amazon S3 and compatible stores.
+    S3,
+    /// Kingsoft KS3 (S3 API).
+    Ks3,
+    /// Tencent COS.
+    Cos,
+    /// Aliyun OSS.
+    Oss,
+    /// Huawei OBS.
+    Obs,
+    /// Microsoft OneDrive / SharePoint.
+    OneDrive,
+    /// Qiniu Kodo.
+    Qiniu,
+    /// Upyun USS.
+    Upyun,
+}
+
+impl PolicyKind {
+    /// Every kind, in CLI order.
+    pub const ALL: [PolicyKind; 11] = [
+        PolicyKind::Local,
+        PolicyKind::Relay,
+        PolicyKind::Remote,
+        PolicyKind::S3,
+        PolicyKind::Ks3,
+        PolicyKind::Cos,
+        PolicyKind::Oss,
+        PolicyKind::Obs,
+        PolicyKind::OneDrive,
+        PolicyKind::Qiniu,
+        PolicyKind::Upyun,
+    ];
+
+    /// The `type` string clients see. A relay policy is an S3 policy with `relay: true`.
+    pub fn type_name(self) -> &'static str {
+        match self {
+            PolicyKind::Local => "local",
+            PolicyKind::Relay | PolicyKind::S3 => "s3",
+            PolicyKind::Remote => "remote",
+            PolicyKind::Ks3 => "ks3",
+            PolicyKind::Cos => "cos",
+            PolicyKind::Oss => "oss",
+            PolicyKind::Obs => "obs",
+            PolicyKind::OneDrive => "onedrive",
+            PolicyKind::Qiniu => "qiniu",
+            PolicyKind::Upyun => "upyun",
+        }
+    }
+
+    /// The CLI spelling (`--policy`).
+    pub fn cli_name(self) -> &'static str {
+        match self {
+            PolicyKind::Relay => "relay",
+            k => k.type_name(),
+        }
+    }
+
+    /// True for the S3-compatible family served by the in-process S3 listener.
+    pub fn is_s3_family(self) -> bool {
+        matches!(
+            self,
+            PolicyKind::S3 | PolicyKind::Ks3 | PolicyKind::Cos | PolicyKind::Oss | PolicyKind::Obs
+        )
+    }
+}
+
+impl std::str::FromStr for PolicyKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        PolicyKind::ALL
+            .into_iter()
+            .find(|k| k.cli_name().eq_ignore_ascii_case(s))
+            .ok_or_else(|| {
+                let names: Vec<_> = PolicyKind::ALL.iter().map(|k| k.cli_name()).collect();
+                format!("unknown policy {s:?} (one of {})", names.join("|"))
+            })
+    }
+}
+
+impl std::fmt::Display for PolicyKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.cli_name())
+    }
+}
+
 /// A storage policy: settings the API reports plus the driver holding its blobs.
 pub struct Policy {
     /// Numeric id (encoded with the policy hashid tag).
     pub id: u64,
     /// Display name.
     pub name: String,
-    /// Chunk size of upload sessions (0 = whole file in one chunk).
-    pub chunk_size: u64,
-    /// Upload concurrency the client should use.
-    pub chunk_concurrency: u32,
-    /// Whether clients may encrypt uploads (AES-256-CTR).
+    /// Policy type.
+    pub kind: PolicyKind,
+    /// Chunk size of upload sessions (0 = whole file in one chunk); adjustable at runtime.
+    pub chunk_size: AtomicU64,
+    /// Upload concurrency the client should use; adjustable at runtime.
+    pub chunk_concurrency: AtomicU64,
+    /// Whether uploads are encrypted (by the client, or by the server for relay policies).
     pub encryption: bool,
     /// Maximum file size in bytes (0 = unlimited); adjustable at runtime for tests.
     pub max_size: AtomicU64,
@@ -139,9 +242,58 @@ pub struct Policy {
 }
 
 impl Policy {
+    /// A policy of `kind` storing blobs in `driver`.
+    pub fn new(
+        id: u64,
+        kind: PolicyKind,
+        chunk_size: u64,
+        chunk_concurrency: u32,
+        encryption: bool,
+        driver: Box<dyn StorageDriver>,
+    ) -> Self {
+        let name = match kind {
+            PolicyKind::Local => "Default storage policy".to_string(),
+            k => format!("Sandbox {} policy", k.cli_name()),
+        };
+        Self {
+            id,
+            name,
+            kind,
+            chunk_size: AtomicU64::new(chunk_size),
+            chunk_concurrency: AtomicU64::new(chunk_concurrency as u64),
+            encryption,
+            max_size: AtomicU64::new(0),
+            driver,
+        }
+    }
+
     /// Current maximum file size (0 = unlimited).
     pub fn max_size(&self) -> u64 {
         self.max_size.load(Ordering::Relaxed)
+    }
+
+    /// Current chunk size (0 = one request).
+    pub fn chunk_size(&self) -> u64 {
+        self.chunk_size.load(Ordering::Relaxed)
+    }
+
+    /// Current `chunk_concurrency`.
+    pub fn chunk_concurrency(&self) -> u64 {
+        self.chunk_concurrency.load(Ordering::Relaxed)
+    }
+
+    /// Uploads go through Cloudreve's chunk endpoint (`local`, or `relay: true`).
+    pub fn via_chunk_endpoint(&self) -> bool {
+        matches!(self.kind, PolicyKind::Local | PolicyKind::Relay)
+    }
+
+    /// Chunk size a new upload session gets: relay sessions are always one request.
+    pub fn session_chunk_size(&self) -> u64 {
+        if self.kind == PolicyKind::Relay {
+            0
+        } else {
+            self.chunk_size()
+        }
     }
 
     /// The `StoragePolicy` JSON object shown to users.
@@ -149,11 +301,14 @@ impl Policy {
         let mut v = json!({
             "id": hashid,
             "name": self.name,
-            "type": self.driver.kind(),
+            "type": self.kind.type_name(),
             "max_size": self.max_size(),
         });
-        if self.chunk_concurrency != 0 {
-            v["chunk_concurrency"] = json!(self.chunk_concurrency);
+        if self.kind == PolicyKind::Relay {
+            v["relay"] = json!(true);
+        }
+        if self.chunk_concurrency() != 0 {
+            v["chunk_concurrency"] = json!(self.chunk_concurrency());
         }
         if self.encryption {
             v["encryption"] = json!(true);

@@ -93,6 +93,18 @@ pub async fn urls(
                 };
                 let ehash = app.ids.encode(Kind::Entity, eid);
                 let name = store.display_name(n);
+                // Unencrypted blobs on provider policies are fetched from the provider.
+                if let Some(e) = store.entities.get(&eid).filter(|e| e.key.is_none())
+                    && let Some(u) = crate::policies::source_url(
+                        &app,
+                        &e.blob,
+                        &name,
+                        b.download,
+                        expiry.timestamp(),
+                    )
+                {
+                    return Ok(u);
+                }
                 let sign = app
                     .signer
                     .sign(&content_path(&ehash, &name), expiry.timestamp());
@@ -281,7 +293,11 @@ pub async fn serve(
         }
     };
     set(&mut h, header::CONTENT_LENGTH, &len.to_string());
-    let stream = match app.policy.driver.read_range(blob, start, len).await {
+    let stream = match app
+        .blob_driver(&blob)
+        .read_range(blob.clone(), start, len)
+        .await
+    {
         Ok(s) => s,
         Err(_) => return Ok(plain(StatusCode::NOT_FOUND, "Entity data does not exist.")),
     };

@@ -1,10 +1,12 @@
 //! HTTP routing: every API route lives under `/api/v4`.
 
+pub mod callback;
 pub mod content;
 pub mod file;
 pub mod session;
 pub mod share;
 pub mod site;
+pub mod slave;
 pub mod upload;
 pub mod user;
 
@@ -48,6 +50,7 @@ pub fn router(app: AppRef) -> Router {
         .route("/file/content/{entity}/{speed}/{name}", get(content::serve))
         .route("/file/upload", put(upload::create).delete(upload::cancel))
         .route("/file/upload/{session}/{index}", post(upload::chunk))
+        .route("/callback/remote/{session}/{key}", post(callback::remote))
         .route(
             "/share",
             put(share::create)

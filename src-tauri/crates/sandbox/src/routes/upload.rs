@@ -1,4 +1,5 @@
-//! Uploads through the local policy: sessions, chunks, cancel, and `PUT /file/content`.
+//! Uploads: sessions (every policy; provider specifics in [`crate::policies`]), chunks for
+//! local and relay policies, cancel, and `PUT /file/content`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -43,14 +44,13 @@ pub struct CreateSessionBody {
     #[serde(default)]
     previous: Option<String>,
     #[serde(default)]
-    #[allow(dead_code)]
     mime_type: Option<String>,
 }
 
 /// Declared body length: `Content-Length`, or `X-Expected-Entity-Length` for chunked bodies.
 /// Like Go's `Request.ContentLength`, a request with neither a length nor a chunked body has
 /// length 0.
-fn declared_length(h: &HeaderMap) -> Option<u64> {
+pub(crate) fn declared_length(h: &HeaderMap) -> Option<u64> {
     let explicit = ["content-length", "x-expected-entity-length"]
         .iter()
         .find_map(|k| {
@@ -66,7 +66,7 @@ fn declared_length(h: &HeaderMap) -> Option<u64> {
 }
 
 /// Read exactly `len` bytes of `body` (extra bytes are ignored, like Go's LimitReader).
-async fn read_exact(body: Body, len: u64) -> Result<Bytes, ApiError> {
+pub(crate) async fn read_exact(body: Body, len: u64) -> Result<Bytes, ApiError> {
     let mut buf = BytesMut::with_capacity(len.min(64 << 20) as usize);
     let mut stream = body.into_data_stream();
     while (buf.len() as u64) < len {
@@ -145,20 +145,25 @@ pub async fn create(
     let name = uri.name().to_string();
     let session_id = uuid::Uuid::new_v4().to_string();
     let blob = uuid::Uuid::new_v4().simple().to_string();
-    let policy = &app.policy;
-    let key = (policy.encryption
-        && b.encryption_supported
-            .as_ref()
-            .and_then(|v| v.first())
-            .map(String::as_str)
-            == Some("aes-256-ctr"))
-    .then(EncryptionKey::generate);
     let garbage;
+    let policy;
+    let key;
     {
         let mut store = app.store();
         store.sweep_uploads(now);
         let root = store.users[&uid].root;
         let parent_segs = &uri.segments[..uri.segments.len() - 1];
+        // The server picks the policy (folder, then user, then default); `policy_id` is ignored.
+        policy = app.upload_policy(&store, uid, parent_segs);
+        // Relay policies encrypt on the server; others only when the client offers it.
+        key = (policy.encryption
+            && (policy.kind == crate::policy::PolicyKind::Relay
+                || b.encryption_supported
+                    .as_ref()
+                    .and_then(|v| v.first())
+                    .map(String::as_str)
+                    == Some("aes-256-ctr")))
+        .then(EncryptionKey::generate);
         let existing = store
             .walk(root, parent_segs)
             .ok()
@@ -243,7 +248,7 @@ pub async fn create(
                 file_id: file,
                 entity_id: entity,
                 size,
-                chunk_size: policy.chunk_size,
+                chunk_size: policy.session_chunk_size(),
                 received: BTreeSet::new(),
                 expires_at: now + ttl,
                 last_modified: b
@@ -258,8 +263,26 @@ pub async fn create(
         );
     }
     app.collect_garbage(garbage);
-    if let Err(e) = policy.driver.prepare(blob, size).await {
-        tracing::warn!("prepare blob failed: {e}");
+    let (chunk_size, expires, callback_secret) = {
+        let store = app.store();
+        let s = &store.uploads[&session_id];
+        (
+            s.chunk_size,
+            s.expires_at.timestamp(),
+            s.callback_secret.clone(),
+        )
+    };
+    let new = crate::policies::NewSession {
+        session_id: &session_id,
+        blob: &blob,
+        size,
+        chunk_size,
+        expires,
+        callback_secret: &callback_secret,
+        mime_type: b.mime_type.as_deref().unwrap_or_default(),
+    };
+    let extra = crate::policies::begin_upload(&app, policy, new).await;
+    if let Err(e) = &extra {
         let mut store = app.store();
         let file = store.uploads.get(&session_id).map(|s| s.file_id);
         let g = file
@@ -267,7 +290,8 @@ pub async fn create(
             .unwrap_or_default();
         drop(store);
         app.collect_garbage(g);
-        return Err(ApiError::io_failed("Failed to create placeholder file"));
+        app.policies.forget_session(&session_id);
+        return Err(e.clone());
     }
     let store = app.store();
     let s = &store.uploads[&session_id];
@@ -276,12 +300,15 @@ pub async fn create(
         "upload_id": "",
         "chunk_size": s.chunk_size,
         "expires": s.expires_at.timestamp(),
-        "storage_policy": app.policy_json(),
+        "storage_policy": policy.to_json(app.ids.encode(Kind::Policy, policy.id)),
         "uri": uri.to_string(),
         "callback_secret": s.callback_secret,
     });
-    if let Some(k) = &key {
+    if let (Some(k), false) = (&key, policy.kind == crate::policy::PolicyKind::Relay) {
         v["encrypt_metadata"] = k.metadata_json();
+    }
+    for (k, x) in extra.unwrap_or_default() {
+        v[k] = x;
     }
     Ok(Success::data(v))
 }
@@ -299,13 +326,21 @@ pub async fn chunk(
         .parse()
         .map_err(|_| ApiError::binding("Invalid parameters."))?;
     let now = app.now();
-    let (offset, expected, blob) = {
+    let policy = app.session_policy(&session_id);
+    let (offset, expected, blob, server_key) = {
         let store = app.store();
         let s = store
             .uploads
             .get(&session_id)
             .filter(|s| s.expires_at > now && Some(s.owner) == caller.0)
             .ok_or_else(ApiError::upload_session_expired)?;
+        if !policy.via_chunk_endpoint() {
+            return Err(ApiError::new(40006, "Storage policy not supported"));
+        }
+        // Relay sessions are encrypted here, by the server.
+        let server_key = (policy.kind == crate::policy::PolicyKind::Relay)
+            .then(|| store.entities.get(&s.entity_id).and_then(|e| e.key.clone()))
+            .flatten();
         if s.chunk_size == 0 && index > 0 {
             return Err(ApiError::new(40012, "Chunk index cannot be greater than 0"));
         }
@@ -321,7 +356,7 @@ pub async fn chunk(
         } else {
             s.chunk_size.min(s.size - offset)
         };
-        (offset, expected, s.blob.clone())
+        (offset, expected, s.blob.clone(), server_key)
     };
     if declared_length(&headers) != Some(expected) {
         return Err(ApiError::new(
@@ -329,15 +364,20 @@ pub async fn chunk(
             format!("Invalid Content-Length (expected: {expected})"),
         ));
     }
-    let data = read_exact(body, expected).await?;
+    let mut data = read_exact(body, expected).await?;
+    if let Some(k) = &server_key {
+        let mut v = data.to_vec();
+        k.stream_at(offset).apply(&mut v);
+        data = Bytes::from(v);
+    }
     if !data.is_empty() {
-        app.policy
+        policy
             .driver
             .write_at(blob, offset, data)
             .await
             .map_err(|_| ApiError::io_failed("Failed to upload file"))?;
     }
-    let garbage = {
+    {
         let mut store = app.store();
         let Some(s) = store.uploads.get_mut(&session_id) else {
             return Err(ApiError::upload_session_expired());
@@ -346,7 +386,22 @@ pub async fn chunk(
         if (s.received.len() as u64) < s.chunk_count() {
             return Ok(Success::empty());
         }
-        let s = store.uploads.remove(&session_id).expect("session");
+    }
+    complete_session(&app, &session_id)?;
+    app.policies.forget_session(&session_id);
+    Ok(Success::empty())
+}
+
+/// Turn a session's pending entity into the file's current version (last chunk, or a
+/// provider callback), release the lock and drop the session.
+pub fn complete_session(app: &AppRef, session_id: &str) -> Result<(), ApiError> {
+    let now = app.now();
+    let garbage = {
+        let mut store = app.store();
+        let s = store
+            .uploads
+            .remove(session_id)
+            .ok_or_else(ApiError::upload_session_expired)?;
         let g = store.promote_entity(s.file_id, s.entity_id);
         let n = store.nodes.get_mut(&s.file_id).expect("file");
         n.metadata.remove(UPLOAD_META);
@@ -355,7 +410,7 @@ pub async fn chunk(
         g
     };
     app.collect_garbage(garbage);
-    Ok(Success::empty())
+    Ok(())
 }
 
 #[derive(Deserialize)]

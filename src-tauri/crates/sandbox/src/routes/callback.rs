@@ -1,0 +1,86 @@
+//! Upload callbacks (`/api/v4/callback/{type}/{session}/{secret}`), as in Cloudreve's
+//! callback router group: the session check (`UseUploadSession`) fails with HTTP 401; the
+//! per-type authentication follows; processing failures are HTTP 400 for the S3 family and
+//! HTTP 200 for `remote` and `onedrive`.
+
+use axum::extract::{OriginalUri, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use crate::app::AppRef;
+use crate::envelope::{ApiError, Success};
+use crate::policies::crsign::constant_time_eq;
+
+/// `UseUploadSession(type)`: live session, matching secret, matching policy type. Every
+/// failure is answered with HTTP 401 (see [`unauthorized`]).
+fn use_upload_session(
+    app: &AppRef,
+    session_id: &str,
+    key: &str,
+    type_name: &str,
+) -> Result<(), ApiError> {
+    let now = app.now();
+    let secret = {
+        let store = app.store();
+        match store.uploads.get(session_id).filter(|s| s.expires_at > now) {
+            Some(s) => s.callback_secret.clone(),
+            None => {
+                return Err(ApiError::new(
+                    40011,
+                    "Upload session does not exist or expired",
+                ));
+            }
+        }
+    };
+    if !constant_time_eq(secret.as_bytes(), key.as_bytes()) {
+        return Err(ApiError::new(40020, "Invalid callback secret"));
+    }
+    if app.session_policy(session_id).kind.type_name() != type_name {
+        return Err(ApiError::new(40006, ""));
+    }
+    Ok(())
+}
+
+/// An error envelope with HTTP 401, as `UseUploadSession` and the auth middlewares answer.
+pub fn unauthorized(e: ApiError) -> Response {
+    (StatusCode::UNAUTHORIZED, e).into_response()
+}
+
+/// `ProcessCallback(failedStatus)`: provider check, then complete the upload.
+async fn process(app: &AppRef, session_id: &str, failed: StatusCode) -> Response {
+    let res = async {
+        crate::policies::verify_stored(app, session_id).await?;
+        super::upload::complete_session(app, session_id)
+    }
+    .await;
+    match res {
+        Ok(()) => {
+            app.policies.forget_session(session_id);
+            Success::empty().into_response()
+        }
+        Err(e) => (failed, e).into_response(),
+    }
+}
+
+/// `POST /callback/remote/{session}/{key}`: from the slave node, signed with the node key.
+pub async fn remote(
+    State(app): State<AppRef>,
+    Path((session_id, key)): Path<(String, String)>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    if let Err(e) = use_upload_session(&app, &session_id, &key, "remote") {
+        return unauthorized(e);
+    }
+    let full = percent_encoding::percent_decode_str(uri.path()).decode_utf8_lossy();
+    if let Err(e) =
+        app.policies
+            .slave
+            .auth
+            .check_request(&full, &headers, &body, app.now().timestamp())
+    {
+        return (StatusCode::UNAUTHORIZED, e).into_response();
+    }
+    process(&app, &session_id, StatusCode::OK).await
+}
