@@ -20,6 +20,14 @@ if [ "${rust_cmd[0]}" = cargo ] && [ "${rust_cmd[1]}" = nextest ]; then
   cargo test --workspace --doc --quiet || status=1
 fi
 
+echo "== TypeScript bindings generated from Rust are current"
+# The Rust tests above regenerate ui/src/backend/generated (ts-rs); a diff means stale bindings.
+if [ -n "$(git status --porcelain -- ui/src/backend/generated 2>/dev/null)" ]; then
+  echo "error: ui/src/backend/generated differs from the Rust types; commit the regenerated files:" >&2
+  git status --porcelain -- ui/src/backend/generated >&2
+  status=1
+fi
+
 echo "== UI unit tests"
 (cd ui && npx vitest run) || status=1
 

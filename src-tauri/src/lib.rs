@@ -1,8 +1,121 @@
-//! The Tauri shell: window setup and, later, commands grouped by feature module.
+//! Cirrus desktop: a thin Tauri shell over `cirrus-core`. Commands are grouped by feature in
+//! `commands/`; this file wires plugins, state, the tray and window events together.
+
+pub mod commands;
+pub mod dto;
+pub mod error;
+pub mod state;
+pub mod tray;
+pub mod tray_model;
+mod watcher;
+mod window;
+
+use state::AppState;
+use tauri::Manager;
+
+/// Every command the UI may call. `build.rs` lists the same names for the ACL.
+#[macro_export]
+macro_rules! cirrus_handlers {
+    () => {
+        tauri::generate_handler![
+            $crate::commands::accounts::accounts_list,
+            $crate::commands::accounts::account_add,
+            $crate::commands::accounts::account_2fa,
+            $crate::commands::accounts::account_switch,
+            $crate::commands::accounts::account_rename,
+            $crate::commands::accounts::account_remove,
+            $crate::commands::accounts::sandbox_start,
+            $crate::commands::browse::browse_list,
+            $crate::commands::browse::browse_search,
+            $crate::commands::browse::browse_trash,
+            $crate::commands::browse::capacity,
+            $crate::commands::browse::file_info,
+            $crate::commands::files::files_mkdir,
+            $crate::commands::files::files_rename,
+            $crate::commands::files::files_move,
+            $crate::commands::files::files_copy,
+            $crate::commands::files::files_delete,
+            $crate::commands::files::files_restore,
+            $crate::commands::transfers::transfers_pick_upload,
+            $crate::commands::transfers::transfers_plan_drop,
+            $crate::commands::transfers::transfers_start_upload,
+            $crate::commands::transfers::transfers_download,
+            $crate::commands::transfers::transfers_list,
+            $crate::commands::transfers::transfers_subscribe,
+            $crate::commands::transfers::transfers_pause,
+            $crate::commands::transfers::transfers_resume,
+            $crate::commands::transfers::transfers_cancel,
+            $crate::commands::transfers::transfers_retry,
+            $crate::commands::transfers::transfers_clear_finished,
+            $crate::commands::shares::shares_create,
+            $crate::commands::shares::shares_list,
+            $crate::commands::shares::shares_delete,
+            $crate::commands::shares::clipboard_copy,
+            $crate::commands::tasks::tasks_list,
+            $crate::commands::tasks::tasks_archive,
+            $crate::commands::tasks::tasks_extract,
+            $crate::commands::tasks::tasks_remote_download,
+            $crate::commands::tasks::tasks_cancel,
+            $crate::commands::settings::settings_get,
+            $crate::commands::settings::settings_set,
+            $crate::commands::settings::settings_pick_download_folder,
+        ]
+    };
+}
 
 /// Builds and runs the desktop app until the user quits.
 pub fn run() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "warn,cirrus=info".into()),
+        )
+        .try_init();
+    // WebKitGTK's DMA-BUF renderer shows blank windows on some GPUs; only set it if unset.
+    if std::env::var_os("WEBKIT_DISABLE_DMABUF_RENDERER").is_none() {
+        // SAFETY: set at start-up before any thread that reads the environment is spawned.
+        unsafe { std::env::set_var("WEBKIT_DISABLE_DMABUF_RENDERER", "1") };
+    }
+    let data_dir = match cirrus_core::Cirrus::default_data_dir() {
+        Ok(dir) => dir,
+        Err(e) => {
+            eprintln!("Cirrus cannot start: {}", e.message());
+            std::process::exit(1);
+        }
+    };
+    let state = match AppState::open(data_dir) {
+        Ok(state) => state,
+        Err(e) => {
+            eprintln!("Cirrus cannot start: {}", e.message);
+            std::process::exit(1);
+        }
+    };
     tauri::Builder::default()
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            tray::show_main_window(app)
+        }))
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_clipboard_manager::init())
+        .manage(state)
+        .invoke_handler(cirrus_handlers!())
+        .on_window_event(window::on_window_event)
+        .setup(|app| {
+            let handle = app.handle().clone();
+            tray::setup(&handle)?;
+            watcher::start(handle.clone());
+            let hub = app.state::<AppState>().hub.clone();
+            tauri::async_runtime::spawn(async move {
+                for (account, err) in hub.resume_unfinished().await {
+                    tracing::warn!(
+                        "transfers of account {account} cannot resume yet: {}",
+                        err.message()
+                    );
+                }
+            });
+            Ok(())
+        })
         .run(tauri::generate_context!())
         .expect("error while running Cirrus");
 }

@@ -51,7 +51,7 @@ test("every method invokes the agreed command name with camelCase args", async (
   await b.deleteShare("a1", "s1");
   await b.copyToClipboard("link");
   await b.listTasks("a1", "downloading");
-  await b.createArchive("a1", ["u1"], "cloudreve://my/a.zip");
+  await b.createArchive("a1", ["u1"], "cloudreve://my", "a.zip");
   await b.extract("a1", "u1", "cloudreve://my");
   await b.remoteDownload("a1", ["https://x/y"], "cloudreve://my");
   await b.cancelTask("a1", "t1");
@@ -102,7 +102,7 @@ test("every method invokes the agreed command name with camelCase args", async (
     ["shares_delete", { accountId: "a1", id: "s1" }],
     ["clipboard_copy", { text: "link" }],
     ["tasks_list", { accountId: "a1", category: "downloading" }],
-    ["tasks_archive", { accountId: "a1", uris: ["u1"], dstUri: "cloudreve://my/a.zip" }],
+    ["tasks_archive", { accountId: "a1", uris: ["u1"], dstFolderUri: "cloudreve://my", name: "a.zip" }],
     ["tasks_extract", { accountId: "a1", uri: "u1", dstUri: "cloudreve://my" }],
     ["tasks_remote_download", { accountId: "a1", urls: ["https://x/y"], dstUri: "cloudreve://my" }],
     ["tasks_cancel", { accountId: "a1", id: "t1" }],

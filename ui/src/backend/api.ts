@@ -71,7 +71,8 @@ export interface Backend {
   copyToClipboard(text: string): Promise<void>;
   // server tasks
   listTasks(accountId: string, category: TaskCategory): Promise<Task[]>;
-  createArchive(accountId: string, uris: string[], dstUri: string): Promise<Task>;
+  /** Zips `uris` on the server into a new file `name` inside `dstFolderUri`. */
+  createArchive(accountId: string, uris: string[], dstFolderUri: string, name: string): Promise<Task>;
   extract(accountId: string, uri: string, dstUri: string): Promise<Task>;
   remoteDownload(accountId: string, urls: string[], dstUri: string): Promise<Task[]>;
   cancelTask(accountId: string, id: string): Promise<void>;
@@ -136,7 +137,8 @@ export const tauriBackend: Backend = {
   copyToClipboard: (text) => invoke("clipboard_copy", { text }),
 
   listTasks: (accountId, category) => invoke("tasks_list", { accountId, category }),
-  createArchive: (accountId, uris, dstUri) => invoke("tasks_archive", { accountId, uris, dstUri }),
+  createArchive: (accountId, uris, dstFolderUri, name) =>
+    invoke("tasks_archive", { accountId, uris, dstFolderUri, name }),
   extract: (accountId, uri, dstUri) => invoke("tasks_extract", { accountId, uri, dstUri }),
   remoteDownload: (accountId, urls, dstUri) => invoke("tasks_remote_download", { accountId, urls, dstUri }),
   cancelTask: (accountId, id) => invoke("tasks_cancel", { accountId, id }),

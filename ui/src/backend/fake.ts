@@ -188,28 +188,28 @@ export class FakeBackend implements Backend {
         const n = direction === "asc" ? i : count - 1 - i;
         entries.push(file(uri, `file-${String(n).padStart(6, "0")}.bin`, n));
       }
-      return { entries, total: count, complete: offset + limit >= count, parentUri: this.parentOf(uri) };
+      return { entries, total: count, complete: offset + limit >= count, loaded: Math.min(count, offset + limit) };
     }
     const all = this.folders.get(uri);
     if (!all) fail("notFound", uri);
     const key = orderBy === "size" ? "size" : orderBy === "name" ? "name" : orderBy === "created_at" ? "createdAt" : "updatedAt";
     const sorted = [...all].sort((a, b) => {
       if (a.kind !== b.kind) return a.kind === "folder" ? -1 : 1;
-      const av = a[key], bv = b[key];
+      const av = a[key] ?? "", bv = b[key] ?? "";
       const c = av < bv ? -1 : av > bv ? 1 : 0;
       return direction === "asc" ? c : -c;
     });
-    return { entries: sorted.slice(offset, offset + limit), total: sorted.length, complete: offset + limit >= sorted.length, parentUri: this.parentOf(uri) };
+    return { entries: sorted.slice(offset, offset + limit), total: sorted.length, complete: true, loaded: sorted.length };
   }
   async search(accountId: string, uri: string, query: string): Promise<Page> {
     this.log("search", accountId, uri, query);
     const q = query.toLowerCase();
     const entries = [...this.folders.values()].flat().filter((e) => e.name.toLowerCase().includes(q));
-    return { entries, total: entries.length, complete: true, parentUri: null };
+    return { entries, total: entries.length, complete: true, loaded: entries.length };
   }
   async listTrash(accountId: string, offset: number, limit: number): Promise<Page> {
     this.log("listTrash", accountId, offset, limit);
-    return { entries: this.trash.slice(offset, offset + limit), total: this.trash.length, complete: true, parentUri: null };
+    return { entries: this.trash.slice(offset, offset + limit), total: this.trash.length, complete: true, loaded: this.trash.length };
   }
   async capacity(accountId: string) {
     this.log("capacity", accountId);
@@ -403,9 +403,9 @@ export class FakeBackend implements Backend {
       .filter((t) => (category === "general" ? !isDownload(t) : isDownload(t) && (category === "downloaded" ? done(t) : !done(t))))
       .map((t) => ({ ...t }));
   }
-  async createArchive(accountId: string, uris: string[], dstUri: string) {
-    this.log("createArchive", accountId, uris, dstUri);
-    return this.task("create_archive", dstUri);
+  async createArchive(accountId: string, uris: string[], dstFolderUri: string, name: string) {
+    this.log("createArchive", accountId, uris, dstFolderUri, name);
+    return this.task("create_archive", `${dstFolderUri}/${encodeURIComponent(name)}`);
   }
   async extract(accountId: string, uri: string, dstUri: string) {
     this.log("extract", accountId, uri, dstUri);

@@ -30,6 +30,12 @@ export function crumbsOf(uri: string): Crumb[] {
   return crumbs;
 }
 
+/** URI of the folder containing `uri`, or null at a filesystem root. */
+export function parentOf(uri: string): string | null {
+  const crumbs = crumbsOf(uri);
+  return crumbs.length > 1 ? crumbs[crumbs.length - 2].uri : null;
+}
+
 /** URI of a child named `name` inside folder `parent` (the name is percent-encoded). */
 export function childUri(parent: string, name: string): string {
   return `${parent.replace(/\/+$/, "")}/${encodeURIComponent(name)}`;

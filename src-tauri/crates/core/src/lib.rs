@@ -11,7 +11,10 @@ pub mod net;
 pub mod provider;
 pub mod secrets;
 pub mod session;
+pub mod settings;
 pub mod transfer;
+pub mod transfer_hub;
+pub mod listing_window;
 
 pub use error::{Error, ErrorKind, Result};
 pub use facade::{AddAccount, AddAccountOutcome, Cirrus};

@@ -252,5 +252,5 @@ test("archive and extract from the context menu create server tasks", async () =
   const input = await screen.findByTestId("prompt-input");
   await userEvent.clear(input);
   await userEvent.type(input, "my notes.zip{Enter}");
-  await waitFor(() => expect(backend.callsOf("createArchive")).toEqual([["acc-1", [`${FAKE_ROOT}/notes.txt`], `${FAKE_ROOT}/my%20notes.zip`]]));
+  await waitFor(() => expect(backend.callsOf("createArchive")).toEqual([["acc-1", [`${FAKE_ROOT}/notes.txt`], FAKE_ROOT, "my notes.zip"]]));
 });

@@ -6,7 +6,7 @@ import { Icon } from "../../components/Icon";
 import { SafeName } from "../../components/SafeName";
 import { useToast } from "../../components/Toast";
 import { useErrorText, useI18n } from "../../i18n";
-import { childUri, crumbsOf } from "../../lib/uri";
+import { crumbsOf, parentOf } from "../../lib/uri";
 import { ShareDialog } from "../shares/ShareDialog";
 import { useTransfers } from "../transfers/TransfersContext";
 import { useUploadFlow } from "../transfers/useUploadFlow";
@@ -140,7 +140,7 @@ export function Browser({
     () => setHistory((h) => (h.index < h.stack.length - 1 ? { ...h, index: h.index + 1 } : h)),
     [],
   );
-  const parentUri = location.kind === "folder" ? source.parentUri : null;
+  const parentUri = location.kind === "folder" ? parentOf(location.uri) : null;
 
   const open = useCallback(
     (entry: Entry) => {
@@ -687,7 +687,7 @@ export function Browser({
             const uris = dialogs.archive!;
             setDialogs({});
             void attempt(async () => {
-              await backend.createArchive(accountId, uris, childUri(location.kind === "folder" ? folderUri : ROOT_URI, name));
+              await backend.createArchive(accountId, uris, location.kind === "folder" ? folderUri : ROOT_URI, name);
               toast(t("browser.taskCreated"));
               onTaskCreated?.();
             });

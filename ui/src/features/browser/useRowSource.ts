@@ -13,7 +13,6 @@ export interface RowSource {
   count: number;
   total: number | null;
   complete: boolean;
-  parentUri: string | null;
   /** True until the first window arrives. */
   initialLoading: boolean;
   error: BackendError | null;
@@ -41,7 +40,6 @@ export function useRowSource(fetcher: RowFetcher, key: string, pageSize = PAGE_S
   const [meta, setMeta] = useState({
     total: null as number | null,
     complete: false,
-    parentUri: null as string | null,
     loadedEnd: 0,
     initialLoading: true,
     error: null as BackendError | null,
@@ -65,7 +63,6 @@ export function useRowSource(fetcher: RowFetcher, key: string, pageSize = PAGE_S
           setMeta((m) => ({
             total: res.total,
             complete: res.complete || (short && res.total == null) || m.complete,
-            parentUri: res.parentUri,
             loadedEnd: Math.max(m.loadedEnd, end),
             initialLoading: false,
             error: null,
@@ -90,7 +87,7 @@ export function useRowSource(fetcher: RowFetcher, key: string, pageSize = PAGE_S
     generation.current++;
     pages.current.clear();
     inflight.current.clear();
-    setMeta({ total: null, complete: false, parentUri: null, loadedEnd: 0, initialLoading: true, error: null });
+    setMeta({ total: null, complete: false, loadedEnd: 0, initialLoading: true, error: null });
     fetchPage(0).catch(() => {});
   }, [key, fetchPage]);
 
@@ -141,7 +138,6 @@ export function useRowSource(fetcher: RowFetcher, key: string, pageSize = PAGE_S
     count,
     total: meta.total,
     complete: meta.complete,
-    parentUri: meta.parentUri,
     initialLoading: meta.initialLoading,
     error: meta.error,
     get,

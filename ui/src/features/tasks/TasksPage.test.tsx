@@ -8,7 +8,7 @@ afterEach(() => vi.useRealTimers());
 test("polls every 2 s while visible and stops when unmounted", async () => {
   vi.useFakeTimers();
   const backend = new FakeBackend();
-  await backend.createArchive("acc-1", ["u"], "cloudreve://my/a.zip");
+  await backend.createArchive("acc-1", ["u"], "cloudreve://my", "a.zip");
   const view = renderWith(backend, <TasksPage accountId="acc-1" />);
   await act(async () => {});
   expect(screen.getByTestId("tasks-page").querySelectorAll("[data-testid=task-row]")).toHaveLength(1);

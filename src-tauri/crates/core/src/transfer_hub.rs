@@ -1,0 +1,228 @@
+//! One transfer engine per account, behind one door.
+//!
+//! The engine works for a single provider; people have several accounts and expect one
+//! transfer list, one "pause all" and limits that apply to everything. The hub creates each
+//! account's engine on first use (its queue in `<data dir>/transfers/<account>.sqlite3`),
+//! brings back accounts with unfinished work at start-up, and merges their events.
+
+use crate::error::{Error, Result};
+use crate::facade::Cirrus;
+use crate::transfer::{
+    EngineConfig, ItemId, ItemState, Selection, TransferEngine, TransferEvent, TransferItem,
+    TransferQueue,
+};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use tokio::sync::broadcast;
+
+/// An engine event tagged with the account it belongs to.
+#[derive(Clone, Debug)]
+pub struct HubEvent {
+    /// The account whose engine emitted the event.
+    pub account_id: String,
+    /// The engine's event.
+    pub event: TransferEvent,
+}
+
+/// A transfer item tagged with its account.
+#[derive(Clone, Debug)]
+pub struct HubItem {
+    /// The account the item belongs to.
+    pub account_id: String,
+    /// The item as persisted.
+    pub item: TransferItem,
+}
+
+/// A control that applies to every account (`All`) or to items of given accounts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HubSelection {
+    /// Everything in every account's queue.
+    All,
+    /// These items, as (account, item id) pairs.
+    Items(Vec<(String, ItemId)>),
+}
+
+/// Owns the per-account engines.
+pub struct TransferHub {
+    cirrus: Arc<Cirrus>,
+    dir: PathBuf,
+    config: Mutex<EngineConfig>,
+    engines: tokio::sync::Mutex<HashMap<String, Arc<TransferEngine>>>,
+    events: broadcast::Sender<HubEvent>,
+}
+
+impl TransferHub {
+    /// A hub storing queues under `<data dir>/transfers`.
+    pub fn new(cirrus: Arc<Cirrus>, config: EngineConfig) -> Self {
+        let dir = cirrus.data_dir().join("transfers");
+        let (events, _) = broadcast::channel(4096);
+        TransferHub { cirrus, dir, config: Mutex::new(config), engines: Default::default(), events }
+    }
+
+    fn queue_path(&self, account_id: &str) -> PathBuf {
+        // Account ids are UUIDs; keep only safe characters anyway so a bad id cannot escape.
+        let safe: String = account_id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
+        self.dir.join(format!("{safe}.sqlite3"))
+    }
+
+    /// The engine of an account, started on first use (unfinished items resume at once).
+    pub async fn engine(&self, account_id: &str) -> Result<Arc<TransferEngine>> {
+        let mut engines = self.engines.lock().await;
+        if let Some(engine) = engines.get(account_id) {
+            return Ok(engine.clone());
+        }
+        let provider = self.cirrus.provider(account_id).await?;
+        let queue = Arc::new(TransferQueue::open(&self.queue_path(account_id))?);
+        let config = self.config.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let engine = Arc::new(TransferEngine::new(provider, queue, config)?);
+        self.forward_events(account_id, &engine);
+        engines.insert(account_id.to_string(), engine.clone());
+        Ok(engine)
+    }
+
+    fn forward_events(&self, account_id: &str, engine: &TransferEngine) {
+        let mut rx = engine.subscribe();
+        let tx = self.events.clone();
+        let account_id = account_id.to_string();
+        tokio::spawn(async move {
+            loop {
+                match rx.recv().await {
+                    Ok(event) => {
+                        let _ = tx.send(HubEvent { account_id: account_id.clone(), event });
+                    }
+                    Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(broadcast::error::RecvError::Closed) => break,
+                }
+            }
+        });
+    }
+
+    /// Starts the engines of accounts that still have unfinished transfers (after a restart).
+    /// Accounts that cannot be signed in are reported, not fatal.
+    pub async fn resume_unfinished(&self) -> Vec<(String, Error)> {
+        let mut problems = Vec::new();
+        let Ok(accounts) = self.cirrus.accounts() else { return problems };
+        for account in accounts {
+            let path = self.queue_path(&account.id);
+            if !path.exists() {
+                continue;
+            }
+            let unfinished = TransferQueue::open(&path)
+                .and_then(|q| q.list())
+                .map(|items| items.iter().any(|i| !i.state.is_finished() && i.state != ItemState::Paused))
+                .unwrap_or(false);
+            if !unfinished {
+                continue;
+            }
+            if let Err(e) = self.engine(&account.id).await {
+                problems.push((account.id.clone(), e));
+            }
+        }
+        problems
+    }
+
+    /// Events of every account's engine.
+    pub fn subscribe(&self) -> broadcast::Receiver<HubEvent> {
+        self.events.subscribe()
+    }
+
+    /// Every item of every started engine, plus items in queues of accounts not started yet.
+    pub async fn list(&self) -> Result<Vec<HubItem>> {
+        let engines = self.engines.lock().await;
+        let mut out = Vec::new();
+        for (account_id, engine) in engines.iter() {
+            out.extend(engine.list()?.into_iter().map(|item| HubItem { account_id: account_id.clone(), item }));
+        }
+        for account in self.cirrus.accounts()? {
+            let path = self.queue_path(&account.id);
+            if engines.contains_key(&account.id) || !path.exists() {
+                continue;
+            }
+            let items = TransferQueue::open(&path)?.list()?;
+            out.extend(items.into_iter().map(|item| HubItem { account_id: account.id.clone(), item }));
+        }
+        out.sort_by_key(|h| (h.item.created_ms, h.item.id));
+        Ok(out)
+    }
+
+    /// Changes parallelism and bandwidth limits of running and future engines.
+    pub async fn configure(&self, parallel_files: usize, upload_limit: u64, download_limit: u64) {
+        {
+            let mut config = self.config.lock().unwrap_or_else(|p| p.into_inner());
+            config.parallel_files = parallel_files.max(1);
+            config.upload_limit = upload_limit;
+            config.download_limit = download_limit;
+        }
+        for engine in self.engines.lock().await.values() {
+            engine.set_parallel_files(parallel_files);
+            engine.set_upload_limit(upload_limit);
+            engine.set_download_limit(download_limit);
+        }
+    }
+
+    /// Pauses the selected items.
+    pub async fn pause(&self, sel: &HubSelection) -> Result<()> {
+        for (engine, s) in self.targets(sel).await? {
+            engine.pause(&s).await?;
+        }
+        Ok(())
+    }
+
+    /// Resumes the selected items.
+    pub async fn resume(&self, sel: &HubSelection) -> Result<()> {
+        for (engine, s) in self.targets(sel).await? {
+            engine.resume(&s).await?;
+        }
+        Ok(())
+    }
+
+    /// Cancels the selected items (cleaning up server sessions and partial files).
+    pub async fn cancel(&self, sel: &HubSelection) -> Result<()> {
+        for (engine, s) in self.targets(sel).await? {
+            engine.cancel(&s).await?;
+        }
+        Ok(())
+    }
+
+    /// Retries the selected failed or cancelled items.
+    pub async fn retry(&self, sel: &HubSelection) -> Result<()> {
+        for (engine, s) in self.targets(sel).await? {
+            engine.retry(&s).await?;
+        }
+        Ok(())
+    }
+
+    /// Removes finished items from every queue; returns how many went.
+    pub async fn clear_finished(&self) -> Result<usize> {
+        let mut n = 0;
+        for engine in self.engines.lock().await.values() {
+            n += engine.queue().clear_finished()?;
+        }
+        Ok(n)
+    }
+
+    async fn targets(&self, sel: &HubSelection) -> Result<Vec<(Arc<TransferEngine>, Selection)>> {
+        match sel {
+            HubSelection::All => {
+                Ok(self.engines.lock().await.values().map(|e| (e.clone(), Selection::All)).collect())
+            }
+            HubSelection::Items(items) => {
+                let mut by_account: HashMap<&str, Vec<ItemId>> = HashMap::new();
+                for (account, id) in items {
+                    by_account.entry(account.as_str()).or_default().push(*id);
+                }
+                let mut out = Vec::new();
+                for (account, ids) in by_account {
+                    out.push((self.engine(account).await?, Selection::Ids(ids)));
+                }
+                Ok(out)
+            }
+        }
+    }
+
+    /// Stops every engine; unfinished work resumes next time.
+    pub async fn shutdown(&self) {
+        self.engines.lock().await.clear();
+    }
+}

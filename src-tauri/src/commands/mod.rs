@@ -1,0 +1,9 @@
+//! Tauri commands, one module per feature. Each command is a few lines over `cirrus-core`.
+
+pub mod accounts;
+pub mod browse;
+pub mod files;
+pub mod settings;
+pub mod shares;
+pub mod tasks;
+pub mod transfers;

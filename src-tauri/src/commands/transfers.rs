@@ -1,0 +1,479 @@
+//! Transfers: planning uploads from native dialogs or OS drops (conflicts found before any byte
+//! is sent), downloads, the transfer list with live events, and pause/resume/cancel/retry.
+
+use crate::dto::{
+    ConflictDecisionDto, ConflictDto, PlannedUploadDto, TransferDto, TransferEventDto,
+};
+use crate::error::{CmdResult, CommandError};
+use crate::state::{AppState, UploadPlan, lock};
+use cirrus_core::provider::RemoteRef;
+use cirrus_core::settings::ConflictPreference;
+use cirrus_core::transfer::{
+    ConflictPolicy, Direction, ItemId, ItemKind, ItemState, Progress, TransferEvent,
+};
+use cirrus_core::transfer_hub::{HubItem, HubSelection};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use tauri::ipc::Channel;
+use tauri::{AppHandle, Runtime, State};
+use tauri_plugin_dialog::DialogExt;
+
+/// The UI's id of an item: `<account id>:<item id>`.
+pub fn transfer_id(account_id: &str, id: ItemId) -> String {
+    format!("{account_id}:{id}")
+}
+
+fn parse_id(id: &str) -> CmdResult<(String, ItemId)> {
+    let (account, item) = id
+        .rsplit_once(':')
+        .ok_or_else(|| CommandError::new("invalidInput", format!("Not a transfer id: {id:?}")))?;
+    let item = item
+        .parse()
+        .map_err(|_| CommandError::new("invalidInput", format!("Not a transfer id: {id:?}")))?;
+    Ok((account.to_string(), item))
+}
+
+/// An empty list means every transfer.
+fn selection(ids: Vec<String>) -> CmdResult<HubSelection> {
+    if ids.is_empty() {
+        return Ok(HubSelection::All);
+    }
+    Ok(HubSelection::Items(
+        ids.iter()
+            .map(|id| parse_id(id))
+            .collect::<CmdResult<_>>()?,
+    ))
+}
+
+fn state_str(s: ItemState) -> &'static str {
+    match s {
+        ItemState::Queued => "queued",
+        ItemState::Running => "running",
+        ItemState::Paused => "paused",
+        ItemState::Completed => "completed",
+        ItemState::Failed => "failed",
+        ItemState::Cancelled => "cancelled",
+    }
+}
+
+fn direction_str(d: Direction) -> &'static str {
+    match d {
+        Direction::Upload => "upload",
+        Direction::Download => "download",
+    }
+}
+
+fn policy(choice: &str) -> CmdResult<ConflictPolicy> {
+    Ok(match choice {
+        "overwrite" => ConflictPolicy::Overwrite,
+        "keepBoth" => ConflictPolicy::KeepBoth,
+        "skip" => ConflictPolicy::Skip,
+        other => {
+            return Err(CommandError::new(
+                "invalidInput",
+                format!("Unknown conflict choice {other:?}."),
+            ));
+        }
+    })
+}
+
+/// Top-level rows: a folder item shows the totals of the files below it.
+pub fn rows(items: &[HubItem]) -> Vec<TransferDto> {
+    let mut children: HashMap<(&str, ItemId), Vec<&HubItem>> = HashMap::new();
+    for h in items {
+        if let Some(parent) = h.item.parent_id {
+            children
+                .entry((h.account_id.as_str(), parent))
+                .or_default()
+                .push(h);
+        }
+    }
+    fn totals(h: &HubItem, children: &HashMap<(&str, ItemId), Vec<&HubItem>>) -> (u64, u64) {
+        if h.item.kind == ItemKind::File {
+            return (h.item.bytes_done.min(h.item.size), h.item.size);
+        }
+        children
+            .get(&(h.account_id.as_str(), h.item.id))
+            .map(|kids| {
+                kids.iter()
+                    .map(|k| totals(k, children))
+                    .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
+            })
+            .unwrap_or((0, 0))
+    }
+    items
+        .iter()
+        .filter(|h| h.item.parent_id.is_none())
+        .map(|h| {
+            let (done, total) = totals(h, &children);
+            TransferDto {
+                id: transfer_id(&h.account_id, h.item.id),
+                direction: direction_str(h.item.direction).into(),
+                name: h.item.name.clone(),
+                state: state_str(h.item.state).into(),
+                bytes_done: done,
+                bytes_total: total,
+                speed_bps: 0.0,
+                eta_seconds: None,
+                error: h.item.error.clone(),
+            }
+        })
+        .collect()
+}
+
+/// A row straight from an engine event of a top-level file.
+pub fn row_from_event(account_id: &str, e: &TransferEvent) -> TransferDto {
+    let Progress {
+        bytes_done,
+        total,
+        bytes_per_sec,
+        eta_secs,
+    } = e.progress;
+    TransferDto {
+        id: transfer_id(account_id, e.id),
+        direction: direction_str(e.direction).into(),
+        name: e.name.clone(),
+        state: state_str(e.state).into(),
+        bytes_done: bytes_done.min(total.max(bytes_done)),
+        bytes_total: total,
+        speed_bps: if e.state == ItemState::Running {
+            bytes_per_sec
+        } else {
+            0.0
+        },
+        eta_seconds: if e.state == ItemState::Running {
+            eta_secs
+        } else {
+            None
+        },
+        error: e.error.clone(),
+    }
+}
+
+fn local_size(path: &Path) -> u64 {
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return 0;
+    };
+    if meta.is_dir() {
+        std::fs::read_dir(path)
+            .map(|rd| rd.flatten().map(|e| local_size(&e.path())).sum())
+            .unwrap_or(0)
+    } else if meta.is_file() {
+        meta.len()
+    } else {
+        0
+    }
+}
+
+async fn plan(
+    state: &AppState,
+    account_id: String,
+    parent_uri: String,
+    paths: Vec<PathBuf>,
+) -> CmdResult<PlannedUploadDto> {
+    let parent = RemoteRef(parent_uri);
+    let engine = state.hub.engine(&account_id).await?;
+    let conflicts = engine.plan_upload(&paths, &parent).await?;
+    let for_size = paths.clone();
+    let bytes =
+        tauri::async_runtime::spawn_blocking(move || for_size.iter().map(|p| local_size(p)).sum())
+            .await
+            .map_err(|e| CommandError::new("io", e.to_string()))?;
+    let plan_id = uuid_like();
+    let dto = PlannedUploadDto {
+        plan_id: plan_id.clone(),
+        items: paths.len() as u32,
+        bytes,
+        conflicts: conflicts
+            .iter()
+            .map(|c| ConflictDto {
+                name: c.name.clone(),
+                uri: c.name.clone(),
+            })
+            .collect(),
+    };
+    let conflicts = conflicts
+        .into_iter()
+        .map(|c| (PathBuf::from(c.source), c.name))
+        .collect();
+    lock(&state.plans).insert(
+        plan_id,
+        UploadPlan {
+            account_id,
+            parent,
+            paths,
+            conflicts,
+        },
+    );
+    Ok(dto)
+}
+
+fn uuid_like() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    format!(
+        "plan-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Opens a native picker (files, or one folder) and plans their upload into `parent_uri`.
+#[tauri::command]
+pub async fn transfers_pick_upload<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    account_id: String,
+    parent_uri: String,
+    folders: bool,
+) -> CmdResult<Option<PlannedUploadDto>> {
+    let picked = tauri::async_runtime::spawn_blocking(move || {
+        let dialog = app.dialog().file();
+        if folders {
+            dialog.blocking_pick_folder().map(|p| vec![p])
+        } else {
+            dialog.blocking_pick_files()
+        }
+    })
+    .await
+    .map_err(|e| CommandError::new("io", e.to_string()))?;
+    let paths: Vec<PathBuf> = picked
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|p| p.into_path().ok())
+        .collect();
+    if paths.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(plan(&state, account_id, parent_uri, paths).await?))
+}
+
+/// Plans the upload of what was last dropped onto the window.
+#[tauri::command]
+pub async fn transfers_plan_drop(
+    state: State<'_, AppState>,
+    account_id: String,
+    parent_uri: String,
+) -> CmdResult<Option<PlannedUploadDto>> {
+    let paths = std::mem::take(&mut *lock(&state.dropped));
+    if paths.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(plan(&state, account_id, parent_uri, paths).await?))
+}
+
+/// Queues a planned upload with the user's answer to conflicts (plan-wide plus per-name exceptions).
+#[tauri::command]
+pub async fn transfers_start_upload(
+    state: State<'_, AppState>,
+    plan_id: String,
+    conflict: String,
+    decisions: Option<Vec<ConflictDecisionDto>>,
+) -> CmdResult<()> {
+    let plan = lock(&state.plans).remove(&plan_id).ok_or_else(|| {
+        CommandError::new(
+            "notFound",
+            "This upload was already started or has expired.",
+        )
+    })?;
+    let default = policy(&conflict)?;
+    let mut by_name = HashMap::new();
+    for d in decisions.unwrap_or_default() {
+        by_name.insert(d.uri, policy(&d.conflict)?);
+    }
+    let engine = state.hub.engine(&plan.account_id).await?;
+    for path in &plan.paths {
+        let choice = plan
+            .conflicts
+            .get(path)
+            .and_then(|name| by_name.get(name))
+            .copied()
+            .unwrap_or(default);
+        engine.enqueue_upload(path, &plan.parent, choice)?;
+    }
+    Ok(())
+}
+
+/// Downloads items into the default folder, or into one the user picks.
+#[tauri::command]
+pub async fn transfers_download<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    account_id: String,
+    uris: Vec<String>,
+    to_default_folder: bool,
+) -> CmdResult<()> {
+    let settings = state.settings();
+    let dest = if to_default_folder {
+        PathBuf::from(&settings.download_folder)
+    } else {
+        let picked = tauri::async_runtime::spawn_blocking(move || {
+            app.dialog().file().blocking_pick_folder()
+        })
+        .await
+        .map_err(|e| CommandError::new("io", e.to_string()))?;
+        match picked.and_then(|p| p.into_path().ok()) {
+            Some(p) => p,
+            None => return Ok(()),
+        }
+    };
+    std::fs::create_dir_all(&dest).map_err(|e| {
+        CommandError::new(
+            "io",
+            format!("Cannot use {} for downloads: {e}", dest.display()),
+        )
+    })?;
+    // A download never replaces a local file unless the user said so in the settings.
+    let choice = match settings.conflict_policy {
+        ConflictPreference::Overwrite => ConflictPolicy::Overwrite,
+        ConflictPreference::Skip => ConflictPolicy::Skip,
+        ConflictPreference::KeepBoth | ConflictPreference::Ask => ConflictPolicy::KeepBoth,
+    };
+    let provider = state.provider(&account_id).await?;
+    let engine = state.hub.engine(&account_id).await?;
+    for uri in uris {
+        let entry = provider.stat(&RemoteRef(uri)).await?;
+        engine.enqueue_download(&entry, &dest, choice)?;
+    }
+    Ok(())
+}
+
+/// Every transfer row.
+#[tauri::command]
+pub async fn transfers_list(state: State<'_, AppState>) -> CmdResult<Vec<TransferDto>> {
+    Ok(rows(&state.hub.list().await?))
+}
+
+/// Streams row updates to the UI until the window goes away.
+#[tauri::command]
+pub async fn transfers_subscribe(
+    state: State<'_, AppState>,
+    on_event: Channel<TransferEventDto>,
+) -> CmdResult<()> {
+    let mut rx = state.hub.subscribe();
+    let hub = state.hub.clone();
+    tauri::async_runtime::spawn(async move {
+        use tokio::sync::broadcast::error::RecvError;
+        loop {
+            let event = match rx.recv().await {
+                Ok(e) => e,
+                Err(RecvError::Lagged(_)) => continue,
+                Err(RecvError::Closed) => break,
+            };
+            let update = if event.event.parent_id.is_none() && event.event.progress.total > 0 {
+                Some(row_from_event(&event.account_id, &event.event))
+            } else {
+                // A file inside a folder (or a folder itself): send the folder's totals.
+                let root = transfer_id(
+                    &event.account_id,
+                    event.event.parent_id.unwrap_or(event.event.id),
+                );
+                hub.list()
+                    .await
+                    .ok()
+                    .and_then(|items| rows(&items).into_iter().find(|r| r.id == root))
+            };
+            if let Some(transfer) = update
+                && on_event
+                    .send(TransferEventDto::Update { transfer })
+                    .is_err()
+            {
+                break;
+            }
+        }
+    });
+    Ok(())
+}
+
+/// Pauses transfers (all when `ids` is empty).
+#[tauri::command]
+pub async fn transfers_pause(state: State<'_, AppState>, ids: Vec<String>) -> CmdResult<()> {
+    Ok(state.hub.pause(&selection(ids)?).await?)
+}
+
+/// Resumes transfers (all when `ids` is empty).
+#[tauri::command]
+pub async fn transfers_resume(state: State<'_, AppState>, ids: Vec<String>) -> CmdResult<()> {
+    Ok(state.hub.resume(&selection(ids)?).await?)
+}
+
+/// Cancels transfers (all when `ids` is empty).
+#[tauri::command]
+pub async fn transfers_cancel(state: State<'_, AppState>, ids: Vec<String>) -> CmdResult<()> {
+    Ok(state.hub.cancel(&selection(ids)?).await?)
+}
+
+/// Retries failed or cancelled transfers (all when `ids` is empty).
+#[tauri::command]
+pub async fn transfers_retry(state: State<'_, AppState>, ids: Vec<String>) -> CmdResult<()> {
+    Ok(state.hub.retry(&selection(ids)?).await?)
+}
+
+/// Removes finished rows.
+#[tauri::command]
+pub async fn transfers_clear_finished(state: State<'_, AppState>) -> CmdResult<()> {
+    state.hub.clear_finished().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cirrus_core::transfer::TransferItem;
+
+    fn item(id: ItemId, parent: Option<ItemId>, kind: ItemKind, size: u64, done: u64) -> HubItem {
+        HubItem {
+            account_id: "acc-1".into(),
+            item: TransferItem {
+                id,
+                parent_id: parent,
+                direction: Direction::Upload,
+                kind,
+                local_path: PathBuf::from(format!("/tmp/{id}")),
+                remote: "cloudreve://my".into(),
+                name: format!("item {id}"),
+                size,
+                state: ItemState::Running,
+                conflict: ConflictPolicy::Ask,
+                bytes_done: done,
+                error: None,
+                error_kind: None,
+                skipped: false,
+                created_ms: id,
+                updated_ms: id,
+            },
+        }
+    }
+
+    #[test]
+    fn folder_rows_add_up_their_files_and_child_rows_are_not_listed() {
+        let items = vec![
+            item(1, None, ItemKind::Folder, 0, 0),
+            item(2, Some(1), ItemKind::File, 100, 40),
+            item(3, Some(1), ItemKind::Folder, 0, 0),
+            item(4, Some(3), ItemKind::File, 50, 50),
+            item(5, None, ItemKind::File, 10, 3),
+        ];
+        let rows = rows(&items);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].id, "acc-1:1");
+        assert_eq!((rows[0].bytes_done, rows[0].bytes_total), (90, 150));
+        assert_eq!((rows[1].bytes_done, rows[1].bytes_total), (3, 10));
+    }
+
+    #[test]
+    fn ids_round_trip_and_an_empty_selection_means_all() {
+        assert_eq!(
+            parse_id(&transfer_id("a-b:c", 42)).unwrap(),
+            ("a-b:c".to_string(), 42)
+        );
+        assert!(parse_id("nonsense").is_err());
+        assert_eq!(selection(vec![]).unwrap(), HubSelection::All);
+    }
+
+    #[test]
+    fn unknown_conflict_answers_are_rejected() {
+        assert_eq!(policy("keepBoth").unwrap(), ConflictPolicy::KeepBoth);
+        assert!(policy("ask").is_err());
+    }
+}

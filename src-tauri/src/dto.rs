@@ -1,0 +1,302 @@
+//! The shapes the UI sees. TypeScript definitions are generated from these types (ts-rs) into
+//! `ui/src/backend/generated/`, and a test fails when the checked-in copies are stale.
+
+use cirrus_core::provider::{Entry, EntryKind};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// A signed-in account as the account switcher shows it.
+#[derive(Clone, Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AccountDto {
+    /// Stable local id.
+    pub id: String,
+    /// The user's own name for the account.
+    pub label: String,
+    /// The server's base URL.
+    pub server_url: String,
+    /// The sign-in email.
+    pub email: String,
+    /// The nickname the server reports.
+    pub nickname: String,
+    /// Whether this is the account the window shows.
+    pub active: bool,
+}
+
+/// The outcome of the first sign-in step.
+#[derive(Clone, Debug, Serialize, TS)]
+#[serde(tag = "status", rename_all = "camelCase")]
+#[ts(export)]
+pub enum AddAccountResultDto {
+    /// Signed in; the account is saved.
+    #[serde(rename_all = "camelCase")]
+    SignedIn {
+        /// The new account.
+        account: AccountDto,
+    },
+    /// The server wants a two-factor code; call `account_2fa` with this id.
+    #[serde(rename = "needs2fa", rename_all = "camelCase")]
+    Needs2fa {
+        /// The pending sign-in to complete.
+        pending_id: String,
+    },
+}
+
+/// File or folder.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, TS, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum EntryKindDto {
+    /// A file.
+    File,
+    /// A folder.
+    Folder,
+}
+
+/// One row of the file browser.
+#[derive(Clone, Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct EntryDto {
+    /// The provider's address of the item, passed back verbatim in later calls.
+    pub uri: String,
+    /// The display name (render as text only).
+    pub name: String,
+    /// File or folder.
+    pub kind: EntryKindDto,
+    /// Size in bytes (0 for folders).
+    #[ts(type = "number")]
+    pub size: u64,
+    /// Creation time, RFC 3339.
+    pub created_at: Option<String>,
+    /// Modification time, RFC 3339.
+    pub updated_at: Option<String>,
+    /// Whether an upload to this path is still in progress.
+    pub uploading: bool,
+}
+
+impl From<&Entry> for EntryDto {
+    fn from(e: &Entry) -> Self {
+        EntryDto {
+            uri: e.remote.0.clone(),
+            name: e.name.clone(),
+            kind: match e.kind {
+                EntryKind::Folder => EntryKindDto::Folder,
+                _ => EntryKindDto::File,
+            },
+            size: e.size,
+            created_at: e.created_at.map(|t| t.to_rfc3339()),
+            updated_at: e.updated_at.map(|t| t.to_rfc3339()),
+            uploading: e.uploading,
+        }
+    }
+}
+
+/// A window of rows of a listing.
+#[derive(Clone, Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PageDto {
+    /// The rows asked for.
+    pub entries: Vec<EntryDto>,
+    /// The total row count once known (the whole listing fetched).
+    pub total: Option<u32>,
+    /// Whether the whole listing has been fetched.
+    pub complete: bool,
+    /// How many rows are known so far (grows while scrolling a big folder).
+    pub loaded: u32,
+}
+
+/// Storage usage.
+#[derive(Clone, Copy, Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct CapacityDto {
+    /// Bytes used.
+    #[ts(type = "number")]
+    pub used: u64,
+    /// Bytes available in total.
+    #[ts(type = "number")]
+    pub total: u64,
+}
+
+/// One failed item of a batch operation.
+#[derive(Clone, Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct BatchFailureDto {
+    /// The item that failed.
+    pub uri: String,
+    /// The error kind (stable string).
+    pub kind: String,
+    /// A plain-language message.
+    pub message: String,
+}
+
+/// The per-item outcome of a batch operation; empty `failed` means everything worked.
+#[derive(Clone, Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct BatchResultDto {
+    /// The items that failed, with why.
+    pub failed: Vec<BatchFailureDto>,
+}
+
+impl From<cirrus_core::provider::BatchOutcome> for BatchResultDto {
+    fn from(outcome: cirrus_core::provider::BatchOutcome) -> Self {
+        BatchResultDto {
+            failed: outcome
+                .failed
+                .into_iter()
+                .map(|(remote, err)| BatchFailureDto {
+                    uri: remote.0,
+                    kind: err.kind().as_str().to_string(),
+                    message: err.to_string(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// An upload prepared in Rust; local paths stay in Rust.
+#[derive(Clone, Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PlannedUploadDto {
+    /// Pass to `transfers_start_upload`.
+    pub plan_id: String,
+    /// How many top-level files and folders were picked.
+    pub items: u32,
+    /// Total bytes, folders included.
+    #[ts(type = "number")]
+    pub bytes: u64,
+    /// Names that already exist at the destination.
+    pub conflicts: Vec<ConflictDto>,
+}
+
+/// A name that already exists where an upload would go.
+#[derive(Clone, Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ConflictDto {
+    /// The taken name.
+    pub name: String,
+    /// The key to answer this conflict with in `decisions` (the name).
+    pub uri: String,
+}
+
+/// A per-item answer to a conflict.
+#[derive(Clone, Debug, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ConflictDecisionDto {
+    /// The conflict's key.
+    pub uri: String,
+    /// `overwrite`, `keepBoth` or `skip`.
+    #[ts(type = "\"overwrite\" | \"keepBoth\" | \"skip\"")]
+    pub conflict: String,
+}
+
+/// A transfer row (top-level items; a folder shows the sum of its files).
+#[derive(Clone, Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct TransferDto {
+    /// `<account id>:<item id>`.
+    pub id: String,
+    /// `upload` or `download`.
+    #[ts(type = "\"upload\" | \"download\"")]
+    pub direction: String,
+    /// File or folder name.
+    pub name: String,
+    /// `queued`, `running`, `paused`, `completed`, `failed` or `cancelled`.
+    #[ts(
+        type = "\"queued\" | \"running\" | \"paused\" | \"completed\" | \"failed\" | \"cancelled\""
+    )]
+    pub state: String,
+    /// Bytes done.
+    #[ts(type = "number")]
+    pub bytes_done: u64,
+    /// Bytes in total.
+    #[ts(type = "number")]
+    pub bytes_total: u64,
+    /// Current speed in bytes per second.
+    pub speed_bps: f64,
+    /// Seconds left at the current speed.
+    #[ts(type = "number | null")]
+    pub eta_seconds: Option<u64>,
+    /// Why it failed.
+    pub error: Option<String>,
+}
+
+/// Streamed over the `transfers_subscribe` channel.
+#[derive(Clone, Debug, Serialize, TS)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+#[ts(export)]
+pub enum TransferEventDto {
+    /// A row changed (or appeared).
+    Update {
+        /// The row.
+        transfer: TransferDto,
+    },
+    /// A row went away (cleared).
+    Removed {
+        /// Its id.
+        id: String,
+    },
+}
+
+/// A share link.
+#[derive(Clone, Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ShareDto {
+    /// Share id.
+    pub id: String,
+    /// Name of the shared item.
+    pub name: String,
+    /// The link to give out.
+    pub url: String,
+    /// Whether a password is needed.
+    pub password_protected: bool,
+    /// The password (owner view).
+    pub password: Option<String>,
+    /// Expiry, RFC 3339.
+    pub expires: Option<String>,
+    /// Downloads left; `None` = unlimited.
+    #[ts(type = "number | null")]
+    pub remain_downloads: Option<i64>,
+    /// Views.
+    #[ts(type = "number")]
+    pub visited: u64,
+    /// Downloads so far.
+    #[ts(type = "number")]
+    pub downloaded: u64,
+}
+
+/// A server task.
+#[derive(Clone, Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct TaskDto {
+    /// Task id.
+    pub id: String,
+    /// `create_archive`, `extract_archive`, `remote_download`, …
+    #[serde(rename = "type")]
+    #[ts(rename = "type")]
+    pub task_type: String,
+    /// `queued`, `processing`, `suspending`, `error`, `canceled`, `completed`.
+    #[ts(
+        type = "\"queued\" | \"processing\" | \"suspending\" | \"error\" | \"canceled\" | \"completed\""
+    )]
+    pub status: String,
+    /// 0..1 when known.
+    pub progress: Option<f64>,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// Creation time, RFC 3339.
+    pub created_at: Option<String>,
+    /// One line about what it does.
+    pub summary: String,
+}

@@ -1,0 +1,94 @@
+//! What the shell keeps between commands: the core facade, the transfer hub, listing windows,
+//! settings, and local paths the user handed over (dialogs, drops) — paths never go to the UI.
+
+use cirrus_core::Cirrus;
+use cirrus_core::listing_window::ListingCache;
+use cirrus_core::provider::{Provider, RemoteRef};
+use cirrus_core::settings::Settings;
+use cirrus_core::transfer::EngineConfig;
+use cirrus_core::transfer_hub::TransferHub;
+use cirrus_sandbox::Sandbox;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::error::CmdResult;
+
+/// An upload the user picked or dropped, waiting for the conflict answer.
+pub struct UploadPlan {
+    /// The account to upload to.
+    pub account_id: String,
+    /// The remote folder to upload into.
+    pub parent: RemoteRef,
+    /// Local files and folders, as the OS gave them.
+    pub paths: Vec<PathBuf>,
+    /// Names that already exist at the destination, keyed by local path.
+    pub conflicts: HashMap<PathBuf, String>,
+}
+
+/// Managed state of the app.
+pub struct AppState {
+    /// Accounts, sessions and providers.
+    pub cirrus: Arc<Cirrus>,
+    /// Transfers of every account.
+    pub hub: Arc<TransferHub>,
+    /// Row windows of listings the UI is scrolling.
+    pub listings: tokio::sync::Mutex<ListingCache>,
+    /// The user's preferences.
+    pub settings: Mutex<Settings>,
+    /// Paths of the last OS drop onto the window.
+    pub dropped: Mutex<Vec<PathBuf>>,
+    /// Upload plans by id.
+    pub plans: Mutex<HashMap<String, UploadPlan>>,
+    /// The in-process demo server, once started.
+    pub sandbox: tokio::sync::Mutex<Option<Sandbox>>,
+}
+
+/// Locks a std mutex, recovering the data if a panicking thread poisoned it.
+pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl AppState {
+    /// Opens the core in `data_dir` and applies the saved settings to the transfer hub.
+    pub fn open(data_dir: PathBuf) -> CmdResult<Self> {
+        let cirrus = Arc::new(Cirrus::open(data_dir)?);
+        let settings = Settings::load(cirrus.data_dir())?;
+        let config = EngineConfig {
+            parallel_files: settings.parallel_transfers as usize,
+            upload_limit: kbps_to_bytes(settings.upload_limit_kbps),
+            download_limit: kbps_to_bytes(settings.download_limit_kbps),
+            ..EngineConfig::default()
+        };
+        let hub = Arc::new(TransferHub::new(cirrus.clone(), config));
+        Ok(AppState {
+            cirrus,
+            hub,
+            listings: Default::default(),
+            settings: Mutex::new(settings),
+            dropped: Mutex::new(Vec::new()),
+            plans: Mutex::new(HashMap::new()),
+            sandbox: Default::default(),
+        })
+    }
+
+    /// The signed-in provider of an account.
+    pub async fn provider(&self, account_id: &str) -> CmdResult<Arc<dyn Provider>> {
+        Ok(self.cirrus.provider(account_id).await?)
+    }
+
+    /// Forgets cached listings of an account after a change to its files.
+    pub async fn invalidate(&self, account_id: &str) {
+        self.listings.lock().await.invalidate_account(account_id);
+    }
+
+    /// A snapshot of the settings.
+    pub fn settings(&self) -> Settings {
+        lock(&self.settings).clone()
+    }
+}
+
+/// KiB/s (None = unlimited) to the engine's bytes/s (0 = unlimited).
+pub fn kbps_to_bytes(kbps: Option<u64>) -> u64 {
+    kbps.map(|k| k.saturating_mul(1024)).unwrap_or(0)
+}
