@@ -17,12 +17,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// A hook run when a chunk request starts.
+type ChunkHook = Box<dyn FnMut(u64) + Send>;
+
 /// Wraps the real provider: counts chunk requests and can hold one chunk forever or run a hook.
 struct Gate {
     inner: Arc<dyn Provider>,
     hang_at: Mutex<Option<u64>>,
     calls: Mutex<Vec<(String, u64)>>,
-    on_chunk: Mutex<Option<Box<dyn FnMut(u64) + Send>>>,
+    on_chunk: Mutex<Option<ChunkHook>>,
     /// Whether each created session asked the client to encrypt.
     encrypted: Mutex<Vec<bool>>,
 }
