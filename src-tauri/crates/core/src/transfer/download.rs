@@ -155,10 +155,6 @@ pub(crate) async fn run_download(
     }
 
     let remote = crate::provider::RemoteRef::new(item.remote.clone());
-    let url = ctx
-        .retry
-        .run(&ctx.cancel, |_| ctx.provider.download_url(&remote))
-        .await?;
     let size = item.size;
     let plan = ChunkPlan::new(size, ctx.download_chunk_size);
     let connections = if size >= ctx.multi_connection_threshold {
@@ -166,48 +162,61 @@ pub(crate) async fn run_download(
     } else {
         1
     };
-    let acked = ctx.queue.acked_chunks(item.id)?;
-    tracker
-        .lock()
-        .expect("tracker poisoned")
-        .reset(plan.acked_bytes(&acked));
     let writer = (ctx.open_part)(&part).map_err(|e| write_error(&part, e))?;
-
-    let result = futures::stream::iter(plan.missing(&acked).collect::<Vec<_>>())
-        .map(|index| {
-            let writer = writer.clone();
-            let url = url.as_str();
-            let part = part.as_path();
-            async move {
-                let range = plan.range(index);
-                ctx.retry
-                    .run(&ctx.cancel, |_| {
-                        fetch_range(
-                            ctx,
-                            url,
-                            range.clone(),
-                            size,
-                            writer.as_ref(),
-                            part,
-                            tracker,
-                        )
-                    })
-                    .await?;
-                writer.sync().map_err(|e| write_error(part, e))?;
-                ctx.queue.ack_chunk(item.id, index)?;
-                let done = {
-                    let t = tracker.lock().expect("tracker poisoned");
-                    t.bytes_done()
-                };
-                ctx.queue.set_bytes_done(item.id, done)?;
-                Ok::<_, Error>(())
+    let mut url_refreshed = false;
+    loop {
+        // Signed URLs expire; a fresh one is asked for at every (re)start.
+        let url = ctx
+            .retry
+            .run(&ctx.cancel, |_| ctx.provider.download_url(&remote))
+            .await?;
+        let acked = ctx.queue.acked_chunks(item.id)?;
+        tracker
+            .lock()
+            .expect("tracker poisoned")
+            .reset(plan.acked_bytes(&acked));
+        let result = futures::stream::iter(plan.missing(&acked).collect::<Vec<_>>())
+            .map(|index| {
+                let writer = writer.clone();
+                let url = url.as_str();
+                let part = part.as_path();
+                async move {
+                    let range = plan.range(index);
+                    ctx.retry
+                        .run(&ctx.cancel, |_| {
+                            fetch_range(
+                                ctx,
+                                url,
+                                range.clone(),
+                                size,
+                                writer.as_ref(),
+                                part,
+                                tracker,
+                            )
+                        })
+                        .await?;
+                    writer.sync().map_err(|e| write_error(part, e))?;
+                    ctx.queue.ack_chunk(item.id, index)?;
+                    let done = tracker.lock().expect("tracker poisoned").bytes_done();
+                    ctx.queue.set_bytes_done(item.id, done)?;
+                    Ok::<_, Error>(())
+                }
+            })
+            .buffer_unordered(connections)
+            .try_collect::<()>()
+            .await;
+        match result {
+            // 401/403 from the storage: the URL expired mid-download. Once is enough.
+            Err(e) if e.kind() == ErrorKind::PermissionDenied && !url_refreshed => {
+                url_refreshed = true;
             }
-        })
-        .buffer_unordered(connections)
-        .try_collect::<()>()
-        .await;
+            other => {
+                other?;
+                break;
+            }
+        }
+    }
     drop(writer);
-    result?;
 
     let written = std::fs::metadata(&part)?.len();
     if written != size {

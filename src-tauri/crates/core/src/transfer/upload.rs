@@ -44,8 +44,11 @@ pub(crate) async fn run_upload(
                 reset(tracker, 0);
             }
             Err(e) if e.kind() == ErrorKind::Cancelled => return Err(e),
+            // Out of retries on a transient error (network down, server busy): keep the
+            // session and acknowledged chunks so Retry resumes; Cancel removes it.
+            Err(e) if e.is_retryable() => return Err(e),
             Err(e) => {
-                // Leave no orphan placeholder on the server.
+                // A final refusal: leave no orphan placeholder on the server.
                 discard_session(ctx, item).await;
                 return Err(e);
             }

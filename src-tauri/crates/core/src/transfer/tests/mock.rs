@@ -55,6 +55,11 @@ pub struct DriveState {
     pub knobs: Knobs,
     /// Download requests served: (uri, range header).
     pub served: Vec<(String, Option<String>)>,
+    /// Answer this many download requests with 403 (an expired signed URL).
+    pub deny_downloads: usize,
+    /// Every chunk fails with a retryable network error.
+    pub network_down: bool,
+    pub url_calls: usize,
     pub in_flight_bytes: u64,
     pub max_in_flight_bytes: u64,
 }
@@ -171,6 +176,10 @@ async fn serve(
     let data = {
         let mut s = state.lock().unwrap();
         s.served.push((uri.clone(), range.clone()));
+        if s.deny_downloads > 0 {
+            s.deny_downloads -= 1;
+            return StatusCode::FORBIDDEN.into_response();
+        }
         match s.files.get(&uri) {
             Some(f) => f.1.clone(),
             None => return StatusCode::NOT_FOUND.into_response(),
@@ -320,6 +329,9 @@ impl Provider for MockProvider {
         tokio::task::yield_now().await;
         let mut s = self.state.lock().unwrap();
         s.in_flight_bytes -= data.len() as u64;
+        if s.network_down {
+            return Err(Error::new(ErrorKind::Network));
+        }
         if let Some(pos) = s.knobs.flaky_once.iter().position(|&i| i == index) {
             s.knobs.flaky_once.remove(pos);
             return Err(Error::new(ErrorKind::Network));
@@ -380,6 +392,7 @@ impl Provider for MockProvider {
         Ok(())
     }
     async fn download_url(&self, file: &RemoteRef) -> Result<String> {
+        self.state.lock().unwrap().url_calls += 1;
         if !self.state.lock().unwrap().files.contains_key(file.as_str()) {
             return Err(Error::new(ErrorKind::NotFound));
         }

@@ -717,3 +717,123 @@ async fn the_queue_database_holds_no_secrets_of_the_account() {
     drop(e);
     let _ = ErrorKind::Io;
 }
+
+#[tokio::test]
+async fn an_expired_download_url_is_refreshed_once() {
+    let p = MockProvider::start(Knobs::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let uri = format!("{ROOT}/v.bin");
+    p.put_file(&uri, &data(450, 1));
+    p.with(|s| s.deny_downloads = 1);
+    let q = Arc::new(TransferQueue::open_in_memory().unwrap());
+    let e = engine(&p, q.clone());
+    let id = e
+        .enqueue_download(
+            &remote_file(&uri, "v.bin", 450),
+            dir.path(),
+            ConflictPolicy::Ask,
+        )
+        .unwrap();
+    e.wait_idle().await.unwrap();
+    assert_eq!(
+        q.get(id).unwrap().state,
+        ItemState::Completed,
+        "{:?}",
+        q.get(id).unwrap().error
+    );
+    assert_eq!(p.with(|s| s.url_calls), 2);
+    assert_eq!(
+        std::fs::read(dir.path().join("v.bin")).unwrap(),
+        data(450, 1)
+    );
+
+    // A URL that stays forbidden fails the item after one refresh.
+    p.with(|s| s.deny_downloads = 100);
+    let id = e
+        .enqueue_download(
+            &remote_file(&uri, "v.bin", 450),
+            dir.path(),
+            ConflictPolicy::KeepBoth,
+        )
+        .unwrap();
+    e.wait_idle().await.unwrap();
+    let item = q.get(id).unwrap();
+    assert_eq!(item.state, ItemState::Failed);
+    assert_eq!(item.error_kind.as_deref(), Some("permissionDenied"));
+    assert_eq!(p.with(|s| s.url_calls), 4);
+}
+
+#[tokio::test]
+async fn a_network_outage_keeps_the_session_so_retry_resumes() {
+    let p = MockProvider::start(Knobs {
+        chunk_size: 10,
+        concurrency: 1,
+        ..Default::default()
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(dir.path(), "a.bin", &data(30, 1));
+    let q = Arc::new(TransferQueue::open_in_memory().unwrap());
+    let e = engine(&p, q.clone());
+    p.with(|s| s.network_down = true);
+    let id = e.enqueue_upload(&f, &root(), ConflictPolicy::Ask).unwrap();
+    e.wait_idle().await.unwrap();
+    let item = q.get(id).unwrap();
+    assert_eq!(item.state, ItemState::Failed);
+    assert_eq!(item.error_kind.as_deref(), Some("network"));
+    assert!(q.session(id).unwrap().is_some(), "session kept for resume");
+    assert_eq!(p.chunk_calls(0), 4, "retried up to the policy's attempts");
+
+    p.with(|s| s.network_down = false);
+    e.retry(&Selection::Ids(vec![id])).await.unwrap();
+    e.wait_idle().await.unwrap();
+    assert_eq!(q.get(id).unwrap().state, ItemState::Completed);
+    assert_eq!(
+        p.with(|s| s.begin_calls),
+        1,
+        "the same session finished the upload"
+    );
+    assert_eq!(p.file(&format!("{ROOT}/a.bin")).unwrap(), data(30, 1));
+}
+
+#[tokio::test]
+async fn the_upload_limit_slows_the_engine_and_can_be_lifted_live() {
+    let p = MockProvider::start(Knobs {
+        chunk_size: 100,
+        concurrency: 1,
+        ..Default::default()
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let q = Arc::new(TransferQueue::open_in_memory().unwrap());
+    let e = TransferEngine::new(
+        Arc::new(p.clone()),
+        q.clone(),
+        EngineConfig {
+            upload_limit: 200,
+            ..config()
+        },
+    )
+    .unwrap();
+    let f = write(dir.path(), "slow.bin", &data(300, 1));
+    let start = std::time::Instant::now();
+    e.enqueue_upload(&f, &root(), ConflictPolicy::Ask).unwrap();
+    e.wait_idle().await.unwrap();
+    // 300 bytes at 200 B/s: the third chunk waits for the first two to be paid for.
+    assert!(
+        start.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        start.elapsed()
+    );
+
+    e.set_upload_limit(0);
+    let g = write(dir.path(), "fast.bin", &data(300, 2));
+    let start = std::time::Instant::now();
+    e.enqueue_upload(&g, &root(), ConflictPolicy::Ask).unwrap();
+    e.wait_idle().await.unwrap();
+    assert!(
+        start.elapsed() < Duration::from_millis(800),
+        "{:?}",
+        start.elapsed()
+    );
+}
