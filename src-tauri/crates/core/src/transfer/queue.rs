@@ -137,19 +137,19 @@ impl TransferQueue {
         // WAL keeps readers (UI listing) from blocking the engine's writes.
         let _ = conn.pragma_update(None, "journal_mode", "WAL");
         conn.execute_batch(SCHEMA)?;
-        conn.execute(
-            "UPDATE items SET state = 'queued', updated_ms = ?1 WHERE state = 'running' AND kind = 'file'",
-            params![now_ms()],
-        )?;
-        Ok(Self {
+        let queue = Self {
             conn: Mutex::new(conn),
-        })
+        };
+        queue.requeue_interrupted()?;
+        Ok(queue)
     }
 
     /// Puts files left `Running` by a previous engine (crash, quit) back in the queue.
     pub fn requeue_interrupted(&self) -> Result<usize> {
         Ok(self.conn().execute(
-            "UPDATE items SET state = 'queued', updated_ms = ?1 WHERE state = 'running' AND kind = 'file'",
+            // Files, and folders interrupted while being prepared (children not yet added).
+            "UPDATE items SET state = 'queued', updated_ms = ?1
+             WHERE state = 'running' AND (kind = 'file' OR prepared = 0)",
             params![now_ms()],
         )?)
     }
@@ -667,6 +667,10 @@ mod tests {
             .unwrap();
         let r = q.runnable(10).unwrap();
         assert_eq!(r.iter().map(|i| i.id).collect::<Vec<_>>(), vec![folder]);
+        q.transition(folder, ItemState::Running).unwrap();
+        // Interrupted during preparation: it must come back.
+        assert_eq!(q.requeue_interrupted().unwrap(), 1);
+        assert_eq!(q.get(folder).unwrap().state, ItemState::Queued);
         q.transition(folder, ItemState::Running).unwrap();
         let child = |n: &str| NewItem {
             parent_id: Some(folder),
