@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use cirrus_sandbox::policy::PolicyKind;
 use cirrus_sandbox::{Sandbox, SandboxConfig, demo};
 use clap::Parser;
 
@@ -28,6 +29,10 @@ struct Args {
     /// Enable client-side encryption on the local policy.
     #[arg(long)]
     encryption: bool,
+    /// Storage policy handed to users: local|relay|remote|s3|ks3|cos|oss|obs|onedrive|qiniu|upyun
+    /// (kinds this build does not offer are refused at start).
+    #[arg(long, default_value = "local")]
+    policy: PolicyKind,
 }
 
 #[tokio::main]
@@ -45,6 +50,7 @@ async fn main() -> anyhow::Result<()> {
         refresh_ttl: Duration::from_secs(args.refresh_ttl),
         chunk_size: args.chunk_size,
         encryption: args.encryption,
+        policy: args.policy,
         ..SandboxConfig::default()
     })
     .await?;
@@ -53,6 +59,7 @@ async fn main() -> anyhow::Result<()> {
         sandbox.base_url()
     );
     println!("  API:        {}/api/v4", sandbox.base_url());
+    println!("  policy:     {}", args.policy);
     println!("  demo user:  {} / {}", demo::EMAIL, demo::PASSWORD);
     println!(
         "  2FA user:   {} / {} (TOTP secret {})",

@@ -221,6 +221,9 @@ impl std::fmt::Display for PolicyKind {
     }
 }
 
+/// Smallest non-final multipart part S3 accepts.
+pub const S3_MIN_PART: u64 = 5 << 20;
+
 /// A storage policy: settings the API reports plus the driver holding its blobs.
 pub struct Policy {
     /// Numeric id (encoded with the policy hashid tag).
@@ -289,10 +292,15 @@ impl Policy {
 
     /// Chunk size a new upload session gets: relay sessions are always one request.
     pub fn session_chunk_size(&self) -> u64 {
-        if self.kind == PolicyKind::Relay {
-            0
-        } else {
-            self.chunk_size()
+        match self.kind {
+            PolicyKind::Relay => 0,
+            // Object storages always split: Cloudreve's S3 driver defaults to 25 MiB.
+            k if (k.is_s3_family() || k == PolicyKind::OneDrive) && self.chunk_size() == 0 => {
+                25 << 20
+            }
+            // S3 rejects non-final parts under 5 MiB (EntityTooSmall).
+            k if k.is_s3_family() => self.chunk_size().max(S3_MIN_PART),
+            _ => self.chunk_size(),
         }
     }
 

@@ -8,6 +8,7 @@
 pub mod blobserve;
 pub mod crsign;
 pub mod remote;
+pub mod s3;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -54,6 +55,8 @@ pub struct Registry {
     site_url: OnceLock<String>,
     /// The slave node behind the `remote` policy.
     pub slave: Arc<remote::SlaveNode>,
+    /// The object store behind the S3-family policies.
+    pub s3: Arc<s3::S3Store>,
     /// Client for master → node / storage calls.
     pub http: reqwest::Client,
     tasks: Mutex<Vec<AbortHandle>>,
@@ -72,6 +75,8 @@ impl Registry {
         let mut tasks = Vec::new();
         let slave = remote::SlaveNode::new(data_dir.join("slave"), http.clone())?;
         tasks.push(remote::serve(slave.clone()).await?);
+        let s3 = s3::S3Store::new(data_dir.join("s3"), http.clone())?;
+        tasks.push(s3::serve(s3.clone()).await?);
 
         let mut policies = Vec::new();
         let mut next_id = 2u64;
@@ -96,6 +101,16 @@ impl Registry {
             settings.encryption,
             Box::new(remote::RemoteDriver(slave.clone())),
         );
+        // Client-side encryption is offered on local/remote only: objects uploaded straight
+        // to a provider are served by the provider.
+        for kind in [
+            PolicyKind::S3,
+            PolicyKind::Ks3,
+            PolicyKind::Cos,
+            PolicyKind::Obs,
+        ] {
+            add(kind, false, Box::new(s3.driver()?));
+        }
         let reg = Registry {
             policies,
             default_kind: Mutex::new(settings.default_kind),
@@ -105,6 +120,7 @@ impl Registry {
             sessions: Mutex::default(),
             site_url: OnceLock::new(),
             slave,
+            s3,
             http,
             tasks: Mutex::new(tasks),
         };
@@ -316,6 +332,9 @@ pub async fn begin_upload(
             Ok(Map::new())
         }
         PolicyKind::Remote => remote::begin(app, &s).await,
+        k @ (PolicyKind::S3 | PolicyKind::Ks3 | PolicyKind::Cos | PolicyKind::Obs) => {
+            s3::begin(app, k, &s).await
+        }
         k => Err(ApiError::new(
             40006,
             format!("Storage policy {k} cannot take uploads"),
@@ -335,6 +354,7 @@ pub fn source_url(
     let policy = app.policy_by_id(app.policies.blob_policy(blob))?;
     match policy.kind {
         PolicyKind::Remote => Some(remote::source_url(app, blob, name, download, expires)),
+        k if k.is_s3_family() => Some(s3::source_url(app, blob, name, download, expires)),
         _ => None,
     }
 }
@@ -342,6 +362,19 @@ pub fn source_url(
 /// Provider-side check before a callback completes a session (object size for S3-family and
 /// OneDrive, 40055 on mismatch).
 pub async fn verify_stored(app: &Arc<App>, session_id: &str) -> Result<(), ApiError> {
-    let _ = (app, session_id);
-    Ok(())
+    let kind = app.session_policy(session_id).kind;
+    let (blob, size) = {
+        let store = app.store();
+        let s = store
+            .uploads
+            .get(session_id)
+            .ok_or_else(ApiError::upload_session_expired)?;
+        (s.blob.clone(), s.size)
+    };
+    match kind {
+        PolicyKind::S3 | PolicyKind::Ks3 | PolicyKind::Cos => {
+            s3::verify_size(app, &blob, size).await
+        }
+        _ => Ok(()),
+    }
 }

@@ -84,3 +84,33 @@ pub async fn remote(
     }
     process(&app, &session_id, StatusCode::OK).await
 }
+
+/// `GET /callback/{s3|ks3|cos}/{session}/{key}`: sent by the client after it completed the
+/// multipart upload; the stored size is checked (40055), failures are HTTP 400.
+pub async fn object_get(
+    State(app): State<AppRef>,
+    Path((ty, session_id, key)): Path<(String, String, String)>,
+) -> Response {
+    if !matches!(ty.as_str(), "s3" | "ks3" | "cos") {
+        return (StatusCode::NOT_FOUND, "404 page not found").into_response();
+    }
+    if let Err(e) = use_upload_session(&app, &session_id, &key, &ty) {
+        return unauthorized(e);
+    }
+    process(&app, &session_id, StatusCode::BAD_REQUEST).await
+}
+
+/// `POST /callback/obs/{session}/{key}`: sent by the storage itself after the client
+/// completed the upload (failures HTTP 400).
+pub async fn object_post(
+    State(app): State<AppRef>,
+    Path((ty, session_id, key)): Path<(String, String, String)>,
+) -> Response {
+    if ty != "obs" {
+        return (StatusCode::NOT_FOUND, "404 page not found").into_response();
+    }
+    if let Err(e) = use_upload_session(&app, &session_id, &key, &ty) {
+        return unauthorized(e);
+    }
+    process(&app, &session_id, StatusCode::BAD_REQUEST).await
+}

@@ -52,6 +52,10 @@ pub fn router(app: AppRef) -> Router {
         .route("/file/upload/{session}/{index}", post(upload::chunk))
         .route("/callback/remote/{session}/{key}", post(callback::remote))
         .route(
+            "/callback/{ty}/{session}/{key}",
+            get(callback::object_get).post(callback::object_post),
+        )
+        .route(
             "/share",
             put(share::create)
                 .get(share::list_mine)
