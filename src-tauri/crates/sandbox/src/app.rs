@@ -36,6 +36,10 @@ pub struct App {
     /// Stands in for Cloudreve's site id in refresh-token state hashes.
     pub site_id: String,
     pub settings: Settings,
+    /// Background tasks (archive, extract, remote download).
+    pub tasks: crate::tasks::Tasks,
+    /// Fault injection shared by every listener of this sandbox.
+    pub faults: Arc<crate::faults::Faults>,
 }
 
 /// Cheaply clonable handle used as axum state.

@@ -18,6 +18,7 @@ pub enum Kind {
     Policy = 5,
     Group = 7,
     Entity = 8,
+    Task = 11,
 }
 
 /// Encoder/decoder for typed ids.

@@ -7,12 +7,14 @@ pub mod app;
 pub mod auth;
 pub mod crypto;
 pub mod envelope;
+pub mod faults;
 pub mod ids;
 pub mod policies;
 pub mod policy;
 pub mod routes;
 pub mod seed;
 pub mod store;
+pub mod tasks;
 pub mod timefmt;
 pub mod uri;
 pub mod views;
@@ -61,6 +63,10 @@ pub struct SandboxConfig {
     pub login_captcha: bool,
     /// Create the demo users and demo tree.
     pub seed_demo: bool,
+    /// Fault injection of this run (none by default).
+    pub faults: faults::FaultConfig,
+    /// Artificial delay between background task steps, so progress can be watched.
+    pub task_step_delay: Duration,
     /// Storage policy of users and folders without their own (`local` by default). The
     /// chunk size, concurrency and encryption settings above apply to every policy.
     pub policy: PolicyKind,
@@ -80,6 +86,8 @@ impl Default for SandboxConfig {
             user_quota: 1 << 30,
             login_captcha: false,
             seed_demo: true,
+            faults: faults::FaultConfig::default(),
+            task_step_delay: Duration::ZERO,
             policy: PolicyKind::Local,
         }
     }
@@ -163,6 +171,8 @@ impl Sandbox {
                 max_edit_size: 52_428_800,
                 entity_url_ttl: Duration::from_secs(3600),
             },
+            tasks: tasks::Tasks::new(config.task_step_delay),
+            faults: Arc::new(faults::Faults::new(config.faults.clone())),
         });
         if config.seed_demo {
             let now = Utc::now();
@@ -183,7 +193,11 @@ impl Sandbox {
             .with_context(|| format!("binding 127.0.0.1:{}", config.port))?;
         let addr = listener.local_addr()?;
         app.policies.set_site_url(format!("http://{addr}"));
-        let router = routes::router(app.clone());
+        // Every request passes the fault layer; connections can be cut via the listener.
+        let router = routes::router(app.clone())
+            .layer(faults::FaultLayer::new(app.faults.clone()))
+            .into_make_service_with_connect_info::<faults::ConnHandle>();
+        let listener = faults::FaultListener::new(listener, app.faults.clone());
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let serve = axum::serve(listener, router).with_graceful_shutdown(async {
@@ -243,6 +257,49 @@ impl Sandbox {
                 store.insert_node(uid, folder, &name, NodeKind::File, now);
             }
         }
+    }
+
+    /// Replace the fault settings at runtime; counters and seeded sequences restart.
+    pub fn set_faults(&self, config: faults::FaultConfig) {
+        self.app.faults.set_config(config);
+    }
+
+    /// Counters of injected faults since the last [`Sandbox::set_faults`].
+    pub fn fault_stats(&self) -> faults::FaultStats {
+        self.app.faults.stats()
+    }
+
+    /// Simulate a server restart: state is kept, every open connection is cut.
+    pub fn restart_connections(&self) {
+        self.app.faults.restart_connections();
+    }
+
+    /// The shared fault state, for extra listeners that reuse [`faults::FaultLayer`].
+    pub fn faults(&self) -> Arc<faults::Faults> {
+        self.app.faults.clone()
+    }
+
+    /// Change the artificial delay between background task steps.
+    pub fn set_task_step_delay(&self, d: Duration) {
+        self.app.tasks.set_step_delay(d);
+    }
+
+    /// Store a file of `size` deterministic bytes derived from `seed` at `path` (folders are
+    /// created) and return the SHA-256 hex of its content, so downloads can be checked.
+    pub fn seed_file_with_content(
+        &self,
+        email: &str,
+        path: &str,
+        size: u64,
+        seed: u64,
+    ) -> anyhow::Result<String> {
+        let uid = self
+            .app
+            .store()
+            .user_by_email(email)
+            .map(|u| u.id)
+            .ok_or_else(|| anyhow::anyhow!("no user {email}"))?;
+        self.app.seed_sized_file(uid, path, size, seed)
     }
 
     /// Upload sessions that have not completed, been cancelled or expired.

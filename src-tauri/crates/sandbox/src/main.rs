@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use cirrus_sandbox::faults::FaultConfig;
 use cirrus_sandbox::policy::PolicyKind;
 use cirrus_sandbox::{Sandbox, SandboxConfig, demo};
 use clap::Parser;
@@ -29,6 +30,36 @@ struct Args {
     /// Enable client-side encryption on the local policy.
     #[arg(long)]
     encryption: bool,
+    /// Upload-session lifetime in seconds.
+    #[arg(long, default_value_t = 86_400)]
+    upload_session_ttl: u64,
+    /// Seed of the fault sequence (the same seed replays the same faults).
+    #[arg(long, default_value_t = 0)]
+    fault_seed: u64,
+    /// Probability (0..1) that a chunk upload fails.
+    #[arg(long, default_value_t = 0.0)]
+    chunk_fail_rate: f64,
+    /// Probability (0..1) that a provider part upload fails.
+    #[arg(long, default_value_t = 0.0)]
+    part_fail_rate: f64,
+    /// Probability (0..1) that an upload callback fails.
+    #[arg(long, default_value_t = 0.0)]
+    callback_fail_rate: f64,
+    /// Probability (0..1) that a download fails.
+    #[arg(long, default_value_t = 0.0)]
+    download_fail_rate: f64,
+    /// Probability (0..1) that any request's connection is dropped mid-body.
+    #[arg(long, default_value_t = 0.0)]
+    drop_rate: f64,
+    /// Latency added to every request, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+    /// Per-request body bandwidth cap in KiB/s (0 = unlimited).
+    #[arg(long, default_value_t = 0)]
+    bandwidth_kbps: u64,
+    /// Artificial delay between background task steps, in milliseconds.
+    #[arg(long, default_value_t = 500)]
+    task_step_ms: u64,
     /// Storage policy handed to users: local|relay|remote|s3|ks3|cos|oss|obs|onedrive|qiniu|upyun
     /// (kinds this build does not offer are refused at start).
     #[arg(long, default_value = "local")]
@@ -50,6 +81,19 @@ async fn main() -> anyhow::Result<()> {
         refresh_ttl: Duration::from_secs(args.refresh_ttl),
         chunk_size: args.chunk_size,
         encryption: args.encryption,
+        upload_session_ttl: Duration::from_secs(args.upload_session_ttl),
+        faults: FaultConfig {
+            seed: args.fault_seed,
+            chunk_fail_rate: args.chunk_fail_rate,
+            part_fail_rate: args.part_fail_rate,
+            callback_fail_rate: args.callback_fail_rate,
+            download_fail_rate: args.download_fail_rate,
+            drop_rate: args.drop_rate,
+            latency: Duration::from_millis(args.latency_ms),
+            bandwidth_bps: args.bandwidth_kbps * 1024,
+            ..FaultConfig::default()
+        },
+        task_step_delay: Duration::from_millis(args.task_step_ms),
         policy: args.policy,
         ..SandboxConfig::default()
     })

@@ -62,3 +62,45 @@ impl App {
         Ok(())
     }
 }
+
+/// Deterministic pseudo-random bytes (SplitMix64 stream) for seeded test files.
+pub fn seeded_bytes(size: u64, seed: u64) -> Vec<u8> {
+    let mut out = Vec::with_capacity(size as usize);
+    let mut state = seed;
+    while (out.len() as u64) < size {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        let room = (size as usize - out.len()).min(8);
+        out.extend_from_slice(&z.to_le_bytes()[..room]);
+    }
+    out
+}
+
+impl App {
+    /// Write `size` bytes of [`seeded_bytes`] at `path` (slash-separated, below the user's
+    /// root) and return their SHA-256 hex. An existing object at `path` is an error.
+    pub fn seed_sized_file(
+        &self,
+        owner: Id,
+        path: &str,
+        size: u64,
+        seed: u64,
+    ) -> anyhow::Result<String> {
+        use sha2::{Digest, Sha256};
+        let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        anyhow::ensure!(!segs.is_empty(), "empty path");
+        {
+            let store = self.store();
+            let root = store.users[&owner].root;
+            let names: Vec<String> = segs.iter().map(|s| s.to_string()).collect();
+            anyhow::ensure!(store.walk(root, &names).is_err(), "{path} already exists");
+        }
+        let data = seeded_bytes(size, seed);
+        let hash = Sha256::digest(&data);
+        self.seed_file(owner, &segs, &data)?;
+        Ok(hash.iter().map(|b| format!("{b:02x}")).collect())
+    }
+}

@@ -12,7 +12,13 @@ use serde_json::{Value, json};
 /// The share id from a share URL `http://host/s/<id>[/<password>]`.
 fn share_id(url: &Value) -> String {
     let u = url.as_str().expect("share url string");
-    u.split("/s/").nth(1).unwrap().split('/').next().unwrap().to_string()
+    u.split("/s/")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string()
 }
 
 async fn create(env: &Env, body: Value) -> Value {
@@ -81,7 +87,9 @@ async fn create_list_edit_delete() {
     // Validation: page size is required and bounded, missing sources keep the inner code.
     assert_eq!(env.get("/share").await["code"], 40001);
     assert_eq!(env.get("/share?page_size=5").await["code"], 40001);
-    let missing = env.put("/share", json!({"uri": "cloudreve://my/nope"})).await;
+    let missing = env
+        .put("/share", json!({"uri": "cloudreve://my/nope"}))
+        .await;
     assert_eq!(missing["code"], 40016);
     assert_eq!(missing["msg"], "src file not found");
     let root = env.put("/share", json!({"uri": "cloudreve://my"})).await;
@@ -169,14 +177,18 @@ async fn create_list_edit_delete() {
 async fn list_pagination_uses_cursor() {
     let env = demo(SandboxConfig::default()).await;
     for i in 0..12 {
-        env.write(&format!("cloudreve://my/s/{i:02}.txt"), b"x").await;
+        env.write(&format!("cloudreve://my/s/{i:02}.txt"), b"x")
+            .await;
         create(&env, json!({"uri": format!("cloudreve://my/s/{i:02}.txt")})).await;
     }
     let p1 = env.get("/share?page_size=10").await;
     assert_eq!(p1["data"]["shares"].as_array().unwrap().len(), 10);
     let token = p1["data"]["pagination"]["next_token"].as_str().unwrap();
     let p2 = env
-        .get(&format!("/share?page_size=10&next_page_token={}", enc(token)))
+        .get(&format!(
+            "/share?page_size=10&next_page_token={}",
+            enc(token)
+        ))
         .await;
     let rest = p2["data"]["shares"].as_array().unwrap();
     assert_eq!(rest.len(), 2);
@@ -280,7 +292,9 @@ async fn password_protected_share() {
     assert!(d.get("is_private").is_none());
     assert_eq!(d["url"], format!("{}/s/{id}", env.sb.base_url()));
     let info = v
-        .get(&format!("/share/info/{id}?password=s3cret&count_views=true"))
+        .get(&format!(
+            "/share/info/{id}?password=s3cret&count_views=true"
+        ))
         .await;
     assert_eq!(info["data"]["unlocked"], true);
     assert_eq!(info["data"]["visited"], 1);
@@ -335,10 +349,7 @@ async fn single_file_share_and_download_limit() {
     assert_eq!(l["code"], 0, "{l}");
     assert_eq!(l["data"]["single_file_view"], true);
     assert_eq!(l["data"]["files"].as_array().unwrap().len(), 1);
-    assert_eq!(
-        l["data"]["files"][0]["path"],
-        format!("{root}/Welcome.txt")
-    );
+    assert_eq!(l["data"]["files"][0]["path"], format!("{root}/Welcome.txt"));
     assert_eq!(v.list(&format!("{root}/Other.txt")).await["code"], 40016);
 
     let file = format!("{root}/Welcome.txt");
@@ -373,15 +384,19 @@ async fn expiry_and_short_link() {
 
     let r = env
         .http
-        .get(format!("{}/s/{id}/pw1?path=/2024%20Trip", env.sb.base_url()))
+        .get(format!(
+            "{}/s/{id}/pw1?path=/2024%20Trip",
+            env.sb.base_url()
+        ))
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 302);
     let loc = r.headers()["location"].to_str().unwrap().to_string();
-    let q: Vec<(String, String)> = url::form_urlencoded::parse(loc.split_once('?').unwrap().1.as_bytes())
-        .into_owned()
-        .collect();
+    let q: Vec<(String, String)> =
+        url::form_urlencoded::parse(loc.split_once('?').unwrap().1.as_bytes())
+            .into_owned()
+            .collect();
     assert!(loc.starts_with("/home?"));
     assert_eq!(
         q[0],

@@ -175,7 +175,15 @@ pub async fn list(
     let desc = q.order_direction.as_deref() == Some("desc");
     let cursor_raw = q.next_page_token.filter(|t| !t.is_empty());
     if uri.fs == Fs::Share {
-        return super::share::list(&app, caller, &uri, page_size, ob, desc, cursor_raw.as_deref());
+        return super::share::list(
+            &app,
+            caller,
+            &uri,
+            page_size,
+            ob,
+            desc,
+            cursor_raw.as_deref(),
+        );
     }
     let uid = fs_user(&app, caller, &uri)?;
     let searching = uri.is_search();

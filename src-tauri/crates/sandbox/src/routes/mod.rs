@@ -9,6 +9,7 @@ pub mod site;
 pub mod slave;
 pub mod upload;
 pub mod user;
+pub mod workflow;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -63,6 +64,12 @@ pub fn router(app: AppRef) -> Router {
         )
         .route("/share/info/{id}", get(share::share_info))
         .route("/share/{id}", post(share::edit).delete(share::delete))
+        .route("/workflow", get(workflow::list))
+        .route("/workflow/archive", post(workflow::create_archive))
+        .route("/workflow/extract", post(workflow::create_extract))
+        .route("/workflow/download", post(workflow::create_download))
+        .route("/workflow/download/{id}", delete(workflow::cancel_download))
+        .route("/workflow/progress/{id}", get(workflow::progress))
         .layer(from_fn_with_state(app.clone(), identify))
         // Bodies are size-checked by the handlers themselves (chunks, PUT /file/content).
         .layer(DefaultBodyLimit::disable())

@@ -109,7 +109,10 @@ pub fn open(app: &App, store: &Store, uri: &CrUri) -> Result<ShareCtx, ApiError>
     let (root, single_file) = if n.is_folder() {
         (n.id, None)
     } else {
-        (n.parent.expect("valid share source has a parent"), Some(n.id))
+        (
+            n.parent.expect("valid share source has a parent"),
+            Some(n.id),
+        )
     };
     let mut root_uri = CrUri::new(Fs::Share, Vec::new());
     root_uri.user = uri.user.clone();
@@ -415,7 +418,11 @@ pub async fn delete_batch(
     let uid = caller.require()?;
     let mut decoded = Vec::new();
     for h in &ids {
-        decoded.push(app.ids.decode(Kind::Share, h).ok_or_else(ApiError::untyped)?);
+        decoded.push(
+            app.ids
+                .decode(Kind::Share, h)
+                .ok_or_else(ApiError::untyped)?,
+        );
     }
     let mut store = app.store();
     for sid in decoded {
@@ -459,7 +466,10 @@ fn share_json(
     if !s.password.is_empty() {
         m.insert("password_protected".into(), json!(true));
     }
-    m.insert("source_type".into(), json!(if n.is_folder() { 1 } else { 0 }));
+    m.insert(
+        "source_type".into(),
+        json!(if n.is_folder() { 1 } else { 0 }),
+    );
     m.insert("owner".into(), o);
     m.insert("created_at".into(), json!(go_time(s.created_at)));
     m.insert("expired".into(), json!(s.is_expired(now) || expired));
