@@ -280,10 +280,10 @@ impl App {
                 None => return Ok(Vec::new()),
             }
         };
+        // Sources may live on any storage policy.
         let mut stream = self
-            .policy
-            .driver
-            .read_range(blob, 0, size)
+            .blob_driver(&blob)
+            .read_range(blob.clone(), 0, size)
             .await
             .map_err(|e| format!("failed to open entity: {e}"))?;
         let mut out = Vec::with_capacity(size as usize);
