@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 use std::fmt;
+use std::time::Duration;
 
 /// Result alias used throughout the core.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -169,6 +170,9 @@ pub struct Error {
     http_status: Option<u16>,
     #[serde(skip_serializing_if = "Option::is_none")]
     correlation_id: Option<String>,
+    /// How long the server asked us to wait (`Retry-After`) before trying again.
+    #[serde(skip)]
+    retry_after: Option<Duration>,
 }
 
 impl Error {
@@ -185,6 +189,7 @@ impl Error {
             server_code: None,
             http_status: None,
             correlation_id: None,
+            retry_after: None,
         }
     }
 
@@ -229,6 +234,12 @@ impl Error {
         self
     }
 
+    /// Attach the wait the server asked for (`Retry-After`); the retry policy honours it.
+    pub fn with_retry_after(mut self, wait: Option<Duration>) -> Self {
+        self.retry_after = wait;
+        self
+    }
+
     /// The typed kind.
     pub fn kind(&self) -> ErrorKind {
         self.kind
@@ -252,6 +263,11 @@ impl Error {
     /// The HTTP status, if the failure came with a non-200 status.
     pub fn http_status(&self) -> Option<u16> {
         self.http_status
+    }
+
+    /// The wait the server asked for before a retry (`Retry-After`), if it sent one.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
     }
 
     /// The server correlation id, if any.

@@ -319,7 +319,7 @@ async fn chunked_upload_then_download() {
             .await
             .unwrap();
     }
-    let done = p.finish_upload(&s).await.unwrap();
+    let done = p.finish_upload(&s, &ChunkReceipts::new()).await.unwrap();
     assert_eq!(done.size, 2500);
     assert!(!done.uploading);
     assert_eq!(done.name, "data 100%.bin");
@@ -350,7 +350,13 @@ async fn chunked_upload_then_download() {
     };
     let s3 = p.begin_upload(&over).await.unwrap();
     p.upload_chunk(&s3, 0, Bytes::new()).await.unwrap();
-    assert_eq!(p.finish_upload(&s3).await.unwrap().size, 0);
+    assert_eq!(
+        p.finish_upload(&s3, &ChunkReceipts::new())
+            .await
+            .unwrap()
+            .size,
+        0
+    );
 }
 
 #[tokio::test]
@@ -369,7 +375,13 @@ async fn empty_file_upload() {
     let s = p.begin_upload(&req).await.unwrap();
     assert_eq!(s.chunk_count(0), 1);
     p.upload_chunk(&s, 0, Bytes::new()).await.unwrap();
-    assert_eq!(p.finish_upload(&s).await.unwrap().size, 0);
+    assert_eq!(
+        p.finish_upload(&s, &ChunkReceipts::new())
+            .await
+            .unwrap()
+            .size,
+        0
+    );
 }
 
 #[tokio::test]

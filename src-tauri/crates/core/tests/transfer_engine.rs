@@ -95,7 +95,12 @@ impl Provider for Gate {
         self.encrypted.lock().unwrap().push(s.encryption.is_some());
         Ok(s)
     }
-    async fn upload_chunk(&self, session: &UploadSession, index: u64, data: Bytes) -> Result<()> {
+    async fn upload_chunk(
+        &self,
+        session: &UploadSession,
+        index: u64,
+        data: Bytes,
+    ) -> Result<ChunkReceipt> {
         self.calls.lock().unwrap().push((session.id.clone(), index));
         if let Some(hook) = self.on_chunk.lock().unwrap().as_mut() {
             hook(index);
@@ -105,8 +110,12 @@ impl Provider for Gate {
         }
         self.inner.upload_chunk(session, index, data).await
     }
-    async fn finish_upload(&self, session: &UploadSession) -> Result<Entry> {
-        self.inner.finish_upload(session).await
+    async fn finish_upload(
+        &self,
+        session: &UploadSession,
+        receipts: &ChunkReceipts,
+    ) -> Result<Entry> {
+        self.inner.finish_upload(session, receipts).await
     }
     async fn cancel_upload(&self, session: &UploadSession) -> Result<()> {
         self.inner.cancel_upload(session).await
@@ -468,7 +477,7 @@ async fn hostile_names_on_the_server_stay_inside_the_download_folder() {
             p.upload_chunk(&s, 0, Bytes::from_static(b"bad"))
                 .await
                 .unwrap();
-            p.finish_upload(&s).await.unwrap();
+            p.finish_upload(&s, &ChunkReceipts::new()).await.unwrap();
             uploaded += 1;
         }
     }

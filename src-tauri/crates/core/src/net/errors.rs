@@ -12,6 +12,22 @@ pub fn from_reqwest(e: &reqwest::Error) -> Error {
     Error::with_message(kind, format!("{} ({detail})", kind.default_message()))
 }
 
+/// The `Retry-After` of a response: delta-seconds or an HTTP date. Only meaningful on 429 and
+/// 503 answers, but harmless to read on any.
+pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<std::time::Duration> {
+    let v = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(std::time::Duration::from_secs(secs));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+    let wait = at.timestamp() - chrono::Utc::now().timestamp();
+    Some(std::time::Duration::from_secs(wait.max(0) as u64))
+}
+
 fn classify(e: &reqwest::Error) -> ErrorKind {
     if e.is_timeout() {
         return ErrorKind::Timeout;
@@ -86,6 +102,21 @@ impl WithoutUrl for reqwest::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_after_seconds_and_dates() {
+        use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
+        let mut h = HeaderMap::new();
+        assert_eq!(retry_after(&h), None);
+        h.insert(RETRY_AFTER, HeaderValue::from_static("7"));
+        assert_eq!(retry_after(&h), Some(std::time::Duration::from_secs(7)));
+        let later = (chrono::Utc::now() + chrono::Duration::seconds(120)).to_rfc2822();
+        h.insert(RETRY_AFTER, HeaderValue::from_str(&later).unwrap());
+        let d = retry_after(&h).unwrap().as_secs();
+        assert!((100..=120).contains(&d), "{d}");
+        h.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
+        assert_eq!(retry_after(&h), None);
+    }
 
     #[tokio::test]
     async fn refused_connection_is_unreachable() {

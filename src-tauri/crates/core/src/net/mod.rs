@@ -6,4 +6,4 @@ mod errors;
 pub mod pinning;
 
 pub use client::{CONTROL_TIMEOUT, HttpOptions, build_client, user_agent};
-pub use errors::from_reqwest;
+pub use errors::{from_reqwest, retry_after};

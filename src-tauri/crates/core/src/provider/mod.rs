@@ -10,7 +10,9 @@ use async_trait::async_trait;
 
 pub use capabilities::Capabilities;
 pub use model::*;
-pub use upload_types::{EncryptionParams, UploadRequest, UploadSession};
+pub use upload_types::{
+    ChunkReceipt, ChunkReceipts, EncryptionParams, UploadRequest, UploadSession,
+};
 
 use crate::error::{Error, Result};
 
@@ -184,16 +186,22 @@ pub trait Provider: Send + Sync {
     async fn begin_upload(&self, req: &UploadRequest) -> Result<UploadSession>;
 
     /// Send chunk `index`. `data` is already encrypted when `session.encryption` is set and
-    /// has exactly the chunk's length.
+    /// has exactly the chunk's length. Sending an acknowledged chunk again is harmless. The
+    /// receipt must be kept (persisted) by the caller and handed to `finish_upload`.
     async fn upload_chunk(
         &self,
         session: &UploadSession,
         index: u64,
         data: bytes::Bytes,
-    ) -> Result<()>;
+    ) -> Result<ChunkReceipt>;
 
     /// Do whatever completion the storage policy needs and return the finished file.
-    async fn finish_upload(&self, session: &UploadSession) -> Result<Entry>;
+    /// `receipts` are those `upload_chunk` returned (by index), possibly from earlier runs.
+    async fn finish_upload(
+        &self,
+        session: &UploadSession,
+        receipts: &ChunkReceipts,
+    ) -> Result<Entry>;
 
     /// Abandon an upload and remove its placeholder.
     async fn cancel_upload(&self, session: &UploadSession) -> Result<()>;

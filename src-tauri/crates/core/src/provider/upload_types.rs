@@ -78,6 +78,31 @@ impl<'de> Deserialize<'de> for EncryptionParams {
     }
 }
 
+/// What the storage answered for one acknowledged chunk that completion needs later, e.g.
+/// the `ETag` of an S3 multipart part. Most storages need nothing (`ChunkReceipt::default()`).
+///
+/// The transfer engine persists receipts next to the acknowledged chunk index, so an upload
+/// resumed after a restart can still complete without re-sending those chunks. This is the
+/// only way for S3-family policies: the client holds presigned URLs for `UploadPart` and
+/// `CompleteMultipartUpload` only, so it cannot ask the store for the parts (`ListParts`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChunkReceipt(pub Option<String>);
+
+impl ChunkReceipt {
+    /// A receipt carrying `token` (opaque to everyone but the provider).
+    pub fn new(token: impl Into<String>) -> Self {
+        ChunkReceipt(Some(token.into()))
+    }
+
+    /// The provider's token, if the storage gave one.
+    pub fn token(&self) -> Option<&str> {
+        self.0.as_deref()
+    }
+}
+
+/// Receipts of the acknowledged chunks that have one, by chunk index.
+pub type ChunkReceipts = std::collections::BTreeMap<u64, String>;
+
 /// A server-side upload session. Everything the provider needs to continue the upload is
 /// in here, so it can be stored (SQLite, JSON) and used again after a restart.
 #[derive(Clone, Debug, Serialize, Deserialize)]

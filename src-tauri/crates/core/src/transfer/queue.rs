@@ -8,7 +8,7 @@ use super::item::{
     ConflictPolicy, Direction, Fingerprint, ItemId, ItemKind, ItemState, NewItem, TransferItem,
 };
 use crate::error::{Error, Result};
-use crate::provider::UploadSession;
+use crate::provider::{ChunkReceipt, ChunkReceipts, UploadSession};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -41,9 +41,22 @@ CREATE INDEX IF NOT EXISTS items_parent ON items(parent_id);
 CREATE TABLE IF NOT EXISTS acked_chunks (
     item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
     idx INTEGER NOT NULL,
+    receipt TEXT,
     PRIMARY KEY (item_id, idx)
 ) WITHOUT ROWID;
 ";
+
+/// Adds columns that later versions introduced to a database created by an earlier one.
+fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    let has_receipt = conn
+        .prepare("SELECT 1 FROM pragma_table_info('acked_chunks') WHERE name = 'receipt'")?
+        .exists([])?;
+    if !has_receipt {
+        // The storage's answer per chunk (S3 part ETag), needed to complete after a restart.
+        conn.execute_batch("ALTER TABLE acked_chunks ADD COLUMN receipt TEXT")?;
+    }
+    Ok(())
+}
 
 const COLUMNS: &str = "id, parent_id, direction, kind, local_path, remote, name, size, state, conflict, \
                        bytes_done, error, error_kind, skipped, created_ms, updated_ms";
@@ -137,6 +150,7 @@ impl TransferQueue {
         // WAL keeps readers (UI listing) from blocking the engine's writes.
         let _ = conn.pragma_update(None, "journal_mode", "WAL");
         conn.execute_batch(SCHEMA)?;
+        migrate(&conn)?;
         let queue = Self {
             conn: Mutex::new(conn),
         };
@@ -423,11 +437,36 @@ impl TransferQueue {
 
     /// Records that the server acknowledged chunk `index`.
     pub fn ack_chunk(&self, id: ItemId, index: u64) -> Result<()> {
+        self.ack_chunk_with_receipt(id, index, &ChunkReceipt::default())
+    }
+
+    /// Records that the server acknowledged chunk `index` together with the storage's receipt
+    /// for it (kept until the upload completes, so completion works after a restart).
+    pub fn ack_chunk_with_receipt(
+        &self,
+        id: ItemId,
+        index: u64,
+        receipt: &ChunkReceipt,
+    ) -> Result<()> {
+        // A chunk sent again (e.g. after a lost answer) gets the storage's latest receipt.
         self.conn().execute(
-            "INSERT OR IGNORE INTO acked_chunks (item_id, idx) VALUES (?1, ?2)",
-            params![id, index as i64],
+            "INSERT INTO acked_chunks (item_id, idx, receipt) VALUES (?1, ?2, ?3)
+             ON CONFLICT (item_id, idx) DO UPDATE SET receipt = excluded.receipt",
+            params![id, index as i64, receipt.token()],
         )?;
         Ok(())
+    }
+
+    /// Receipts of the acknowledged chunks that have one.
+    pub fn chunk_receipts(&self, id: ItemId) -> Result<ChunkReceipts> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT idx, receipt FROM acked_chunks WHERE item_id = ?1 AND receipt IS NOT NULL",
+        )?;
+        let rows = stmt.query_map(params![id], |r| {
+            Ok((r.get::<_, i64>(0)? as u64, r.get::<_, String>(1)?))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Chunks acknowledged so far.
@@ -621,6 +660,8 @@ mod tests {
             q.ack_chunk(id, 0).unwrap();
             q.ack_chunk(id, 3).unwrap();
             q.ack_chunk(id, 3).unwrap();
+            q.ack_chunk_with_receipt(id, 4, &ChunkReceipt::new("\"etag-4\""))
+                .unwrap();
             q.set_bytes_done(id, 20).unwrap();
             id
         };
@@ -632,7 +673,11 @@ mod tests {
             "interrupted item is queued again"
         );
         assert_eq!(it.bytes_done, 20);
-        assert_eq!(q.acked_chunks(id).unwrap(), BTreeSet::from([0, 3]));
+        assert_eq!(q.acked_chunks(id).unwrap(), BTreeSet::from([0, 3, 4]));
+        assert_eq!(
+            q.chunk_receipts(id).unwrap(),
+            ChunkReceipts::from([(4, "\"etag-4\"".to_string())])
+        );
         let back = q.session(id).unwrap().unwrap();
         assert_eq!(back.id, "sess-1");
         assert_eq!(back.encryption, session.encryption);
@@ -647,8 +692,30 @@ mod tests {
 
         q.reset_transfer_state(id).unwrap();
         assert!(q.acked_chunks(id).unwrap().is_empty());
+        assert!(q.chunk_receipts(id).unwrap().is_empty());
         assert!(q.session(id).unwrap().is_none());
         assert_eq!(q.fingerprint(id).unwrap(), None);
+    }
+
+    #[test]
+    fn databases_without_receipts_are_migrated() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("old.sqlite");
+        {
+            let c = Connection::open(&db).unwrap();
+            c.execute_batch(
+                "CREATE TABLE acked_chunks (item_id INTEGER NOT NULL, idx INTEGER NOT NULL,
+                 PRIMARY KEY (item_id, idx)) WITHOUT ROWID;",
+            )
+            .unwrap();
+        }
+        let q = TransferQueue::open(&db).unwrap();
+        let id = file(&q);
+        q.ack_chunk_with_receipt(id, 0, &ChunkReceipt::new("e0"))
+            .unwrap();
+        assert_eq!(q.chunk_receipts(id).unwrap()[&0], "e0");
+        drop(q);
+        TransferQueue::open(&db).unwrap();
     }
 
     #[test]

@@ -93,9 +93,17 @@ impl RetryPolicy {
     }
 }
 
-/// The wait a failure asks for: a rate-limited answer gets at least `rate_limited_delay`, or the
-/// server's `Retry-After` seconds when the message carries one ("retry after N s").
+/// Longest `Retry-After` honoured, so a misconfigured server cannot park a transfer for days;
+/// after it the request is retried (and may be told to wait again).
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(600);
+
+/// The wait a failure asks for: the server's `Retry-After` header when it sent one (429 or
+/// 503), else for a rate-limited answer the seconds in its message ("retry after N s") or at
+/// least `rate_limited_delay`.
 fn retry_after_hint(err: &Error, policy: &RetryPolicy) -> Option<Duration> {
+    if let Some(wait) = err.retry_after() {
+        return Some(wait.min(MAX_RETRY_AFTER));
+    }
     let rate_limited = err.kind() == ErrorKind::RateLimited || err.http_status() == Some(429);
     if !rate_limited {
         return None;
@@ -183,6 +191,29 @@ mod tests {
             .unwrap();
         assert_eq!(out, 1);
         assert!(start.elapsed() >= Duration::from_secs(7));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retry_after_header_is_honoured_even_on_503() {
+        let p = RetryPolicy::fast(3);
+        let start = tokio::time::Instant::now();
+        let calls = AtomicU32::new(0);
+        p.run(&CancellationToken::new(), |_| {
+            let n = calls.fetch_add(1, Ordering::SeqCst);
+            async move {
+                if n == 0 {
+                    Err(Error::new(ErrorKind::Server)
+                        .with_http_status(503)
+                        .with_retry_after(Some(Duration::from_secs(11))))
+                } else {
+                    Ok(())
+                }
+            }
+        })
+        .await
+        .unwrap();
+        assert!(start.elapsed() >= Duration::from_secs(11));
+        assert!(start.elapsed() < Duration::from_secs(12));
     }
 
     #[tokio::test]

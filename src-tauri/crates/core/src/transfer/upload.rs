@@ -8,7 +8,7 @@ use super::job::{JobContext, Outcome};
 use super::progress::ProgressTracker;
 use crate::crypto::AesCtrKey;
 use crate::error::{Error, ErrorKind, Result};
-use crate::provider::{RemoteRef, UploadRequest, UploadSession};
+use crate::provider::{ChunkReceipt, RemoteRef, UploadRequest, UploadSession};
 use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
 use std::io::{Read, Seek, SeekFrom};
@@ -147,8 +147,9 @@ async fn upload_attempt(
         .map(|index| {
             let key = key.clone();
             async move {
-                send_chunk(ctx, item, session_ref, plan, index, key.as_ref(), now_fp).await?;
-                ctx.queue.ack_chunk(item.id, index)?;
+                let receipt =
+                    send_chunk(ctx, item, session_ref, plan, index, key.as_ref(), now_fp).await?;
+                ctx.queue.ack_chunk_with_receipt(item.id, index, &receipt)?;
                 let mut t = tracker.lock().expect("tracker poisoned");
                 t.add(plan.len(index));
                 ctx.queue.set_bytes_done(item.id, t.bytes_done())?;
@@ -164,9 +165,13 @@ async fn upload_attempt(
     if local_fingerprint(&item.local_path)? != now_fp {
         return Err(local_changed(&item.local_path));
     }
+    // Receipts of chunks acknowledged in earlier runs too (S3 ETags survive restarts).
+    let receipts = ctx.queue.chunk_receipts(item.id)?;
     let entry = ctx
         .retry
-        .run(&ctx.cancel, |_| ctx.provider.finish_upload(&session))
+        .run(&ctx.cancel, |_| {
+            ctx.provider.finish_upload(&session, &receipts)
+        })
         .await?;
     if entry.size != now_fp.size {
         return Err(Error::protocol(format!(
@@ -243,7 +248,7 @@ async fn send_chunk(
     index: u64,
     key: Option<&AesCtrKey>,
     fp: Fingerprint,
-) -> Result<()> {
+) -> Result<ChunkReceipt> {
     let range = plan.range(index);
     let data = read_range(&item.local_path, range.start, range.end - range.start, fp).await?;
     let mut data = data;

@@ -9,7 +9,7 @@ use std::time::Duration;
 use url::Url;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::net::{CONTROL_TIMEOUT, from_reqwest};
+use crate::net::{CONTROL_TIMEOUT, from_reqwest, retry_after};
 use crate::session::Session;
 
 use super::envelope::{CODE_CREDENTIAL_INVALID, CODE_LOGIN_REQUIRED, Envelope};
@@ -157,8 +157,9 @@ impl ApiClient {
         };
         let resp = req.send().await.map_err(|e| from_reqwest(&e))?;
         let status = resp.status().as_u16();
+        let wait = retry_after(resp.headers());
         let bytes = resp.bytes().await.map_err(|e| from_reqwest(&e))?;
-        let env = Envelope::decode(status, &bytes)?;
+        let env = Envelope::decode(status, &bytes).map_err(|e| e.with_retry_after(wait))?;
         if env.code != 0 {
             tracing::debug!(code = env.code, status, "server returned an error code");
         }

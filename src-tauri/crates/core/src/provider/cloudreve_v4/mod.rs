@@ -272,12 +272,16 @@ impl Provider for CloudreveV4 {
         session: &UploadSession,
         index: u64,
         data: bytes::Bytes,
-    ) -> Result<()> {
+    ) -> Result<ChunkReceipt> {
         upload::chunk(self, session, index, data).await
     }
 
-    async fn finish_upload(&self, session: &UploadSession) -> Result<Entry> {
-        upload::finish(self, session).await
+    async fn finish_upload(
+        &self,
+        session: &UploadSession,
+        receipts: &ChunkReceipts,
+    ) -> Result<Entry> {
+        upload::finish(self, session, receipts).await
     }
 
     async fn cancel_upload(&self, session: &UploadSession) -> Result<()> {

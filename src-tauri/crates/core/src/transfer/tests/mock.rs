@@ -151,6 +151,11 @@ impl MockProvider {
     }
 }
 
+/// The receipt the mock storage issues for a chunk (and insists on getting back).
+fn receipt_of(session: &str, index: u64) -> String {
+    format!("\"{session}-{index}\"")
+}
+
 fn encode_id(uri: &str) -> String {
     uri.bytes().map(|b| format!("{b:02x}")).collect()
 }
@@ -311,7 +316,12 @@ impl Provider for MockProvider {
             policy: serde_json::json!({"type": "local"}),
         })
     }
-    async fn upload_chunk(&self, session: &UploadSession, index: u64, data: Bytes) -> Result<()> {
+    async fn upload_chunk(
+        &self,
+        session: &UploadSession,
+        index: u64,
+        data: Bytes,
+    ) -> Result<ChunkReceipt> {
         let hang = {
             let mut s = self.state.lock().unwrap();
             s.chunk_calls.push((session.id.clone(), index));
@@ -361,9 +371,14 @@ impl Provider for MockProvider {
                 s.knobs.expire_after_chunks = None;
             }
         }
-        Ok(())
+        // Like an S3 ETag: completion needs it back, even after an engine restart.
+        Ok(ChunkReceipt::new(receipt_of(&session.id, index)))
     }
-    async fn finish_upload(&self, session: &UploadSession) -> Result<Entry> {
+    async fn finish_upload(
+        &self,
+        session: &UploadSession,
+        receipts: &ChunkReceipts,
+    ) -> Result<Entry> {
         let mut s = self.state.lock().unwrap();
         let sess = s
             .sessions
@@ -375,6 +390,10 @@ impl Provider for MockProvider {
                 "{} of {count} chunks",
                 sess.received.len()
             )));
+        }
+        if let Some(i) = (0..count).find(|i| receipts.get(i) != Some(&receipt_of(&session.id, *i)))
+        {
+            return Err(Error::protocol(format!("receipt of chunk {i} is missing")));
         }
         let mut data: Vec<u8> = sess.received.into_values().flatten().collect();
         if let Some(k) = &sess.key {

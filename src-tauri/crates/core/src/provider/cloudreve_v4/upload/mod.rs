@@ -1,9 +1,12 @@
 //! Uploads: session creation, then per-storage-policy chunk transport. One module per policy
 //! type; `local` covers the local policy and every relay policy (data goes through Cloudreve),
-//! `remote` covers slave nodes. S3/OneDrive/… modules slot in next to them.
+//! `remote` covers slave nodes, `s3` the S3-compatible stores (S3, KS3, COS, OBS, OSS) and
+//! `onedrive` OneDrive/SharePoint.
 
 mod local;
+mod onedrive;
 mod remote;
+mod s3;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -13,7 +16,9 @@ use serde_json::json;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::provider::model::{Entry, ListOptions, RemoteRef};
-use crate::provider::upload_types::{EncryptionParams, UploadRequest, UploadSession};
+use crate::provider::upload_types::{
+    ChunkReceipt, ChunkReceipts, EncryptionParams, UploadRequest, UploadSession,
+};
 
 use super::CloudreveV4;
 use super::api::Body;
@@ -55,6 +60,10 @@ enum Transport {
     Local,
     /// `POST {upload_urls[0]}?chunk={index}` to a slave node.
     Remote,
+    /// Presigned `UploadPart` PUTs, then `CompleteMultipartUpload`.
+    S3(s3::Completion),
+    /// Ordered `Content-Range` PUTs to a Graph upload session.
+    OneDrive,
 }
 
 fn transport(p: &PolicyState) -> Option<Transport> {
@@ -62,8 +71,10 @@ fn transport(p: &PolicyState) -> Option<Transport> {
         Some(Transport::Local)
     } else if p.kind == "remote" {
         Some(Transport::Remote)
+    } else if p.kind == "onedrive" {
+        Some(Transport::OneDrive)
     } else {
-        None
+        s3::Completion::of(&p.kind).map(Transport::S3)
     }
 }
 
@@ -156,7 +167,12 @@ pub(super) async fn begin(
             RemoteRef::new(w.uri.clone())
         },
         chunk_size: w.chunk_size,
-        chunk_concurrency: policy.chunk_concurrency.unwrap_or(1).max(1),
+        chunk_concurrency: if state.kind == "onedrive" && !state.relay {
+            // Graph upload sessions take byte ranges strictly in order.
+            1
+        } else {
+            policy.chunk_concurrency.unwrap_or(1).max(1)
+        },
         expires_at: w.expires,
         encryption: match &w.encrypt_metadata {
             Some(m) if !state.relay => Some(decode_encryption(m)?),
@@ -181,7 +197,7 @@ pub(super) async fn chunk(
     session: &UploadSession,
     index: u64,
     data: bytes::Bytes,
-) -> Result<()> {
+) -> Result<ChunkReceipt> {
     let state = policy_state(session)?;
     let count = session.chunk_count(state.size);
     if index >= count {
@@ -196,19 +212,54 @@ pub(super) async fn chunk(
             data.len()
         )));
     }
-    match transport(&state) {
+    let sent = match transport(&state) {
         Some(Transport::Local) => local::upload_chunk(p, session, index, data).await,
         Some(Transport::Remote) => remote::upload_chunk(p, &state, index, data).await,
+        Some(Transport::S3(_)) => return s3::upload_part(p, &state, index, data).await,
+        Some(Transport::OneDrive) => {
+            return onedrive::upload_chunk(p, session, &state, index, data).await;
+        }
         None => Err(Error::unsupported(&format!(
             "uploads to \"{}\" storage policies (yet)",
             state.kind
         ))),
+    };
+    match sent {
+        Ok(()) => Ok(ChunkReceipt::default()),
+        // The request carrying the last chunk completes the upload and closes the session.
+        // If its answer was lost, the retry finds no session: the file tells whether it
+        // completed.
+        Err(e) if e.kind() == ErrorKind::UploadSessionExpired => {
+            match completed_entry(p, session, &state).await {
+                Ok(_) => Ok(ChunkReceipt::default()),
+                Err(_) => Err(e),
+            }
+        }
+        Err(e) => Err(e),
     }
 }
 
+/// Completes the upload the way the storage policy needs and returns the file.
 /// Local/relay/remote uploads complete inside the last chunk's request; confirm and stat.
-pub(super) async fn finish(p: &CloudreveV4, session: &UploadSession) -> Result<Entry> {
+pub(super) async fn finish(
+    p: &CloudreveV4,
+    session: &UploadSession,
+    receipts: &ChunkReceipts,
+) -> Result<Entry> {
     let state = policy_state(session)?;
+    match transport(&state) {
+        Some(Transport::S3(how)) => s3::finish(p, session, &state, how, receipts).await,
+        Some(Transport::OneDrive) => onedrive::finish(p, session, &state).await,
+        _ => completed_entry(p, session, &state).await,
+    }
+}
+
+/// The target file, provided the server has completed the upload with the right size.
+async fn completed_entry(
+    p: &CloudreveV4,
+    session: &UploadSession,
+    state: &PolicyState,
+) -> Result<Entry> {
     let entry = p.stat_impl(&session.target).await?;
     if entry.uploading {
         return Err(Error::with_message(
@@ -250,6 +301,18 @@ mod tests {
         };
         assert_eq!(transport(&s), Some(Transport::Local));
         s.kind = "s3".into();
+        assert_eq!(
+            transport(&s),
+            Some(Transport::S3(s3::Completion::ClientCallback))
+        );
+        s.kind = "oss".into();
+        assert_eq!(
+            transport(&s),
+            Some(Transport::S3(s3::Completion::StorageCallback))
+        );
+        s.kind = "onedrive".into();
+        assert_eq!(transport(&s), Some(Transport::OneDrive));
+        s.kind = "qiniu".into();
         assert_eq!(transport(&s), None);
         s.relay = true;
         assert_eq!(transport(&s), Some(Transport::Local));

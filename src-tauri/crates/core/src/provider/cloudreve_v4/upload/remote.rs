@@ -3,7 +3,7 @@
 //! node signs those headers and would reject the request).
 
 use crate::error::{Error, Result};
-use crate::net::from_reqwest;
+use crate::net::{from_reqwest, retry_after};
 
 use super::super::CloudreveV4;
 use super::super::envelope::Envelope;
@@ -36,6 +36,10 @@ pub(super) async fn upload_chunk(
     }
     let resp = req.send().await.map_err(|e| from_reqwest(&e))?;
     let status = resp.status().as_u16();
+    let wait = retry_after(resp.headers());
     let body = resp.bytes().await.map_err(|e| from_reqwest(&e))?;
-    Envelope::decode(status, &body)?.into_data().map(|_| ())
+    Envelope::decode(status, &body)
+        .and_then(Envelope::into_data)
+        .map(|_| ())
+        .map_err(|e| e.with_retry_after(wait))
 }
