@@ -135,7 +135,8 @@ impl Sandbox {
             }
         };
         let driver = LocalDriver::new(data_dir.join("blobs")).context("creating blob dir")?;
-        let policies = Registry::start(
+        let faults = Arc::new(faults::Faults::new(config.faults.clone()));
+        let policies = Registry::start_with_faults(
             &PolicySettings {
                 default_kind: config.policy,
                 chunk_size: config.chunk_size,
@@ -143,6 +144,7 @@ impl Sandbox {
                 encryption: config.encryption,
             },
             &data_dir,
+            faults.clone(),
         )
         .await?;
         let mut jwt_secret = vec![0u8; 32];
@@ -172,7 +174,7 @@ impl Sandbox {
                 entity_url_ttl: Duration::from_secs(3600),
             },
             tasks: tasks::Tasks::new(config.task_step_delay),
-            faults: Arc::new(faults::Faults::new(config.faults.clone())),
+            faults,
         });
         if config.seed_demo {
             let now = Utc::now();

@@ -294,10 +294,10 @@ impl Policy {
     pub fn session_chunk_size(&self) -> u64 {
         match self.kind {
             PolicyKind::Relay => 0,
+            // OneDrive fragments come in multiples of 320 KiB (driver default 50 MiB).
+            PolicyKind::OneDrive => crate::policies::onedrive::chunk_size_for(self.chunk_size()),
             // Object storages always split: Cloudreve's S3 driver defaults to 25 MiB.
-            k if (k.is_s3_family() || k == PolicyKind::OneDrive) && self.chunk_size() == 0 => {
-                25 << 20
-            }
+            k if k.is_s3_family() && self.chunk_size() == 0 => 25 << 20,
             // S3 rejects non-final parts under 5 MiB (EntityTooSmall).
             k if k.is_s3_family() => self.chunk_size().max(S3_MIN_PART),
             _ => self.chunk_size(),

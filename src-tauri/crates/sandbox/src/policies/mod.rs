@@ -7,6 +7,8 @@
 
 pub mod blobserve;
 pub mod crsign;
+pub mod listen;
+pub mod onedrive;
 pub mod remote;
 pub mod s3;
 
@@ -19,6 +21,7 @@ use tokio::task::AbortHandle;
 
 use crate::app::App;
 use crate::envelope::ApiError;
+use crate::faults::Faults;
 use crate::policy::{LocalDriver, Policy, PolicyKind, StorageDriver};
 use crate::store::{Id, Store};
 
@@ -42,6 +45,8 @@ pub struct ProviderSession {
     pub policy_id: u64,
     /// Provider multipart upload id (S3 family) or upload-session token (OneDrive).
     pub upload_id: String,
+    /// Blob key of the session (the provider's object key), for aborting on cancel.
+    pub blob: String,
 }
 
 /// The non-local policies and the services behind them.
@@ -57,6 +62,8 @@ pub struct Registry {
     pub slave: Arc<remote::SlaveNode>,
     /// The object store behind the S3-family policies.
     pub s3: Arc<s3::S3Store>,
+    /// The drive behind the `onedrive` policy.
+    pub onedrive: Arc<onedrive::OneDriveStore>,
     /// Client for master → node / storage calls.
     pub http: reqwest::Client,
     tasks: Mutex<Vec<AbortHandle>>,
@@ -67,16 +74,29 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Registry {
-    /// Create the policies and start their listeners (each on a random 127.0.0.1 port).
+    /// Create the policies and start their listeners (each on a random 127.0.0.1 port),
+    /// with fault injection of their own that never fires.
     pub async fn start(settings: &PolicySettings, data_dir: &Path) -> anyhow::Result<Registry> {
+        Self::start_with_faults(settings, data_dir, Arc::default()).await
+    }
+
+    /// Like [`Registry::start`], with every listener under the sandbox's shared `faults`, so
+    /// injected failures, drops and simulated restarts reach storage connections too.
+    pub async fn start_with_faults(
+        settings: &PolicySettings,
+        data_dir: &Path,
+        faults: Arc<Faults>,
+    ) -> anyhow::Result<Registry> {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
         let mut tasks = Vec::new();
         let slave = remote::SlaveNode::new(data_dir.join("slave"), http.clone())?;
-        tasks.push(remote::serve(slave.clone()).await?);
+        tasks.push(remote::serve_with_faults(slave.clone(), faults.clone()).await?);
         let s3 = s3::S3Store::new(data_dir.join("s3"), http.clone())?;
-        tasks.push(s3::serve(s3.clone()).await?);
+        tasks.push(s3::serve_with_faults(s3.clone(), faults.clone()).await?);
+        let od = onedrive::OneDriveStore::new(data_dir.join("onedrive"))?;
+        tasks.push(onedrive::serve(od.clone(), faults).await?);
 
         let mut policies = Vec::new();
         let mut next_id = 2u64;
@@ -111,6 +131,11 @@ impl Registry {
         ] {
             add(kind, false, Box::new(s3.driver()?));
         }
+        add(
+            PolicyKind::OneDrive,
+            false,
+            Box::new(onedrive::OneDriveDriver(od.clone())),
+        );
         let reg = Registry {
             policies,
             default_kind: Mutex::new(settings.default_kind),
@@ -121,6 +146,7 @@ impl Registry {
             site_url: OnceLock::new(),
             slave,
             s3,
+            onedrive: od,
             http,
             tasks: Mutex::new(tasks),
         };
@@ -315,6 +341,7 @@ pub async fn begin_upload(
             s.session_id,
             ProviderSession {
                 policy_id: policy.id,
+                blob: s.blob.to_string(),
                 ..Default::default()
             },
         );
@@ -332,6 +359,7 @@ pub async fn begin_upload(
             Ok(Map::new())
         }
         PolicyKind::Remote => remote::begin(app, &s).await,
+        PolicyKind::OneDrive => onedrive::begin(app, &s).await,
         k @ (PolicyKind::S3 | PolicyKind::Ks3 | PolicyKind::Cos | PolicyKind::Obs) => {
             s3::begin(app, k, &s).await
         }
@@ -355,6 +383,7 @@ pub fn source_url(
     match policy.kind {
         PolicyKind::Remote => Some(remote::source_url(app, blob, name, download, expires)),
         k if k.is_s3_family() => Some(s3::source_url(app, blob, name, download, expires)),
+        PolicyKind::OneDrive => Some(onedrive::source_url(app, blob, expires)),
         _ => None,
     }
 }
@@ -375,6 +404,34 @@ pub async fn verify_stored(app: &Arc<App>, session_id: &str) -> Result<(), ApiEr
         PolicyKind::S3 | PolicyKind::Ks3 | PolicyKind::Cos => {
             s3::verify_size(app, &blob, size).await
         }
+        PolicyKind::OneDrive => onedrive::verify_size(app, &blob, size),
         _ => Ok(()),
+    }
+}
+
+/// The driver's `CancelToken` for a cancelled session: abort the S3 multipart upload, delete
+/// the slave node's session or the OneDrive upload session. Failures are only logged, as
+/// Cloudreve does; the provider state is forgotten either way.
+pub async fn cancel_upload(app: &Arc<App>, session_id: &str) {
+    let Some(p) = app.policies.session(session_id) else {
+        return;
+    };
+    app.policies.forget_session(session_id);
+    let Some(policy) = app.policy_by_id(p.policy_id) else {
+        return;
+    };
+    let res = match policy.kind {
+        k if k.is_s3_family() && !p.upload_id.is_empty() => {
+            s3::abort(app, &p.blob, &p.upload_id).await
+        }
+        PolicyKind::Remote => remote::cancel(app, session_id).await,
+        PolicyKind::OneDrive => {
+            app.policies.onedrive.delete_session(&p.upload_id);
+            Ok(())
+        }
+        _ => Ok(()),
+    };
+    if let Err(e) = res {
+        tracing::warn!("cancelling the provider upload of {session_id} failed: {e}");
     }
 }

@@ -22,6 +22,7 @@ use super::NewSession;
 use super::crsign::HmacAuth;
 use crate::app::App;
 use crate::envelope::ApiError;
+use crate::faults::{FaultLayer, Faults};
 use crate::policy::{ByteStream, LocalDriver, StorageDriver};
 use crate::uri::escape_segment;
 
@@ -107,19 +108,49 @@ impl SlaveNode {
     }
 }
 
-/// Bind the node on a random port and serve it in the background.
+/// Bind the node on a random port and serve it in the background (no faults).
 pub async fn serve(node: Arc<SlaveNode>) -> anyhow::Result<AbortHandle> {
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+    serve_with_faults(node, Arc::default()).await
+}
+
+/// Bind the node on a random port and serve it under `faults`, classified like the master's
+/// API (slave chunk uploads are `Chunk`, slave downloads `Download`).
+pub async fn serve_with_faults(
+    node: Arc<SlaveNode>,
+    faults: Arc<Faults>,
+) -> anyhow::Result<AbortHandle> {
+    let listener = super::listen::bind().await?;
     let _ = node
         .base_url
         .set(format!("http://{}", listener.local_addr()?));
     let router = crate::routes::slave::router(node);
-    let task = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, router).await {
-            tracing::error!("slave node error: {e}");
-        }
-    });
-    Ok(task.abort_handle())
+    let layer = FaultLayer::new(faults.clone());
+    Ok(super::listen::spawn(
+        listener,
+        router,
+        faults,
+        layer,
+        "slave node",
+    ))
+}
+
+/// The remote driver's `CancelToken`: a signed `DELETE /api/v4/slave/upload/{id}` on the node.
+pub async fn cancel(app: &App, session_id: &str) -> anyhow::Result<()> {
+    let node = &app.policies.slave;
+    let path = format!("/api/v4/slave/upload/{session_id}");
+    let sign = node.auth.sign(&path, app.now().timestamp() + SIGNATURE_TTL);
+    let q: String = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("sign", &sign)
+        .finish();
+    let r = app
+        .policies
+        .http
+        .delete(format!("{}{path}?{q}", node.base_url()))
+        .send()
+        .await?;
+    let v: Value = r.json().await?;
+    anyhow::ensure!(v["code"].as_i64() == Some(0), "node answered {v}");
+    Ok(())
 }
 
 /// Master side of a new `remote` session: register it on the node, sign the upload URL.

@@ -114,3 +114,15 @@ pub async fn object_post(
     }
     process(&app, &session_id, StatusCode::BAD_REQUEST).await
 }
+
+/// `POST /callback/onedrive/{session}/{key}`: sent by the client after its last fragment; the
+/// drive item's size is checked (40055), processing failures are HTTP 200 envelopes.
+pub async fn onedrive(
+    State(app): State<AppRef>,
+    Path((session_id, key)): Path<(String, String)>,
+) -> Response {
+    if let Err(e) = use_upload_session(&app, &session_id, &key, "onedrive") {
+        return unauthorized(e);
+    }
+    process(&app, &session_id, StatusCode::OK).await
+}

@@ -349,7 +349,9 @@ pub async fn list(
         })
     };
     if uri.fs == Fs::My {
-        data["storage_policy"] = app.policy_json();
+        // The policy new uploads into this folder get (folder, then user, then default).
+        let p = app.upload_policy(&store, uid, &uri.segments);
+        data["storage_policy"] = p.to_json(app.ids.encode(Kind::Policy, p.id));
         data["view"] = default_view();
     } else {
         data["view"] = json!({"page_size": DEFAULT_PAGE_SIZE, "view": "list", "thumbnail": false});

@@ -53,6 +53,10 @@ pub fn router(app: AppRef) -> Router {
         .route("/file/upload/{session}/{index}", post(upload::chunk))
         .route("/callback/remote/{session}/{key}", post(callback::remote))
         .route(
+            "/callback/onedrive/{session}/{key}",
+            post(callback::onedrive),
+        )
+        .route(
             "/callback/{ty}/{session}/{key}",
             get(callback::object_get).post(callback::object_post),
         )

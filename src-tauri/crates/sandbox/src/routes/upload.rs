@@ -444,6 +444,7 @@ pub async fn cancel(
         }
         discard_pending(&mut store, file, &b.id)
     };
+    crate::policies::cancel_upload(&app, &b.id).await;
     app.collect_garbage(garbage);
     Ok(Success::empty())
 }

@@ -25,6 +25,7 @@ use tokio::task::AbortHandle;
 use super::NewSession;
 use crate::app::App;
 use crate::envelope::ApiError;
+use crate::faults::{FaultLayer, Faults};
 use crate::policy::{LocalDriver, PolicyKind};
 use sigv4::Presigner;
 
@@ -96,9 +97,18 @@ impl S3Store {
     }
 }
 
-/// Bind the store on a random port and serve it in the background.
+/// Bind the store on a random port and serve it in the background (no faults).
 pub async fn serve(store: Arc<S3Store>) -> anyhow::Result<AbortHandle> {
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+    serve_with_faults(store, Arc::default()).await
+}
+
+/// Bind the store on a random port and serve it under `faults`: part uploads are
+/// [`FaultTarget::Part`](crate::faults::FaultTarget::Part), presigned downloads `Download`.
+pub async fn serve_with_faults(
+    store: Arc<S3Store>,
+    faults: Arc<Faults>,
+) -> anyhow::Result<AbortHandle> {
+    let listener = super::listen::bind().await?;
     let _ = store
         .base_url
         .set(format!("http://{}", listener.local_addr()?));
@@ -106,12 +116,8 @@ pub async fn serve(store: Arc<S3Store>) -> anyhow::Result<AbortHandle> {
         .fallback(entry)
         .layer(axum::extract::DefaultBodyLimit::disable())
         .with_state(store);
-    let task = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, router).await {
-            tracing::error!("s3 listener error: {e}");
-        }
-    });
-    Ok(task.abort_handle())
+    let layer = FaultLayer::with_classifier(faults.clone(), super::listen::classify_storage);
+    Ok(super::listen::spawn(listener, router, faults, layer, "s3"))
 }
 
 fn query_param(req: &Request, name: &str) -> Option<String> {
@@ -319,4 +325,18 @@ pub fn source_url(app: &App, blob: &str, name: &str, download: bool, expires: i6
     }
     let ttl = (expires - app.now().timestamp()).max(1);
     app.policies.s3.presign("GET", blob, &params, &[], ttl)
+}
+
+/// The driver's `CancelToken`: `AbortMultipartUpload`, so the parts are dropped.
+pub async fn abort(app: &App, blob: &str, upload_id: &str) -> anyhow::Result<()> {
+    let url = app.policies.s3.presign(
+        "DELETE",
+        blob,
+        &[("uploadId", upload_id.to_string())],
+        &[],
+        300,
+    );
+    let r = app.policies.http.delete(url).send().await?;
+    anyhow::ensure!(r.status().is_success(), "abort answered {}", r.status());
+    Ok(())
 }
