@@ -333,7 +333,15 @@ impl TaskWire {
         };
         let summary = self.summary.unwrap_or_default();
         let props = summary.props.unwrap_or(serde_json::Value::Null);
-        let text = |k: &str| props.get(k).and_then(|v| v.as_str()).map(str::to_string);
+        // Empty strings count as absent: remote downloads from a URL carry `"src": ""` next to
+        // the real source in `src_str`.
+        let text = |k: &str| {
+            props
+                .get(k)
+                .and_then(|v| v.as_str())
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
         let source = text("src").or_else(|| text("src_str")).or_else(|| {
             props
                 .get("src_multiple")
@@ -455,6 +463,13 @@ mod tests {
         assert_eq!(t.status, TaskStatus::Processing);
         assert_eq!(t.source.as_deref(), Some("https://x/y.iso"));
         assert_eq!(t.download.unwrap().downloaded, 40);
+        // A URL download also carries an empty `src`; the URL is still the source.
+        let t: TaskWire = serde_json::from_str(
+            r#"{"id":"T2","status":"queued","type":"remote_download",
+            "summary":{"props":{"src":"","src_str":"https://x/z.iso","dst":"cloudreve://my"}}}"#,
+        )
+        .unwrap();
+        assert_eq!(t.into_task().source.as_deref(), Some("https://x/z.iso"));
     }
 
     #[test]
