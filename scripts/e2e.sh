@@ -7,11 +7,15 @@ target="${CARGO_TARGET_DIR:-$PWD/target}"
 export CIRRUS_APP="$target/debug/cirrus-desktop"
 export CIRRUS_SANDBOX_BIN="$target/debug/cirrus-sandbox"
 export CIRRUS_ARTIFACTS="$PWD/artifacts/e2e"
-mkdir -p "$CIRRUS_ARTIFACTS"
-[ -x "$CIRRUS_APP" ] || cargo build -p cirrus-desktop --quiet
+rm -rf "$CIRRUS_ARTIFACTS"; mkdir -p "$CIRRUS_ARTIFACTS"
+# A private data dir and file secret store per run; the keyring has its own tests in the Rust suite.
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+export CIRRUS_DATA_DIR="$work/data" CIRRUS_SECRET_STORE=file CIRRUS_E2E_DROP_DIR="$work/drop"
+[ -x "$CIRRUS_APP" ] && [ -x "$CIRRUS_SANDBOX_BIN" ] || cargo build -p cirrus-desktop -p cirrus-sandbox --quiet
 (cd tests/e2e && { [ -d node_modules ] && [ ! package-lock.json -nt node_modules/.package-lock.json ] || npm ci --no-audit --no-fund --silent; })
 export PATH="$HOME/.cargo/bin:$PATH"
-exec dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
+dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
   port=$((4444 + RANDOM % 1000))
   tauri-driver --port "$port" --native-port $((port + 1000)) >"$CIRRUS_ARTIFACTS/tauri-driver.log" 2>&1 &
   driver=$!

@@ -9,7 +9,8 @@ fi
 export CIRRUS_KEYRING_HOME
 CIRRUS_KEYRING_HOME="$(mktemp -d)"
 exec dbus-run-session -- bash -c '
-  export HOME="$CIRRUS_KEYRING_HOME" XDG_DATA_HOME="$CIRRUS_KEYRING_HOME/.local/share"
+  # Only the keyring files move to the throwaway dir; HOME stays so rustup and cargo still work.
+  export XDG_DATA_HOME="$CIRRUS_KEYRING_HOME/.local/share"
   mkdir -p "$XDG_DATA_HOME/keyrings"
   # A password on stdin creates and unlocks the login keyring (a throwaway one, per run).
   eval "$(printf "cirrus-test-keyring" | gnome-keyring-daemon --unlock --components=secrets)"

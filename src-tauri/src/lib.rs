@@ -104,6 +104,7 @@ pub fn run() {
         .setup(|app| {
             let handle = app.handle().clone();
             tray::setup(&handle)?;
+            window::install_e2e_drop(&handle);
             watcher::start(handle.clone());
             let hub = app.state::<AppState>().hub.clone();
             tauri::async_runtime::spawn(async move {

@@ -3,7 +3,13 @@
 
 use crate::state::{AppState, lock};
 use serde_json::json;
-use tauri::{DragDropEvent, Emitter, Manager, Runtime, Window, WindowEvent};
+use std::path::PathBuf;
+use tauri::{AppHandle, DragDropEvent, Emitter, Listener, Manager, Runtime, Window, WindowEvent};
+
+/// Environment variable naming a folder whose files the end-to-end suite "drops" on the window.
+pub const E2E_DROP_DIR: &str = "CIRRUS_E2E_DROP_DIR";
+/// The event the end-to-end suite emits to trigger that drop.
+pub const E2E_DROP_EVENT: &str = "cirrus-e2e-drop";
 
 /// Handles events of every window (there is one: "main").
 pub fn on_window_event<R: Runtime>(window: &Window<R>, event: &WindowEvent) {
@@ -20,11 +26,33 @@ pub fn on_window_event<R: Runtime>(window: &Window<R>, event: &WindowEvent) {
             let _ = window.emit("drop-hover", json!({ "hovering": false }));
         }
         WindowEvent::DragDrop(DragDropEvent::Drop { paths, .. }) => {
-            let state = window.state::<AppState>();
-            *lock(&state.dropped) = paths.clone();
-            let _ = window.emit("drop-hover", json!({ "hovering": false }));
-            let _ = window.emit("drop", json!({}));
+            accept_drop(window.app_handle(), paths.clone());
         }
         _ => {}
     }
+}
+
+/// Keeps dropped paths in Rust and tells the UI a drop happened; the UI then asks for an
+/// upload plan of "the last drop" without ever seeing the paths.
+pub fn accept_drop<R: Runtime>(app: &AppHandle<R>, paths: Vec<PathBuf>) {
+    *lock(&app.state::<AppState>().dropped) = paths;
+    let _ = app.emit("drop-hover", json!({ "hovering": false }));
+    let _ = app.emit("drop", json!({}));
+}
+
+/// WebDriver cannot perform an OS drag and drop, so when (and only when) the app is started with
+/// `CIRRUS_E2E_DROP_DIR`, an event from the page makes the files of that folder arrive through
+/// exactly the same path a real drop takes. Without the variable nothing is registered.
+pub fn install_e2e_drop<R: Runtime>(app: &AppHandle<R>) {
+    let Some(dir) = std::env::var_os(E2E_DROP_DIR).map(PathBuf::from) else {
+        return;
+    };
+    let handle = app.clone();
+    app.listen_any(E2E_DROP_EVENT, move |_| {
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .map(|rd| rd.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        paths.sort();
+        accept_drop(&handle, paths);
+    });
 }

@@ -73,7 +73,9 @@ async fn rows(
     ))
 }
 
-/// Rows `offset .. offset + limit` of a folder in the given order. `refresh` refetches.
+/// Rows `offset .. offset + limit` of a folder in the given order. A window starting at row 0
+/// (navigating into a folder, pressing refresh) always refetches, so changes made elsewhere
+/// (server tasks, other clients) show up; scrolling further reuses what was fetched.
 #[tauri::command]
 #[allow(clippy::too_many_arguments)]
 pub async fn browse_list(
@@ -99,7 +101,7 @@ pub async fn browse_list(
         options,
         offset,
         limit,
-        refresh.unwrap_or(false),
+        refresh.unwrap_or(offset == 0),
     )
     .await
 }

@@ -1,4 +1,5 @@
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
+import { createContext, useCallback, useContext, useEffect, useMemo,
+  useRef, useState, type ReactNode } from "react";
 import { toBackendError, useBackend, type BackendError, type Settings } from "../../backend";
 
 /** Used until `settings_get` answers, and if it fails. */
@@ -30,12 +31,17 @@ export function SettingsProvider({ children }: { children: ReactNode }) {
   const backend = useBackend();
   const [settings, setSettings] = useState<Settings>(DEFAULT_SETTINGS);
   const [loaded, setLoaded] = useState(false);
+  const latest = useRef(settings);
 
   useEffect(() => {
     let alive = true;
     backend
       .getSettings()
-      .then((s) => alive && setSettings(s))
+      .then((s) => {
+        if (!alive) return;
+        latest.current = s;
+        setSettings(s);
+      })
       .catch(() => {
         // keep defaults: the app must stay usable even if the settings file is broken
       })
@@ -51,18 +57,26 @@ export function SettingsProvider({ children }: { children: ReactNode }) {
     document.documentElement.lang = settings.language;
   }, [settings.theme, settings.language]);
 
+  // Saves are chained and each builds on the previous one's result, so two quick changes
+  // (language, then theme) cannot overwrite each other with a stale copy.
+  const chain = useRef<Promise<unknown>>(Promise.resolve());
   const update = useCallback(
-    async (patch: Partial<Settings>) => {
-      const next = { ...settings, ...patch };
-      try {
-        await backend.setSettings(next);
-        setSettings(next);
-        return null;
-      } catch (e) {
-        return toBackendError(e);
-      }
+    (patch: Partial<Settings>) => {
+      const run = chain.current.then(async () => {
+        const next = { ...latest.current, ...patch };
+        try {
+          await backend.setSettings(next);
+          latest.current = next;
+          setSettings(next);
+          return null;
+        } catch (e) {
+          return toBackendError(e);
+        }
+      });
+      chain.current = run;
+      return run;
     },
-    [backend, settings],
+    [backend],
   );
 
   const value = useMemo(() => ({ settings, loaded, update }), [settings, loaded, update]);

@@ -39,6 +39,24 @@ test("a refused save shows an error and keeps the old value", async () => {
   expect((screen.getByTestId("settings-theme") as HTMLSelectElement).value).toBe("system");
 });
 
+test("two quick changes both stick (the second save must not reuse stale settings)", async () => {
+  const backend = new FakeBackend();
+  const realSet = backend.setSettings.bind(backend);
+  // Slow saves, so the second change happens while the first is still in flight.
+  vi.spyOn(backend, "setSettings").mockImplementation(async (s) => {
+    await new Promise((r) => setTimeout(r, 30));
+    return realSet(s);
+  });
+  renderWith(backend, <SettingsPage />);
+  await waitFor(() => expect(backend.callsOf("getSettings")).toHaveLength(1));
+  fireEvent.change(screen.getByTestId("settings-language"), { target: { value: "zh-CN" } });
+  fireEvent.change(screen.getByTestId("settings-theme"), { target: { value: "dark" } });
+  await waitFor(() => expect(backend.settings.theme).toBe("dark"));
+  await waitFor(() => expect(backend.settings.language).toBe("zh-CN"));
+  await waitFor(() => expect(document.documentElement.dataset.theme).toBe("dark"));
+  expect(document.documentElement.lang).toBe("zh-CN");
+});
+
 test("parseLimit: empty, zero and junk mean unlimited", () => {
   expect(parseLimit("")).toBeNull();
   expect(parseLimit("0")).toBeNull();
