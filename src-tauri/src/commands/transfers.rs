@@ -270,17 +270,18 @@ pub async fn transfers_start_upload(
     conflict: String,
     decisions: Option<Vec<ConflictDecisionDto>>,
 ) -> CmdResult<()> {
+    // Read the answers before taking the plan, so a bad answer leaves the plan to answer again.
+    let default = policy(&conflict)?;
+    let mut by_name = HashMap::new();
+    for d in decisions.unwrap_or_default() {
+        by_name.insert(d.uri, policy(&d.conflict)?);
+    }
     let plan = lock(&state.plans).remove(&plan_id).ok_or_else(|| {
         CommandError::new(
             "notFound",
             "This upload was already started or has expired.",
         )
     })?;
-    let default = policy(&conflict)?;
-    let mut by_name = HashMap::new();
-    for d in decisions.unwrap_or_default() {
-        by_name.insert(d.uri, policy(&d.conflict)?);
-    }
     let engine = state.hub.engine(&plan.account_id).await?;
     for path in &plan.paths {
         let choice = plan

@@ -1,0 +1,677 @@
+//! The desktop command layer driven through IPC exactly as the webview drives it: a mock Tauri
+//! app with the real handler list and `AppState`, camelCase JSON arguments, and `{kind, message}`
+//! rejections, against an in-process sandbox server.
+//!
+//! Commands that need a display (native dialogs, the clipboard) are not exercised here.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use cirrus_desktop::state::{AppState, lock};
+use cirrus_sandbox::{Sandbox, SandboxConfig, demo};
+use serde_json::{Value, json};
+use tauri::Manager;
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{
+    INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder, mock_context, noop_assets,
+};
+use tauri::webview::InvokeRequest;
+
+/// A mock app over a temp data dir and a running sandbox.
+struct Harness {
+    app: tauri::App<MockRuntime>,
+    webview: tauri::WebviewWindow<MockRuntime>,
+    sandbox: Sandbox,
+    dir: tempfile::TempDir,
+}
+
+fn app_over(dir: &Path) -> (tauri::App<MockRuntime>, tauri::WebviewWindow<MockRuntime>) {
+    let state = AppState::open(dir.to_path_buf()).expect("state opens");
+    let app = mock_builder()
+        .manage(state)
+        .invoke_handler(cirrus_desktop::cirrus_handlers!())
+        .build(mock_context(noop_assets()))
+        .expect("mock app builds");
+    let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .expect("mock window");
+    (app, webview)
+}
+
+impl Harness {
+    fn new(config: SandboxConfig) -> Self {
+        // SAFETY: nextest runs each test in its own process; set before any thread reads it.
+        unsafe { std::env::set_var("CIRRUS_SECRET_STORE", "file") };
+        // The sandbox lives on Tauri's own runtime so it keeps serving while a command runs.
+        let sandbox = tauri::async_runtime::block_on(Sandbox::start(config)).expect("sandbox");
+        let dir = tempfile::tempdir().unwrap();
+        let (app, webview) = app_over(dir.path());
+        Harness {
+            app,
+            webview,
+            sandbox,
+            dir,
+        }
+    }
+
+    fn state(&self) -> tauri::State<'_, AppState> {
+        self.app.state::<AppState>()
+    }
+
+    /// Invokes `cmd` with `args`; the resolved value or the rejection.
+    fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        let req = InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.into(),
+        };
+        get_ipc_response(&self.webview, req).map(|body| body.deserialize::<Value>().unwrap())
+    }
+
+    fn ok(&self, cmd: &str, args: Value) -> Value {
+        self.call(cmd, args)
+            .unwrap_or_else(|e| panic!("{cmd} was rejected: {e}"))
+    }
+
+    /// The rejection of a call that must fail, checked to be a `{kind, message}` object.
+    fn err(&self, cmd: &str, args: Value) -> Value {
+        let e = self
+            .call(cmd, args)
+            .err()
+            .unwrap_or_else(|| panic!("{cmd} should have been rejected"));
+        assert!(e["kind"].is_string(), "{cmd}: {e}");
+        assert!(
+            !e["message"].as_str().unwrap_or_default().is_empty(),
+            "{cmd}: {e}"
+        );
+        e
+    }
+
+    /// Signs in the demo user and returns the account id.
+    fn sign_in(&self) -> String {
+        let r = self.ok(
+            "account_add",
+            json!({
+                "serverUrl": self.sandbox.base_url(),
+                "email": demo::EMAIL,
+                "password": demo::PASSWORD,
+                "remember": false,
+            }),
+        );
+        assert_eq!(r["status"], "signedIn", "{r}");
+        r["account"]["id"].as_str().unwrap().to_string()
+    }
+
+    fn names(page: &Value) -> Vec<String> {
+        page["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["name"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    fn list_root(&self, account: &str) -> Value {
+        self.ok(
+            "browse_list",
+            json!({"accountId": account, "uri": "cloudreve://my", "orderBy": "name",
+                   "direction": "asc", "offset": 0, "limit": 500}),
+        )
+    }
+
+    /// Polls `check` every 50 ms until it returns a value, for at most 20 s.
+    fn wait_for<T>(&self, what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+        let start = Instant::now();
+        loop {
+            if let Some(v) = check() {
+                return v;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "timed out: {what}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+#[test]
+fn sign_in_with_password_and_two_factor_and_wrong_password() {
+    let h = Harness::new(SandboxConfig::default());
+    let base = h.sandbox.base_url();
+
+    let e = h.err(
+        "account_add",
+        json!({"serverUrl": base, "email": demo::EMAIL, "password": "nope", "remember": false}),
+    );
+    assert_eq!(e["kind"], "wrongPassword");
+    assert!(
+        h.ok("accounts_list", json!({}))
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    let id = h.sign_in();
+    let r = h.ok(
+        "account_add",
+        json!({"serverUrl": base, "email": demo::TOTP_EMAIL, "password": demo::TOTP_PASSWORD,
+               "remember": true}),
+    );
+    assert_eq!(r["status"], "needs2fa", "{r}");
+    let pending = r["pendingId"].as_str().unwrap();
+    let e = h.err(
+        "account_2fa",
+        json!({"pendingId": pending, "code": "000000"}),
+    );
+    assert_eq!(e["kind"], "twoFactorWrong", "{e}");
+    let code = demo::totp_code(demo::TOTP_SECRET);
+    // Codes are trimmed: a pasted code with spaces still works.
+    let a = h.ok(
+        "account_2fa",
+        json!({"pendingId": pending, "code": format!(" {code} ")}),
+    );
+    assert_eq!(a["email"], demo::TOTP_EMAIL);
+    let second = a["id"].as_str().unwrap().to_string();
+
+    let list = h.ok("accounts_list", json!({}));
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 2, "{list:?}");
+    assert_eq!(list.iter().filter(|a| a["active"] == true).count(), 1);
+    assert!(list.iter().all(|a| a["serverUrl"].is_string()));
+
+    h.ok("account_switch", json!({"accountId": id}));
+    let list = h.ok("accounts_list", json!({}));
+    let active: Vec<&Value> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["active"] == true)
+        .collect();
+    assert_eq!(active[0]["id"], id.as_str());
+    let e = h.err("account_rename", json!({"accountId": id, "label": "   "}));
+    assert_eq!(e["kind"], "invalidInput");
+    h.ok(
+        "account_rename",
+        json!({"accountId": id, "label": " Home "}),
+    );
+    let list = h.ok("accounts_list", json!({}));
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["label"] == "Home")
+    );
+
+    h.ok("account_remove", json!({"accountId": second}));
+    assert_eq!(
+        h.ok("accounts_list", json!({})).as_array().unwrap().len(),
+        1
+    );
+    // A removed account's id is no longer accepted.
+    let e = h.err("capacity", json!({"accountId": second}));
+    assert_eq!(e["kind"], "invalidInput", "{e}");
+}
+
+#[test]
+fn browse_windows_over_a_five_thousand_entry_folder() {
+    let h = Harness::new(SandboxConfig::default());
+    h.sandbox.seed_files(demo::EMAIL, "/big", 5_000);
+    let account = h.sign_in();
+    let rows = |offset: u32, limit: u32, direction: &str| {
+        h.ok(
+            "browse_list",
+            json!({"accountId": account, "uri": "cloudreve://my/big", "orderBy": "name",
+                   "direction": direction, "offset": offset, "limit": limit}),
+        )
+    };
+
+    // The first screen needs one server page only.
+    let first = rows(0, 50, "asc");
+    assert_eq!(first["entries"].as_array().unwrap().len(), 50);
+    assert_eq!(first["loaded"], 1000);
+    assert_eq!(first["complete"], false);
+    assert_eq!(first["total"], Value::Null);
+    let names = Harness::names(&first);
+    assert!(names.windows(2).all(|w| w[0] < w[1]), "ascending");
+
+    // The middle comes from the same window, loading what is needed.
+    let middle = rows(2_500, 100, "asc");
+    assert_eq!(middle["entries"].as_array().unwrap().len(), 100);
+    assert_eq!(middle["loaded"], 3000);
+    assert_eq!(middle["complete"], false);
+
+    // The end: a short window, the whole folder loaded, the total known.
+    let end = rows(4_990, 50, "asc");
+    assert_eq!(end["entries"].as_array().unwrap().len(), 10);
+    assert_eq!(end["complete"], true);
+    assert_eq!(end["loaded"], 5000);
+    assert_eq!(end["total"], 5000);
+    let past = rows(5_000, 50, "asc");
+    assert!(past["entries"].as_array().unwrap().is_empty());
+    assert_eq!(past["total"], 5000);
+
+    // One call is capped, whatever the UI asks for.
+    let all = rows(0, 100_000, "asc");
+    assert_eq!(all["entries"].as_array().unwrap().len(), 2000);
+
+    // Descending is a separate window, in the opposite order.
+    let desc = rows(0, 1, "desc");
+    assert_eq!(Harness::names(&desc)[0], Harness::names(&end)[9]);
+
+    let e = h.err(
+        "browse_list",
+        json!({"accountId": account, "uri": "cloudreve://my/big", "orderBy": "colour",
+               "direction": "asc", "offset": 0, "limit": 10}),
+    );
+    assert_eq!(e["kind"], "invalidInput");
+    let e = h.err(
+        "browse_list",
+        json!({"accountId": account, "uri": "cloudreve://my/none", "orderBy": "name",
+               "direction": "asc", "offset": 0, "limit": 10}),
+    );
+    assert_eq!(e["kind"], "notFound");
+    let e = h.err(
+        "browse_search",
+        json!({"accountId": account, "uri": "cloudreve://my", "query": "  "}),
+    );
+    assert_eq!(e["kind"], "invalidInput");
+}
+
+#[test]
+fn mkdir_rename_delete_trash_restore_and_capacity() {
+    let h = Harness::new(SandboxConfig::default());
+    let account = h.sign_in();
+    let before = Harness::names(&h.list_root(&account));
+
+    let made = h.ok(
+        "files_mkdir",
+        json!({"accountId": account, "parentUri": "cloudreve://my", "name": "  Projects  "}),
+    );
+    assert_eq!(made["name"], "Projects");
+    assert_eq!(made["kind"], "folder");
+    // The cached root listing was dropped: the new folder shows without a refresh.
+    assert!(Harness::names(&h.list_root(&account)).contains(&"Projects".to_string()));
+    let e = h.err(
+        "files_mkdir",
+        json!({"accountId": account, "parentUri": "cloudreve://my", "name": "a/b"}),
+    );
+    assert!(
+        matches!(e["kind"].as_str(), Some("invalidName" | "invalidInput")),
+        "{e}"
+    );
+
+    let renamed = h.ok(
+        "files_rename",
+        json!({"accountId": account, "uri": made["uri"], "newName": "Plans 2025"}),
+    );
+    assert_eq!(renamed["name"], "Plans 2025");
+    let names = Harness::names(&h.list_root(&account));
+    assert!(names.contains(&"Plans 2025".to_string()) && !names.contains(&"Projects".to_string()));
+
+    let r = h.ok(
+        "files_delete",
+        json!({"accountId": account, "uris": [renamed["uri"], "cloudreve://my/missing"], "permanent": false}),
+    );
+    let failed = r["failed"].as_array().unwrap();
+    assert_eq!(failed.len(), 1, "{r}");
+    assert_eq!(failed[0]["kind"], "notFound");
+    assert_eq!(Harness::names(&h.list_root(&account)), before);
+
+    let trash = h.ok(
+        "browse_trash",
+        json!({"accountId": account, "offset": 0, "limit": 50}),
+    );
+    let entry = trash["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "Plans 2025")
+        .unwrap_or_else(|| panic!("in the trash: {trash}"))
+        .clone();
+    assert_eq!(trash["complete"], true);
+    let r = h.ok(
+        "files_restore",
+        json!({"accountId": account, "uris": [entry["uri"]]}),
+    );
+    assert!(r["failed"].as_array().unwrap().is_empty(), "{r}");
+    assert!(Harness::names(&h.list_root(&account)).contains(&"Plans 2025".to_string()));
+    let trash = h.ok(
+        "browse_trash",
+        json!({"accountId": account, "offset": 0, "limit": 50}),
+    );
+    assert!(Harness::names(&trash).iter().all(|n| n != "Plans 2025"));
+
+    let info = h.ok(
+        "file_info",
+        json!({"accountId": account, "uri": "cloudreve://my/Welcome.txt"}),
+    );
+    assert_eq!(info["size"], 31);
+    let c = h.ok("capacity", json!({"accountId": account}));
+    assert!(c["total"].as_u64().unwrap() > 0);
+    assert!(c["used"].as_u64().unwrap() > 0);
+    assert!(c["used"].as_u64() <= c["total"].as_u64());
+}
+
+#[test]
+fn shares_and_server_tasks() {
+    let h = Harness::new(SandboxConfig::default());
+    let account = h.sign_in();
+
+    let e = h.err(
+        "shares_create",
+        json!({"accountId": account, "uri": "cloudreve://my/Documents", "password": "a b"}),
+    );
+    assert_eq!(e["kind"], "invalidInput");
+    let s = h.ok(
+        "shares_create",
+        json!({"accountId": account, "uri": "cloudreve://my/Documents", "password": " abc123 ",
+               "expireSeconds": 3600, "downloads": 5}),
+    );
+    assert_eq!(s["passwordProtected"], true, "{s}");
+    assert_eq!(s["password"], "abc123");
+    assert_eq!(s["name"], "Documents");
+    assert_eq!(s["remainDownloads"], 5);
+    assert!(s["expires"].is_string());
+    assert!(
+        s["url"]
+            .as_str()
+            .unwrap()
+            .starts_with(&h.sandbox.base_url())
+    );
+    // Optional arguments may be left out entirely.
+    let open = h.ok(
+        "shares_create",
+        json!({"accountId": account, "uri": "cloudreve://my/Welcome.txt"}),
+    );
+    assert_eq!(open["passwordProtected"], false);
+    assert_eq!(open["password"], Value::Null);
+    let e = h.err(
+        "shares_create",
+        json!({"accountId": account, "uri": "cloudreve://my/nope"}),
+    );
+    assert_eq!(e["kind"], "notFound");
+
+    let list = h.ok("shares_list", json!({"accountId": account}));
+    assert_eq!(list.as_array().unwrap().len(), 2, "{list}");
+    h.ok(
+        "shares_delete",
+        json!({"accountId": account, "id": s["id"]}),
+    );
+    let list = h.ok("shares_list", json!({"accountId": account}));
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["id"], open["id"]);
+    let e = h.err(
+        "shares_delete",
+        json!({"accountId": account, "id": s["id"]}),
+    );
+    assert_eq!(e["kind"], "notFound");
+
+    let t = h.ok(
+        "tasks_archive",
+        json!({"accountId": account, "uris": ["cloudreve://my/Documents", "cloudreve://my/Welcome.txt"],
+               "dstFolderUri": "cloudreve://my", "name": " docs.zip "}),
+    );
+    assert_eq!(t["type"], "create_archive");
+    assert!(
+        t["summary"]
+            .as_str()
+            .unwrap()
+            .contains("cloudreve://my/docs.zip"),
+        "{t}"
+    );
+    let id = t["id"].as_str().unwrap().to_string();
+    let done = h.wait_for("archive task completes", || {
+        let list = h.ok(
+            "tasks_list",
+            json!({"accountId": account, "category": "general"}),
+        );
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["id"] == id.as_str() && x["status"] == "completed")
+            .cloned()
+    });
+    assert_eq!(done["progress"], 1.0);
+    assert_eq!(done["error"], Value::Null);
+    let zip = h.ok(
+        "file_info",
+        json!({"accountId": account, "uri": "cloudreve://my/docs.zip"}),
+    );
+    assert!(zip["size"].as_u64().unwrap() > 0);
+    let downloads = h.ok(
+        "tasks_list",
+        json!({"accountId": account, "category": "downloaded"}),
+    );
+    assert!(downloads.as_array().unwrap().is_empty());
+    let e = h.err(
+        "tasks_list",
+        json!({"accountId": account, "category": "bogus"}),
+    );
+    assert_eq!(e["kind"], "invalidInput");
+    let e = h.err(
+        "tasks_remote_download",
+        json!({"accountId": account, "urls": ["  ", ""], "dstUri": "cloudreve://my"}),
+    );
+    assert_eq!(e["kind"], "invalidInput");
+    let e = h.err("tasks_cancel", json!({"accountId": account, "id": "xyz"}));
+    assert_eq!(e["kind"], "invalidInput");
+}
+
+#[test]
+fn settings_are_validated_persisted_and_reloaded() {
+    let h = Harness::new(SandboxConfig::default());
+    let defaults = h.ok("settings_get", json!({}));
+    assert_eq!(defaults["parallelTransfers"], 3);
+    assert_eq!(defaults["conflictPolicy"], "ask");
+    assert!(!h.dir.path().join("settings.json").exists());
+
+    let with = |patch: Value| {
+        let mut s = defaults.clone();
+        for (k, v) in patch.as_object().unwrap() {
+            s[k] = v.clone();
+        }
+        s
+    };
+    for bad in [
+        json!({"parallelTransfers": 0}),
+        json!({"parallelTransfers": 17}),
+        json!({"uploadLimitKbps": 0}),
+        json!({"downloadFolder": "  "}),
+    ] {
+        let e = h.err("settings_set", json!({"settings": with(bad.clone())}));
+        assert_eq!(e["kind"], "invalidInput", "{bad}: {e}");
+    }
+    // Nothing was saved or applied.
+    assert!(!h.dir.path().join("settings.json").exists());
+    assert_eq!(h.ok("settings_get", json!({})), defaults);
+
+    let downloads = h.dir.path().join("dl");
+    let wanted = with(json!({
+        "parallelTransfers": 5,
+        "uploadLimitKbps": 256,
+        "downloadLimitKbps": null,
+        "downloadFolder": downloads.to_string_lossy(),
+        "conflictPolicy": "keepBoth",
+        "theme": "dark",
+        "language": "zh-CN",
+    }));
+    assert_eq!(
+        h.ok("settings_set", json!({"settings": wanted})),
+        Value::Null
+    );
+    assert_eq!(h.ok("settings_get", json!({})), wanted);
+    let saved: Value =
+        serde_json::from_slice(&std::fs::read(h.dir.path().join("settings.json")).unwrap())
+            .unwrap();
+    assert_eq!(saved, wanted);
+    // A new app over the same data dir starts with them.
+    let (_app, webview) = app_over(h.dir.path());
+    let again = get_ipc_response(
+        &webview,
+        InvokeRequest {
+            cmd: "settings_get".into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(json!({})),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.into(),
+        },
+    )
+    .unwrap()
+    .deserialize::<Value>()
+    .unwrap();
+    assert_eq!(again, wanted);
+}
+
+/// Reads a drive file through the app's own provider.
+fn server_bytes(h: &Harness, account: &str, uri: &str) -> Vec<u8> {
+    let state = h.state();
+    tauri::async_runtime::block_on(async {
+        let p = state.provider(account).await.unwrap();
+        let url = p
+            .download_url(&cirrus_core::provider::RemoteRef(uri.into()))
+            .await
+            .unwrap();
+        let r = reqwest::get(&url).await.unwrap();
+        assert_eq!(r.status(), 200, "{uri}");
+        r.bytes().await.unwrap().to_vec()
+    })
+}
+
+#[test]
+fn dropped_files_upload_with_conflict_answers() {
+    let h = Harness::new(SandboxConfig::default());
+    let account = h.sign_in();
+    let local = tempfile::tempdir().unwrap();
+    let a = local.path().join("a.txt");
+    std::fs::write(&a, b"first version").unwrap();
+    let folder = local.path().join("photos");
+    std::fs::create_dir_all(folder.join("2024")).unwrap();
+    std::fs::write(folder.join("one.jpg"), vec![7u8; 3000]).unwrap();
+    std::fs::write(folder.join("2024/two.jpg"), vec![9u8; 5000]).unwrap();
+
+    // Nothing dropped: no plan.
+    let none = h.ok(
+        "transfers_plan_drop",
+        json!({"accountId": account, "parentUri": "cloudreve://my"}),
+    );
+    assert_eq!(none, Value::Null);
+
+    // An OS drop leaves its paths in the state; the UI only asks for a plan of "the last drop".
+    *lock(&h.state().dropped) = vec![a.clone(), folder.clone()];
+    let plan = h.ok(
+        "transfers_plan_drop",
+        json!({"accountId": account, "parentUri": "cloudreve://my"}),
+    );
+    assert_eq!(plan["items"], 2);
+    assert_eq!(plan["bytes"], 13 + 3000 + 5000);
+    assert!(plan["conflicts"].as_array().unwrap().is_empty(), "{plan}");
+    // The drop is used up.
+    assert_eq!(
+        h.ok(
+            "transfers_plan_drop",
+            json!({"accountId": account, "parentUri": "cloudreve://my"})
+        ),
+        Value::Null
+    );
+
+    // A wrong answer is refused without losing the plan.
+    let plan_id = plan["planId"].as_str().unwrap().to_string();
+    let e = h.err(
+        "transfers_start_upload",
+        json!({"planId": plan_id, "conflict": "ask"}),
+    );
+    assert_eq!(e["kind"], "invalidInput");
+    h.ok(
+        "transfers_start_upload",
+        json!({"planId": plan_id, "conflict": "keepBoth"}),
+    );
+    let e = h.err(
+        "transfers_start_upload",
+        json!({"planId": plan_id, "conflict": "keepBoth"}),
+    );
+    assert_eq!(e["kind"], "notFound");
+
+    let rows = h.wait_for("both uploads complete", || {
+        let rows = h.ok("transfers_list", json!({}));
+        let list = rows.as_array().unwrap();
+        (list.len() == 2 && list.iter().all(|r| r["state"] == "completed")).then(|| rows.clone())
+    });
+    let folder_row = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "photos")
+        .unwrap();
+    assert_eq!(folder_row["bytesTotal"], 8000);
+    assert_eq!(folder_row["bytesDone"], 8000);
+    assert_eq!(folder_row["direction"], "upload");
+    assert!(
+        folder_row["id"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{account}:"))
+    );
+    assert_eq!(
+        server_bytes(&h, &account, "cloudreve://my/a.txt"),
+        b"first version"
+    );
+    assert_eq!(
+        server_bytes(&h, &account, "cloudreve://my/photos/2024/two.jpg"),
+        vec![9u8; 5000]
+    );
+
+    // Dropping a.txt again meets the uploaded one: replace it, by a per-name exception.
+    std::fs::write(&a, b"second").unwrap();
+    *lock(&h.state().dropped) = vec![a.clone()];
+    let plan = h.ok(
+        "transfers_plan_drop",
+        json!({"accountId": account, "parentUri": "cloudreve://my"}),
+    );
+    let conflicts = plan["conflicts"].as_array().unwrap();
+    assert_eq!(conflicts.len(), 1, "{plan}");
+    assert_eq!(conflicts[0]["name"], "a.txt");
+    h.ok(
+        "transfers_start_upload",
+        json!({"planId": plan["planId"], "conflict": "skip",
+               "decisions": [{"uri": conflicts[0]["uri"], "conflict": "overwrite"}]}),
+    );
+    h.wait_for("the replacement completes", || {
+        let rows = h.ok("transfers_list", json!({}));
+        (rows.as_array().unwrap().len() == 3
+            && rows
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|r| r["state"] == "completed"))
+        .then_some(())
+    });
+    assert_eq!(
+        server_bytes(&h, &account, "cloudreve://my/a.txt"),
+        b"second"
+    );
+
+    // Ids the UI could not have produced are refused as input.
+    for bad in ["nonsense", "acc:not-a-number"] {
+        let e = h.err("transfers_pause", json!({"ids": [bad]}));
+        assert_eq!(e["kind"], "invalidInput", "{bad}");
+    }
+    let e = h.err(
+        "transfers_start_upload",
+        json!({"planId": "plan-0-0", "conflict": "skip"}),
+    );
+    assert_eq!(e["kind"], "notFound");
+    h.ok("transfers_clear_finished", json!({}));
+    assert!(
+        h.ok("transfers_list", json!({}))
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}
