@@ -19,6 +19,12 @@ pub fn sanitize_component(name: &str) -> String {
         .map(|c| match c {
             '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => '_',
             c if c.is_control() => '_',
+            // Bidirectional overrides make "\u{202e}txt.exe" display as "exe.txt".
+            '\u{200e}'
+            | '\u{200f}'
+            | '\u{061c}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}' => '_',
             c => c,
         })
         .collect();

@@ -136,6 +136,9 @@ pub fn code_kind(code: i64) -> ErrorKind {
     }
 }
 
+/// Characters of a server's `msg` kept in an error message.
+const MAX_SERVER_MSG: usize = 500;
+
 /// A typed error for a code and the server's `msg`.
 pub fn code_error(code: i64, msg: &str) -> Error {
     let kind = code_kind(code);
@@ -150,7 +153,10 @@ pub fn code_error(code: i64, msg: &str) -> Error {
     let message = if msg.is_empty() || msg.eq_ignore_ascii_case(base) {
         base.to_string()
     } else {
-        format!("{base} Server says: {msg}")
+        // A hostile server can send megabytes of `msg`; errors end up in the UI and logs.
+        let short: String = msg.chars().take(MAX_SERVER_MSG).collect();
+        let more = if short.len() < msg.len() { "…" } else { "" };
+        format!("{base} Server says: {short}{more}")
     };
     Error::with_message(kind, message).with_server_code(code)
 }

@@ -127,6 +127,12 @@ impl CloudreveV4 {
                 Body::None,
             )
             .await?;
+        // Every field defaults, so `{}` decodes: an entry without a path is not an answer.
+        if f.path.is_empty() {
+            return Err(Error::protocol(
+                "The server described the item without its path.",
+            ));
+        }
         Ok(f.into_entry())
     }
 
