@@ -16,7 +16,7 @@ RUN_PKGS := build-essential pkg-config curl file libwebkit2gtk-4.1-dev librsvg2-
 TEST_PKGS := xvfb xauth webkit2gtk-driver dbus-daemon dbus-x11 gnome-keyring libsecret-tools \
 	imagemagick openssl
 
-.PHONY: run test deps-run deps-test ui ui-deps build-desktop test-rust test-ui test-e2e bench fmt lint clean
+.PHONY: run test deps-run deps-test ui ui-deps build-desktop test-rust test-ui test-e2e bench soak fmt lint clean
 
 run: deps-run ui
 	cargo build -p cirrus-desktop
@@ -48,6 +48,12 @@ build-desktop: ui
 
 bench: deps-run ui
 	scripts/bench.sh
+
+# The long reliability variants (200 files with faults, 3 kills of a 256 MiB upload, a
+# 2-minute transfer under a 5 s token lifetime); `make test` runs the scaled-down ones.
+soak: deps-run
+	CIRRUS_SOAK=1 cargo nextest run -p cirrus-tests --no-fail-fast --failure-output final \
+		-E 'binary(/^reliability_/)'
 
 fmt:
 	cargo fmt --all
