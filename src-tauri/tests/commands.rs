@@ -486,6 +486,14 @@ fn settings_are_validated_persisted_and_reloaded() {
         let e = h.err("settings_set", json!({"settings": with(bad.clone())}));
         assert_eq!(e["kind"], "invalidInput", "{bad}: {e}");
     }
+    // Values outside the enums never reach the command: Tauri rejects the arguments.
+    let e = h
+        .call(
+            "settings_set",
+            json!({"settings": with(json!({"theme": "purple"}))}),
+        )
+        .unwrap_err();
+    assert!(e.as_str().unwrap().contains("settings"), "{e}");
     // Nothing was saved or applied.
     assert!(!h.dir.path().join("settings.json").exists());
     assert_eq!(h.ok("settings_get", json!({})), defaults);
