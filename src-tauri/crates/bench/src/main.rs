@@ -1,0 +1,174 @@
+//! `cirrus-bench`: starts two in-process `cirrus-sandbox` servers (plain and with client-side
+//! encryption) and measures the `cirrus` CLI against curl and the PyPI `cloudreve` SDK on
+//! them, printing one Markdown table of medians and ratios. `scripts/bench.sh` (`make bench`)
+//! builds everything in release mode, prepares the SDK's venv and runs this.
+
+mod api;
+mod clients;
+mod fixtures;
+mod process;
+mod report;
+mod scenario;
+mod stats;
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context;
+use cirrus_sandbox::{Sandbox, SandboxConfig, demo};
+use clap::Parser;
+
+use crate::api::Api;
+use crate::clients::{CirrusCli, PythonSdk};
+use crate::scenario::{Bench, Target, criterion_row};
+
+/// Benchmarks Cirrus against wire and SDK baselines on one sandbox.
+#[derive(Parser)]
+struct Args {
+    /// Size of the large upload/download in MiB.
+    #[arg(long, default_value_t = 1024)]
+    size_mib: u64,
+    /// Runs per measurement (medians are reported).
+    #[arg(long, default_value_t = 3)]
+    runs: usize,
+    /// Number of small files.
+    #[arg(long, default_value_t = 1000)]
+    small_count: usize,
+    /// Size of each small file in KiB.
+    #[arg(long, default_value_t = 64)]
+    small_kib: usize,
+    /// Files the CLI uploads at once in the small-file test (its default is 3).
+    #[arg(long, default_value_t = 3)]
+    small_parallel: usize,
+    /// Entries of the listing test.
+    #[arg(long, default_value_t = 100_000)]
+    list_count: usize,
+    /// Page size of the listing test (both clients).
+    #[arg(long, default_value_t = 2000)]
+    page_size: u32,
+    /// Chunk size of the sandbox's local policy in MiB (Cloudreve's default is 25).
+    #[arg(long, default_value_t = 25)]
+    chunk_mib: u64,
+    /// The `cirrus` binary (default: next to this one).
+    #[arg(long)]
+    cirrus: Option<PathBuf>,
+    /// Python of a venv with `cloudreve==2.0.2` installed.
+    #[arg(long)]
+    python: PathBuf,
+    /// criterion's output directory (target/criterion).
+    #[arg(long)]
+    criterion_dir: PathBuf,
+    /// Scratch directory (inputs, sandbox blobs, downloads); removed at the end.
+    #[arg(long)]
+    work: PathBuf,
+    /// Also write the table to this file.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+async fn target(
+    args: &Args,
+    cli: PathBuf,
+    name: &str,
+    encryption: bool,
+) -> anyhow::Result<(Sandbox, Target)> {
+    let sandbox = Sandbox::start(SandboxConfig {
+        data_dir: Some(args.work.join(format!("sandbox-{name}"))),
+        chunk_size: args.chunk_mib << 20,
+        encryption,
+        user_quota: 1 << 42,
+        ..SandboxConfig::default()
+    })
+    .await?;
+    let base = sandbox.base_url();
+    let cli = CirrusCli {
+        bin: cli,
+        data_dir: args.work.join(format!("cirrus-{name}")),
+    };
+    cli.login(&base, demo::EMAIL, demo::PASSWORD)
+        .await
+        .context("cirrus login")?;
+    let api = Api::login(&base, demo::EMAIL, demo::PASSWORD).await?;
+    api.mkdir("/bench").await?;
+    Ok((sandbox, Target { base, cli, api }))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let started = Instant::now();
+    let cli = match &args.cirrus {
+        Some(p) => p.clone(),
+        None => std::env::current_exe()?.with_file_name("cirrus"),
+    };
+    std::fs::create_dir_all(&args.work)?;
+    let (plain_sb, plain) = target(&args, cli.clone(), "plain", false).await?;
+    let (_enc_sb, enc) = target(&args, cli, "enc", true).await?;
+    plain_sb.seed_files(demo::EMAIL, "/list", args.list_count);
+
+    eprintln!("writing inputs under {}", args.work.display());
+    let size = args.size_mib << 20;
+    let big = args.work.join("in/big.bin");
+    std::fs::create_dir_all(big.parent().context("parent")?)?;
+    let chunks = fixtures::large_file(
+        &big,
+        size,
+        args.chunk_mib << 20,
+        &args.work.join("in/chunks"),
+    )?;
+    let small_dir = args.work.join("in/small");
+    let small = fixtures::small_files(&small_dir, args.small_count, args.small_kib << 10)?;
+    let script = args.work.join("sdk_bench.py");
+    std::fs::write(&script, include_str!("sdk_bench.py"))?;
+
+    let bench = Bench {
+        plain,
+        enc,
+        sdk: PythonSdk {
+            python: args.python.clone(),
+            script,
+        },
+        creds: (demo::EMAIL, demo::PASSWORD),
+        work: args.work.clone(),
+        runs: args.runs,
+        small_parallel: args.small_parallel,
+    };
+    let mut rows = Vec::new();
+    eprintln!("large uploads");
+    let ups = bench.uploads(&big, &chunks).await?;
+    // One file in flight, `chunk_concurrency` (1 on the sandbox) chunks at a time.
+    let budget = 64.0 + args.chunk_mib as f64;
+    let mut up_rows = ups.rows(size, budget).into_iter();
+    rows.extend(up_rows.next());
+    rows.extend(up_rows.next());
+    eprintln!("small files");
+    rows.push(bench.small_files(&small_dir, &small).await?);
+    eprintln!("download");
+    rows.push(bench.download("/bench/up-c0/big.bin", size).await?);
+    rows.extend(up_rows);
+    eprintln!("listing");
+    rows.push(
+        bench
+            .listing("/list", args.list_count, args.page_size)
+            .await?,
+    );
+    rows.push(criterion_row(&args.criterion_dir)?);
+
+    let title = format!(
+        "Cirrus benchmark, {} — {} run(s) each, medians; large file {} MiB, chunks {} MiB \
+         (sandbox default: 1 chunk in flight); {} s in total",
+        chrono::Local::now().format("%Y-%m-%d %H:%M"),
+        args.runs,
+        args.size_mib,
+        args.chunk_mib,
+        started.elapsed().as_secs()
+    );
+    let table = report::render(&title, &rows);
+    println!("{table}");
+    if let Some(out) = &args.out {
+        std::fs::write(out, &table)?;
+    }
+    drop(bench);
+    let _ = std::fs::remove_dir_all(&args.work);
+    Ok(())
+}
