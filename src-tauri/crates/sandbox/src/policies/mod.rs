@@ -127,6 +127,7 @@ impl Registry {
             PolicyKind::S3,
             PolicyKind::Ks3,
             PolicyKind::Cos,
+            PolicyKind::Oss,
             PolicyKind::Obs,
         ] {
             add(kind, false, Box::new(s3.driver()?));
@@ -360,9 +361,11 @@ pub async fn begin_upload(
         }
         PolicyKind::Remote => remote::begin(app, &s).await,
         PolicyKind::OneDrive => onedrive::begin(app, &s).await,
-        k @ (PolicyKind::S3 | PolicyKind::Ks3 | PolicyKind::Cos | PolicyKind::Obs) => {
-            s3::begin(app, k, &s).await
-        }
+        k @ (PolicyKind::S3
+        | PolicyKind::Ks3
+        | PolicyKind::Cos
+        | PolicyKind::Oss
+        | PolicyKind::Obs) => s3::begin(app, k, &s).await,
         k => Err(ApiError::new(
             40006,
             format!("Storage policy {k} cannot take uploads"),

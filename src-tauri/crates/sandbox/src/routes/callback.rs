@@ -126,3 +126,43 @@ pub async fn onedrive(
     }
     process(&app, &session_id, StatusCode::OK).await
 }
+
+/// `{"error": …}` with HTTP 401, as Cloudreve's OSS signature and body checks answer.
+fn general_failure(msg: &str) -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        axum::Json(serde_json::json!({ "error": msg })),
+    )
+        .into_response()
+}
+
+/// `POST /callback/oss/{session}/{key}`: posted by the store after the client completed the
+/// upload. `OSSCallbackAuth` (signature, 401 `{"error"}`), `OSSCallbackValidate` (declared
+/// size, 401 `{"error"}`), then processing (failures HTTP 400).
+pub async fn oss(
+    State(app): State<AppRef>,
+    Path((session_id, key)): Path<(String, String)>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    if let Err(e) = use_upload_session(&app, &session_id, &key, "oss") {
+        return unauthorized(e);
+    }
+    let path = percent_encoding::percent_decode_str(uri.path()).decode_utf8_lossy();
+    if !crate::policies::s3::oss::verify_callback(&app.policies.s3, &path, &headers, &body) {
+        return general_failure("Failed to verify callback request.");
+    }
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(&body) else {
+        return (
+            StatusCode::UNAUTHORIZED,
+            ApiError::binding("Invalid parameters."),
+        )
+            .into_response();
+    };
+    let expected = app.store().uploads.get(&session_id).map(|s| s.size);
+    if v["size"].as_u64() != expected {
+        return general_failure("size mismatch");
+    }
+    process(&app, &session_id, StatusCode::BAD_REQUEST).await
+}

@@ -56,6 +56,7 @@ pub fn router(app: AppRef) -> Router {
             "/callback/onedrive/{session}/{key}",
             post(callback::onedrive),
         )
+        .route("/callback/oss/{session}/{key}", post(callback::oss))
         .route(
             "/callback/{ty}/{session}/{key}",
             get(callback::object_get).post(callback::object_post),

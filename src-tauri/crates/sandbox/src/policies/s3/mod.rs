@@ -8,6 +8,7 @@
 //! All variants sign with SigV4 here (real OSS/COS/OBS use their own schemes); what differs
 //! per variant is how the upload is completed and who calls back.
 
+pub mod oss;
 pub mod sigv4;
 
 use std::path::PathBuf;
@@ -40,6 +41,8 @@ pub struct S3Store {
     base_url: OnceLock<String>,
     service: s3s::service::S3Service,
     http: reqwest::Client,
+    /// Key the store signs OSS callbacks with (see [`oss`]).
+    oss_key: Vec<u8>,
 }
 
 impl S3Store {
@@ -64,6 +67,7 @@ impl S3Store {
             base_url: OnceLock::new(),
             service: b.build(),
             http,
+            oss_key: uuid::Uuid::new_v4().as_bytes().to_vec(),
         }))
     }
 
@@ -97,6 +101,28 @@ impl S3Store {
     }
 }
 
+impl S3Store {
+    /// Whether multipart upload `id` is still open (s3s-fs keeps one info file per upload).
+    fn upload_exists(&self, id: &str) -> bool {
+        uuid::Uuid::parse_str(id)
+            .is_ok_and(|u| self.root.join(format!(".upload-{u}.json")).exists())
+    }
+}
+
+/// S3's answer for an aborted, completed or unknown upload id. s3s-fs itself says
+/// AccessDenied (403) there; clients key their "start over" logic on 404 NoSuchUpload.
+fn no_such_upload() -> Response {
+    let xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>NoSuchUpload</Code>\
+        <Message>The specified upload does not exist. The upload ID may be invalid, or the \
+        upload may have been aborted or completed.</Message></Error>";
+    (
+        StatusCode::NOT_FOUND,
+        [(axum::http::header::CONTENT_TYPE, "application/xml")],
+        xml,
+    )
+        .into_response()
+}
+
 /// Bind the store on a random port and serve it in the background (no faults).
 pub async fn serve(store: Arc<S3Store>) -> anyhow::Result<AbortHandle> {
     serve_with_faults(store, Arc::default()).await
@@ -126,19 +152,33 @@ fn query_param(req: &Request, name: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
-/// Every request goes to s3s; a completed multipart upload carrying an OBS callback policy
-/// is followed by the storage's own callback, whose answer becomes the response.
+/// Every request goes to s3s; a completed multipart upload carrying an OBS or OSS callback
+/// policy is followed by the storage's own callback, whose answer becomes the response.
 async fn entry(State(st): State<Arc<S3Store>>, req: Request) -> Response {
     let completing =
         req.method() == axum::http::Method::POST && query_param(&req, "uploadId").is_some();
-    let callback = completing
+    let obs_callback = completing
         .then(|| query_param(&req, "x-obs-callback"))
         .flatten();
+    let oss_callback = completing.then(|| oss::callback_of(&req)).flatten();
     let key = req
         .uri()
         .path()
         .trim_start_matches(&format!("/{BUCKET}/"))
         .to_string();
+    if let Some(id) = query_param(&req, "uploadId")
+        && !st.upload_exists(&id)
+    {
+        return no_such_upload();
+    }
+    let req = if completing && oss::wants_complete_all(&req) {
+        match oss::fill_complete_all(&st, req, &key).await {
+            Ok(r) => r,
+            Err(resp) => return resp,
+        }
+    } else {
+        req
+    };
     let resp = match st.service.call(req.map(s3s::Body::http_body_unsync)).await {
         Ok(r) => r.map(axum::body::Body::new),
         Err(e) => {
@@ -146,8 +186,12 @@ async fn entry(State(st): State<Arc<S3Store>>, req: Request) -> Response {
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
-    match callback {
-        Some(cb) if resp.status().is_success() => storage_callback(&st, &cb, &key).await,
+    if !resp.status().is_success() {
+        return resp;
+    }
+    match (obs_callback, oss_callback) {
+        (Some(cb), _) => storage_callback(&st, &cb, &key).await,
+        (None, Some(cb)) => oss::callback(&st, &cb, &key).await,
         _ => resp,
     }
 }
@@ -176,21 +220,28 @@ async fn storage_callback(st: &S3Store, policy_b64: &str, key: &str) -> Response
         .as_str()
         .unwrap_or("application/json")
         .to_string();
-    match st
-        .http
-        .post(url)
-        .header("Content-Type", ctype)
-        .body(body)
-        .send()
-        .await
-    {
+    deliver_callback(st, url, &[("content-type", ctype)], body).await
+}
+
+/// POST a storage callback to the master and turn its answer into the completion response:
+/// 200 with the master's body, or 203 when the callback failed (the object stays stored).
+async fn deliver_callback(
+    st: &S3Store,
+    url: &str,
+    headers: &[(&str, String)],
+    body: String,
+) -> Response {
+    let mut req = st.http.post(url).body(body);
+    for (k, v) in headers {
+        req = req.header(*k, v);
+    }
+    match req.send().await {
         Ok(r) => {
             let status = r.status();
             let bytes = r.bytes().await.unwrap_or_default();
             if status.is_success() {
                 (StatusCode::OK, bytes).into_response()
             } else {
-                // The object is stored but the callback failed (OBS/OSS answer 203).
                 (StatusCode::NON_AUTHORITATIVE_INFORMATION, bytes).into_response()
             }
         }
@@ -252,9 +303,7 @@ pub async fn begin(
                     ("partNumber", (i + 1).to_string()),
                     ("uploadId", upload_id.clone()),
                 ],
-                // Part lengths are signed like the SDK's ContentLength; an empty part's
-                // length cannot be misdeclared and clients often omit the header.
-                &[("content-length", len.to_string())][..usize::from(*len > 0)],
+                &part_headers(kind, *len),
                 ttl,
             )
         })
@@ -273,7 +322,18 @@ pub async fn begin(
         });
         complete_params.push(("x-obs-callback", STANDARD.encode(cb.to_string())));
     }
-    let complete = st.presign("POST", s.blob, &complete_params, &[], ttl);
+    let mut complete_headers = Vec::new();
+    if kind == PolicyKind::Oss {
+        let url = format!(
+            "{}/api/v4/callback/oss/{}/{}",
+            app.policies.site_url(),
+            s.session_id,
+            s.callback_secret
+        );
+        complete_params.push(("callback", oss::callback_param(&url)));
+        complete_headers = oss::complete_headers();
+    }
+    let complete = st.presign("POST", s.blob, &complete_params, &complete_headers, ttl);
     if let Some(mut p) = app.policies.session(s.session_id) {
         p.upload_id = upload_id.clone();
         app.policies.record_session(s.session_id, p);
@@ -283,6 +343,20 @@ pub async fn begin(
     m.insert("upload_urls".into(), json!(urls));
     m.insert("completeURL".into(), json!(complete));
     Ok(m)
+}
+
+/// Headers signed into a part URL. Part lengths are signed like the SDK's ContentLength (an
+/// empty part's length cannot be misdeclared and clients often omit the header); the OSS
+/// driver also signs the content type.
+fn part_headers(kind: PolicyKind, len: u64) -> Vec<(&'static str, String)> {
+    let mut h = Vec::new();
+    if len > 0 {
+        h.push(("content-length", len.to_string()));
+    }
+    if kind == PolicyKind::Oss {
+        h.push(("content-type", "application/octet-stream".to_string()));
+    }
+    h
 }
 
 /// The S3 driver's `CompleteUpload`: the stored object must have the declared size.
