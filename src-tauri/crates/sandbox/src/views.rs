@@ -15,8 +15,10 @@ pub const CAP_TRASH: &str = "AMIK";
 /// `shared_with_me` navigator capabilities.
 pub const CAP_SHARED_WITH_ME: &str = "gAKA";
 
-/// Permission bitset of the default "User" group.
-const GROUP_USER_PERMISSION: &str = "hAg=";
+/// Permission bitset of the demo users' group: the default "User" group's bits 2 (share),
+/// 7 (share_download) and 11 (redirected_source), plus 5 (archive_task) and 9
+/// (remote_download), which the sandbox's task routes honour, so clients offer those actions.
+const GROUP_USER_PERMISSION: &str = "pAo=";
 
 impl App {
     /// Full `User` object of `/user/me` and login responses.
