@@ -67,6 +67,15 @@ fn classify(e: &reqwest::Error) -> ErrorKind {
         || text.contains("network is unreachable")
     {
         ErrorKind::Unreachable
+    } else if text.contains("unexpected eof")
+        || text.contains("end of file")
+        || text.contains("incomplete")
+        || text.contains("connection reset")
+        || text.contains("connection closed")
+    {
+        // A body cut off mid-way (dropped connection) surfaces as a decode error, but it is
+        // the network, and worth retrying.
+        ErrorKind::Network
     } else if e.is_decode() {
         ErrorKind::Protocol
     } else {
@@ -127,6 +136,29 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(from_reqwest(&err).kind(), ErrorKind::Unreachable);
+    }
+
+    #[tokio::test]
+    async fn a_body_cut_off_midway_is_a_network_error() {
+        use tokio::io::AsyncWriteExt;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let serve = tokio::spawn(async move {
+            let (mut sock, _) = listener.accept().await.unwrap();
+            let mut buf = [0u8; 1024];
+            let _ = tokio::io::AsyncReadExt::read(&mut sock, &mut buf).await;
+            sock.write_all(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nabc")
+                .await
+                .unwrap();
+        });
+        let resp = reqwest::get(format!("http://127.0.0.1:{port}/"))
+            .await
+            .unwrap();
+        let err = resp.bytes().await.unwrap_err();
+        let e = from_reqwest(&err);
+        assert_eq!(e.kind(), ErrorKind::Network, "{e:?}");
+        assert!(e.is_retryable());
+        serve.await.unwrap();
     }
 
     #[tokio::test]

@@ -271,7 +271,11 @@ impl TransferEngine {
     /// Cancels items: server upload sessions are cancelled and partial downloads deleted.
     pub async fn cancel(&self, sel: &Selection) -> Result<()> {
         for item in self.inner.files_of(sel)? {
-            if self.inner.stop_running(item.id, ItemState::Cancelled) || item.state.is_finished() {
+            // A failed upload still holds its server session (kept so Retry can resume):
+            // cancelling is what finally abandons it, so it is cleaned up like a paused one.
+            if self.inner.stop_running(item.id, ItemState::Cancelled)
+                || matches!(item.state, ItemState::Completed | ItemState::Cancelled)
+            {
                 continue;
             }
             self.inner.clean_up(&item).await;

@@ -180,6 +180,13 @@ pub(super) async fn begin(
         },
         policy: serde_json::to_value(&state)?,
     };
+    if transport(&state) == Some(Transport::OneDrive) && req.size == 0 {
+        let _ = cancel(p, &session).await;
+        return Err(Error::with_message(
+            ErrorKind::Unsupported,
+            "OneDrive storage cannot take empty files from clients (no byte range to send).",
+        ));
+    }
     if transport(&state).is_none() {
         // Do not leave a locked placeholder behind for a policy we cannot feed.
         let _ = cancel(p, &session).await;
@@ -230,10 +237,9 @@ pub(super) async fn chunk(
         // If its answer was lost, the retry finds no session: the file tells whether it
         // completed.
         Err(e) if e.kind() == ErrorKind::UploadSessionExpired => {
-            match completed_entry(p, session, &state).await {
-                Ok(_) => Ok(ChunkReceipt::default()),
-                Err(_) => Err(e),
-            }
+            confirm_completed(p, session, &state, e)
+                .await
+                .map(|_| ChunkReceipt::default())
         }
         Err(e) => Err(e),
     }
@@ -252,6 +258,20 @@ pub(super) async fn finish(
         Some(Transport::OneDrive) => onedrive::finish(p, session, &state).await,
         _ => completed_entry(p, session, &state).await,
     }
+}
+
+/// After an answer that may mean "an earlier attempt finished it" (session gone, upload
+/// gone), the file decides: complete → done. A transient failure while looking stays
+/// retryable; otherwise `original` stands.
+async fn confirm_completed(
+    p: &CloudreveV4,
+    session: &UploadSession,
+    state: &PolicyState,
+    original: Error,
+) -> Result<Entry> {
+    completed_entry(p, session, state)
+        .await
+        .map_err(|e| if e.is_retryable() { e } else { original })
 }
 
 /// The target file, provided the server has completed the upload with the right size.

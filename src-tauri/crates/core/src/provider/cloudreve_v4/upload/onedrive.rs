@@ -8,6 +8,9 @@
 //! after a restart) is refused with 416; then the session is queried (`GET` on the upload
 //! URL) and only what it still expects of the chunk is sent. An answer that accepted fewer
 //! bytes than sent is honoured the same way.
+//!
+//! Empty files cannot go through a Graph upload session (there is no zero-byte range); the
+//! session is refused at creation, as the official client does.
 
 use reqwest::StatusCode;
 use serde::Deserialize;
@@ -20,7 +23,7 @@ use crate::provider::upload_types::{ChunkReceipt, UploadSession};
 use super::super::CloudreveV4;
 use super::super::api::Body;
 use super::super::envelope::Envelope;
-use super::{PolicyState, completed_entry};
+use super::{PolicyState, completed_entry, confirm_completed};
 
 /// Re-sends of a remainder within one chunk call before giving up (a session that keeps
 /// asking for bytes it was sent is broken).
@@ -69,10 +72,6 @@ pub(super) async fn upload_chunk(
     index: u64,
     data: bytes::Bytes,
 ) -> Result<ChunkReceipt> {
-    if s.size == 0 {
-        // A range of zero bytes cannot be expressed; the callback creates the empty file.
-        return Ok(ChunkReceipt::default());
-    }
     let url = s
         .upload_urls
         .first()
@@ -109,6 +108,11 @@ pub(super) async fn upload_chunk(
             // Overlaps what the session already has: ask what it still wants.
             StatusCode::RANGE_NOT_SATISFIABLE | StatusCode::CONFLICT => {
                 query(p, url).await?.next_expected_ranges
+            }
+            // Graph closes the session with the last range. If that answer was lost, the
+            // retry finds no session; the callback then checks the stored size.
+            StatusCode::NOT_FOUND if end == s.size && from == start => {
+                return Ok(ChunkReceipt::default());
             }
             _ => return Err(graph_error(status, &body).with_retry_after(wait)),
         };
@@ -163,7 +167,7 @@ pub(super) async fn finish(
         Ok(_) => completed_entry(p, session, s).await,
         // An earlier callback whose answer was lost may have completed it already.
         Err(e) if e.kind() == ErrorKind::UploadSessionExpired => {
-            completed_entry(p, session, s).await.map_err(|_| e)
+            confirm_completed(p, session, s, e).await
         }
         Err(e) => Err(e),
     }

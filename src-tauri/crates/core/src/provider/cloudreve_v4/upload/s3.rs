@@ -3,7 +3,8 @@
 //! store answers each part with an `ETag`, which completion needs.
 //!
 //! Completion: POST the `CompleteMultipartUpload` XML (part numbers and ETags) to
-//! `completeURL`, then
+//! `completeURL` — for OSS an empty body with the signed `x-oss-complete-all: yes` instead,
+//! as Cloudreve's OSS driver presigns it — then
 //! * S3, KS3, COS: the client tells Cloudreve with `GET /callback/{type}/{session}/{secret}`;
 //! * OBS, OSS: the store calls Cloudreve back itself and relays Cloudreve's answer as the
 //!   answer to the completion request.
@@ -26,7 +27,7 @@ use crate::provider::upload_types::{ChunkReceipt, ChunkReceipts, UploadSession};
 use super::super::CloudreveV4;
 use super::super::api::Body;
 use super::super::envelope::Envelope;
-use super::{PolicyState, completed_entry};
+use super::{PolicyState, completed_entry, confirm_completed};
 
 /// Who tells Cloudreve that the object is complete.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -101,31 +102,45 @@ pub(super) async fn finish(
     how: Completion,
     receipts: &ChunkReceipts,
 ) -> Result<Entry> {
-    let xml = complete_xml(session.chunk_count(s.size), receipts)?;
     let url = s
         .complete_url
         .as_deref()
         .ok_or_else(|| Error::protocol("The upload session has no completion URL."))?;
-    let resp = p
-        .api
-        .http()
-        .post(url)
-        .header(reqwest::header::CONTENT_TYPE, "application/xml")
-        .body(xml)
-        .send()
-        .await
-        .map_err(|e| from_reqwest(&e))?;
+    let req = if s.kind == "oss" {
+        // These headers are part of the URL's signature: OSS assembles every uploaded part.
+        p.api
+            .http()
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+            .header("x-oss-complete-all", "yes")
+            .header("x-oss-forbid-overwrite", "true")
+            .header(reqwest::header::CONTENT_LENGTH, 0)
+    } else {
+        let xml = complete_xml(session.chunk_count(s.size), receipts)?;
+        p.api
+            .http()
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, "application/xml")
+            .body(xml)
+    };
+    let resp = req.send().await.map_err(|e| from_reqwest(&e))?;
     let status = resp.status();
     let wait = retry_after(resp.headers());
     let body = resp.bytes().await.map_err(|e| from_reqwest(&e))?;
     match complete_outcome(status, &body, how) {
         Ok(()) => {}
-        // An earlier attempt completed it but its answer was lost: the callback (or, for
-        // storage callbacks, the file itself) tells whether Cloudreve got the object.
-        Err(e) if is_no_such_upload(&e) => {
-            if how == Completion::StorageCallback {
-                return completed_entry(p, session, s).await.map_err(|_| e);
+        // The multipart upload is gone: an earlier attempt completed it, and its answer or
+        // the callback after it failed (so the engine retries this whole step). The callback
+        // (or, for storage callbacks, the file itself) tells whether Cloudreve got the object.
+        Err(e) if is_gone(&e) => {
+            if how == Completion::ClientCallback {
+                match client_callback(p, session, s).await {
+                    Ok(()) => {}
+                    Err(cb) if cb.is_retryable() => return Err(cb),
+                    Err(_) => return Err(e),
+                }
             }
+            return confirm_completed(p, session, s, e).await;
         }
         Err(e) => return Err(e.with_retry_after(wait)),
     }
@@ -153,10 +168,9 @@ async fn client_callback(p: &CloudreveV4, session: &UploadSession, s: &PolicySta
         Ok(_) => Ok(()),
         // A lost answer to an earlier callback closed the session already; if the file is
         // complete, so are we.
-        Err(e) if e.kind() == ErrorKind::UploadSessionExpired => completed_entry(p, session, s)
-            .await
-            .map(|_| ())
-            .map_err(|_| e),
+        Err(e) if e.kind() == ErrorKind::UploadSessionExpired => {
+            confirm_completed(p, session, s, e).await.map(|_| ())
+        }
         Err(e) => Err(e),
     }
 }
@@ -213,8 +227,11 @@ fn complete_outcome(status: StatusCode, body: &[u8], how: Completion) -> Result<
     Ok(())
 }
 
-fn is_no_such_upload(e: &Error) -> bool {
-    e.kind() == ErrorKind::UploadSessionExpired && e.message().contains("NoSuchUpload")
+/// Whether a completion failure says the multipart upload no longer exists: `NoSuchUpload`,
+/// or `AccessDenied`, which some stores answer for an upload id they no longer know.
+fn is_gone(e: &Error) -> bool {
+    let m = e.message();
+    m.contains(", NoSuchUpload:") || m.contains(", AccessDenied:")
 }
 
 /// The text of the first `<tag>` element of an XML error document.
@@ -288,7 +305,7 @@ mod tests {
             xml("NoSuchUpload", "gone").as_bytes(),
         );
         assert_eq!(e.kind(), ErrorKind::UploadSessionExpired);
-        assert!(is_no_such_upload(&e));
+        assert!(is_gone(&e));
         let e = storage_error(
             StatusCode::FORBIDDEN,
             xml("AccessDenied", "Request has expired").as_bytes(),
@@ -300,6 +317,11 @@ mod tests {
         );
         assert_eq!(e.kind(), ErrorKind::PermissionDenied);
         assert!(!e.is_retryable());
+        assert!(!is_gone(&e));
+        assert!(is_gone(&storage_error(
+            StatusCode::FORBIDDEN,
+            xml("AccessDenied", "").as_bytes()
+        )));
         let e = storage_error(StatusCode::SERVICE_UNAVAILABLE, b"busy");
         assert!(e.is_retryable());
         let e = storage_error(StatusCode::TOO_MANY_REQUESTS, b"");
