@@ -1,0 +1,69 @@
+//! An S3 multipart upload interrupted by dropping the engine resumes from the queue database:
+//! acknowledged parts are not sent again, and their ETags (kept as chunk receipts) complete
+//! the multipart upload in the second run.
+
+mod common;
+mod uploads_common;
+
+use cirrus_core::transfer::*;
+use cirrus_sandbox::SandboxConfig;
+use cirrus_sandbox::policy::PolicyKind;
+use std::sync::Arc;
+use uploads_common::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s3_upload_resumes_after_the_engine_is_dropped_without_resending_parts() {
+    let env = common::env(SandboxConfig {
+        policy: PolicyKind::S3,
+        ..Default::default()
+    })
+    .await;
+    env.sandbox
+        .set_policy_chunking(PolicyKind::S3, S3_PART, 1)
+        .unwrap();
+    let (_, real) = env.signed_in().await;
+    let p = Counting::new(real.clone());
+    *p.hang_at.lock().unwrap() = Some(2);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("queue.sqlite3");
+    let content = data((4 * S3_PART + 11) as usize, 9);
+    let f = write(dir.path(), "resume.bin", &content);
+    let id = {
+        let q = Arc::new(TransferQueue::open(&db).unwrap());
+        let e = TransferEngine::new(p.clone(), q.clone(), config(4, false)).unwrap();
+        let id = e
+            .enqueue_upload(&f, &real.root(), ConflictPolicy::Ask)
+            .unwrap();
+        wait_for(30, || q.acked_chunks(id).unwrap().len() == 2).await;
+        assert_eq!(q.chunk_receipts(id).unwrap().len(), 2, "ETags are stored");
+        drop(e);
+        id
+    };
+    assert_eq!(env.sandbox.active_upload_sessions(), 1);
+    *p.hang_at.lock().unwrap() = None;
+    p.clear();
+
+    let q = Arc::new(TransferQueue::open(&db).unwrap());
+    let e = TransferEngine::new(p.clone(), q.clone(), config(4, false)).unwrap();
+    e.wait_idle().await.unwrap();
+    let item = q.get(id).unwrap();
+    assert_eq!(item.state, ItemState::Completed, "{:?}", item.error);
+    assert_eq!(p.calls_for(0), 0, "part 1 was sent again");
+    assert_eq!(p.calls_for(1), 0, "part 2 was sent again");
+    for i in 2..5 {
+        assert_eq!(p.calls_for(i), 1, "part {}", i + 1);
+    }
+    assert_eq!(
+        p.sessions.lock().unwrap().len(),
+        1,
+        "the same session went on"
+    );
+    let entry = remote_entry(real.as_ref(), &real.root(), "resume.bin").await;
+    assert_eq!(entry.size, content.len() as u64);
+    assert_eq!(
+        sha(&download_bytes(real.clone(), &entry).await),
+        sha(&content)
+    );
+    assert_eq!(env.sandbox.active_upload_sessions(), 0);
+    assert!(q.chunk_receipts(id).unwrap().is_empty(), "receipts cleared");
+}
