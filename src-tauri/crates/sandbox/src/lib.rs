@@ -315,6 +315,12 @@ impl Sandbox {
             .count()
     }
 
+    /// Chunk bytes the chunk endpoint (local and relay policies) stored per upload session
+    /// id, counting every re-sent chunk again. Sessions stay listed after they end.
+    pub fn received_chunk_bytes(&self) -> std::collections::HashMap<String, u64> {
+        self.app.store().received_chunk_bytes.clone()
+    }
+
     /// Change the local policy's maximum file size (0 = unlimited) at runtime.
     pub fn set_max_file_size(&self, bytes: u64) {
         self.app.policy.max_size.store(bytes, Ordering::Relaxed);

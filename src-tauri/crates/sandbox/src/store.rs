@@ -216,6 +216,9 @@ pub struct Store {
     pub captchas: HashMap<String, String>,
     /// Share links by id.
     pub shares: BTreeMap<Id, crate::routes::share::Share>,
+    /// Chunk bytes stored through the chunk endpoint per upload session, re-sends included
+    /// and kept after the session ends, so tests can tell how much a client sent twice.
+    pub received_chunk_bytes: HashMap<String, u64>,
     next_id: Id,
 }
 

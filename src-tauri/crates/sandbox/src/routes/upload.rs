@@ -383,7 +383,12 @@ pub async fn chunk(
             return Err(ApiError::upload_session_expired());
         };
         s.received.insert(index);
-        if (s.received.len() as u64) < s.chunk_count() {
+        let done = (s.received.len() as u64) >= s.chunk_count();
+        *store
+            .received_chunk_bytes
+            .entry(session_id.clone())
+            .or_default() += expected;
+        if !done {
             return Ok(Success::empty());
         }
     }
