@@ -296,6 +296,9 @@ impl Policy {
             PolicyKind::Relay => 0,
             // OneDrive fragments come in multiples of 320 KiB (driver default 50 MiB).
             PolicyKind::OneDrive => crate::policies::onedrive::chunk_size_for(self.chunk_size()),
+            // Qiniu parts are 1 MiB at least; the driver defaults to 25 MiB.
+            PolicyKind::Qiniu if self.chunk_size() == 0 => 25 << 20,
+            PolicyKind::Qiniu => self.chunk_size().max(crate::policies::qiniu::MIN_PART),
             // Object storages always split: Cloudreve's S3 driver defaults to 25 MiB.
             k if k.is_s3_family() && self.chunk_size() == 0 => 25 << 20,
             // S3 rejects non-final parts under 5 MiB (EntityTooSmall).

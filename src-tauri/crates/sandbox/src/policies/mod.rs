@@ -9,6 +9,7 @@ pub mod blobserve;
 pub mod crsign;
 pub mod listen;
 pub mod onedrive;
+pub mod qiniu;
 pub mod remote;
 pub mod s3;
 
@@ -64,6 +65,8 @@ pub struct Registry {
     pub s3: Arc<s3::S3Store>,
     /// The drive behind the `onedrive` policy.
     pub onedrive: Arc<onedrive::OneDriveStore>,
+    /// The Kodo store behind the `qiniu` policy.
+    pub qiniu: Arc<qiniu::QiniuStore>,
     /// Client for master → node / storage calls.
     pub http: reqwest::Client,
     tasks: Mutex<Vec<AbortHandle>>,
@@ -96,7 +99,9 @@ impl Registry {
         let s3 = s3::S3Store::new(data_dir.join("s3"), http.clone())?;
         tasks.push(s3::serve_with_faults(s3.clone(), faults.clone()).await?);
         let od = onedrive::OneDriveStore::new(data_dir.join("onedrive"))?;
-        tasks.push(onedrive::serve(od.clone(), faults).await?);
+        tasks.push(onedrive::serve(od.clone(), faults.clone()).await?);
+        let qn = qiniu::QiniuStore::new(data_dir.join("qiniu"), http.clone())?;
+        tasks.push(qiniu::serve(qn.clone(), faults).await?);
 
         let mut policies = Vec::new();
         let mut next_id = 2u64;
@@ -137,6 +142,11 @@ impl Registry {
             false,
             Box::new(onedrive::OneDriveDriver(od.clone())),
         );
+        add(
+            PolicyKind::Qiniu,
+            false,
+            Box::new(qiniu::QiniuDriver(qn.clone())),
+        );
         let reg = Registry {
             policies,
             default_kind: Mutex::new(settings.default_kind),
@@ -148,6 +158,7 @@ impl Registry {
             slave,
             s3,
             onedrive: od,
+            qiniu: qn,
             http,
             tasks: Mutex::new(tasks),
         };
@@ -361,6 +372,7 @@ pub async fn begin_upload(
         }
         PolicyKind::Remote => remote::begin(app, &s).await,
         PolicyKind::OneDrive => onedrive::begin(app, &s).await,
+        PolicyKind::Qiniu => qiniu::begin(app, &s).await,
         k @ (PolicyKind::S3
         | PolicyKind::Ks3
         | PolicyKind::Cos
@@ -387,6 +399,7 @@ pub fn source_url(
         PolicyKind::Remote => Some(remote::source_url(app, blob, name, download, expires)),
         k if k.is_s3_family() => Some(s3::source_url(app, blob, name, download, expires)),
         PolicyKind::OneDrive => Some(onedrive::source_url(app, blob, expires)),
+        PolicyKind::Qiniu => Some(qiniu::source_url(app, blob, name, download, expires)),
         _ => None,
     }
 }
@@ -430,6 +443,10 @@ pub async fn cancel_upload(app: &Arc<App>, session_id: &str) {
         PolicyKind::Remote => remote::cancel(app, session_id).await,
         PolicyKind::OneDrive => {
             app.policies.onedrive.delete_session(&p.upload_id);
+            Ok(())
+        }
+        PolicyKind::Qiniu => {
+            app.policies.qiniu.abort(&p.upload_id).await;
             Ok(())
         }
         _ => Ok(()),

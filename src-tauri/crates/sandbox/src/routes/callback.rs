@@ -166,3 +166,41 @@ pub async fn oss(
     }
     process(&app, &session_id, StatusCode::BAD_REQUEST).await
 }
+
+/// `POST /callback/qiniu/{session}/{key}`: posted by the store after the client completed the
+/// upload. The `QBox` signature is checked (401 `{"error"}`); processing failures are HTTP
+/// 400 with `{"error"}` instead of the envelope, as Cloudreve answers Qiniu.
+pub async fn qiniu(
+    State(app): State<AppRef>,
+    Path((session_id, key)): Path<(String, String)>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    if let Err(e) = use_upload_session(&app, &session_id, &key, "qiniu") {
+        return unauthorized(e);
+    }
+    let auth = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if !app.policies.qiniu.verify_callback(auth, uri.path(), &body) {
+        return general_failure("Invalid signature.");
+    }
+    let res = async {
+        crate::policies::verify_stored(&app, &session_id).await?;
+        super::upload::complete_session(&app, &session_id)
+    }
+    .await;
+    match res {
+        Ok(()) => {
+            app.policies.forget_session(&session_id);
+            Success::empty().into_response()
+        }
+        Err(e) => (
+            StatusCode::BAD_REQUEST,
+            axum::Json(serde_json::json!({ "error": e.msg })),
+        )
+            .into_response(),
+    }
+}

@@ -57,6 +57,7 @@ pub fn router(app: AppRef) -> Router {
             post(callback::onedrive),
         )
         .route("/callback/oss/{session}/{key}", post(callback::oss))
+        .route("/callback/qiniu/{session}/{key}", post(callback::qiniu))
         .route(
             "/callback/{ty}/{session}/{key}",
             get(callback::object_get).post(callback::object_post),
