@@ -12,6 +12,7 @@ pub mod onedrive;
 pub mod qiniu;
 pub mod remote;
 pub mod s3;
+pub mod upyun;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -67,6 +68,8 @@ pub struct Registry {
     pub onedrive: Arc<onedrive::OneDriveStore>,
     /// The Kodo store behind the `qiniu` policy.
     pub qiniu: Arc<qiniu::QiniuStore>,
+    /// The USS service behind the `upyun` policy.
+    pub upyun: Arc<upyun::UpyunStore>,
     /// Client for master → node / storage calls.
     pub http: reqwest::Client,
     tasks: Mutex<Vec<AbortHandle>>,
@@ -101,7 +104,9 @@ impl Registry {
         let od = onedrive::OneDriveStore::new(data_dir.join("onedrive"))?;
         tasks.push(onedrive::serve(od.clone(), faults.clone()).await?);
         let qn = qiniu::QiniuStore::new(data_dir.join("qiniu"), http.clone())?;
-        tasks.push(qiniu::serve(qn.clone(), faults).await?);
+        tasks.push(qiniu::serve(qn.clone(), faults.clone()).await?);
+        let up = upyun::UpyunStore::new(data_dir.join("upyun"), http.clone())?;
+        tasks.push(upyun::serve(up.clone(), faults).await?);
 
         let mut policies = Vec::new();
         let mut next_id = 2u64;
@@ -147,6 +152,11 @@ impl Registry {
             false,
             Box::new(qiniu::QiniuDriver(qn.clone())),
         );
+        add(
+            PolicyKind::Upyun,
+            false,
+            Box::new(upyun::UpyunDriver(up.clone())),
+        );
         let reg = Registry {
             policies,
             default_kind: Mutex::new(settings.default_kind),
@@ -159,6 +169,7 @@ impl Registry {
             s3,
             onedrive: od,
             qiniu: qn,
+            upyun: up,
             http,
             tasks: Mutex::new(tasks),
         };
@@ -373,15 +384,12 @@ pub async fn begin_upload(
         PolicyKind::Remote => remote::begin(app, &s).await,
         PolicyKind::OneDrive => onedrive::begin(app, &s).await,
         PolicyKind::Qiniu => qiniu::begin(app, &s).await,
+        PolicyKind::Upyun => upyun::begin(app, &s).await,
         k @ (PolicyKind::S3
         | PolicyKind::Ks3
         | PolicyKind::Cos
         | PolicyKind::Oss
         | PolicyKind::Obs) => s3::begin(app, k, &s).await,
-        k => Err(ApiError::new(
-            40006,
-            format!("Storage policy {k} cannot take uploads"),
-        )),
     }
 }
 
@@ -400,6 +408,7 @@ pub fn source_url(
         k if k.is_s3_family() => Some(s3::source_url(app, blob, name, download, expires)),
         PolicyKind::OneDrive => Some(onedrive::source_url(app, blob, expires)),
         PolicyKind::Qiniu => Some(qiniu::source_url(app, blob, name, download, expires)),
+        PolicyKind::Upyun => Some(upyun::source_url(app, blob, expires)),
         _ => None,
     }
 }

@@ -204,3 +204,32 @@ pub async fn qiniu(
             .into_response(),
     }
 }
+
+/// `POST /callback/upyun/{session}/{key}`: the service's notify call after a form upload.
+/// Digest and signature are checked (401 `{"error"}`), a non-200 upload result is refused,
+/// processing failures are HTTP 400.
+pub async fn upyun(
+    State(app): State<AppRef>,
+    Path((session_id, key)): Path<(String, String)>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    if let Err(e) = use_upload_session(&app, &session_id, &key, "upyun") {
+        return unauthorized(e);
+    }
+    if !crate::policies::upyun::verify_callback(&app.policies.upyun, uri.path(), &headers, &body) {
+        return general_failure("Failed to verify callback request.");
+    }
+    let code = url::form_urlencoded::parse(&body)
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v.into_owned());
+    if code.as_deref() != Some("200") {
+        return (
+            StatusCode::BAD_REQUEST,
+            ApiError::new(40001, "Upload failed on the storage side"),
+        )
+            .into_response();
+    }
+    process(&app, &session_id, StatusCode::BAD_REQUEST).await
+}

@@ -58,6 +58,7 @@ pub fn router(app: AppRef) -> Router {
         )
         .route("/callback/oss/{session}/{key}", post(callback::oss))
         .route("/callback/qiniu/{session}/{key}", post(callback::qiniu))
+        .route("/callback/upyun/{session}/{key}", post(callback::upyun))
         .route(
             "/callback/{ty}/{session}/{key}",
             get(callback::object_get).post(callback::object_post),
