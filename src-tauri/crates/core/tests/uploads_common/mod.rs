@@ -149,6 +149,35 @@ impl Provider for Counting {
     }
 }
 
+/// Policies whose provider-specific upload protocol Cirrus does not speak (yet): uploads to
+/// them are refused up front, without leaving a session behind.
+pub fn client_unsupported(kind: PolicyKind) -> bool {
+    matches!(kind, PolicyKind::Qiniu | PolicyKind::Upyun)
+}
+
+/// Checks that an upload to an unsupported `kind` is refused cleanly.
+pub async fn refused_cleanly(
+    sandbox: &cirrus_sandbox::Sandbox,
+    p: &dyn Provider,
+    kind: PolicyKind,
+) {
+    sandbox
+        .set_user_policy(cirrus_sandbox::demo::EMAIL, kind)
+        .unwrap();
+    let req = UploadRequest {
+        parent: p.root(),
+        name: format!("{kind}.bin"),
+        size: 10,
+        modified_ms: None,
+        mime: None,
+        overwrite: false,
+        want_client_encryption: true,
+    };
+    let e = p.begin_upload(&req).await.unwrap_err();
+    assert_eq!(e.kind(), cirrus_core::ErrorKind::Unsupported, "{kind}: {e}");
+    assert_eq!(sandbox.active_upload_sessions(), 0, "{kind}");
+}
+
 /// Deterministic, non-repeating-looking content.
 pub fn data(len: usize, seed: u8) -> Vec<u8> {
     let mut x = 0x9E37_79B9u32 ^ u32::from(seed);

@@ -214,11 +214,15 @@ fn complete_outcome(status: StatusCode, body: &[u8], how: Completion) -> Result<
             let detail = Envelope::decode(200, body)
                 .map(|env| env.to_error().message().to_string())
                 .unwrap_or_else(|_| "no answer".into());
+            // The parts are assembled, so completing again is impossible, and only the
+            // storage may call back: this session cannot finish. Start over (once).
             return Err(Error::with_message(
-                ErrorKind::Server,
-                format!("The storage could not notify the server of the upload: {detail}"),
-            )
-            .with_http_status(203));
+                ErrorKind::UploadSessionExpired,
+                format!(
+                    "The storage could not notify the server of the upload ({detail}); \
+                     the upload must start again."
+                ),
+            ));
         }
         if let Ok(env) = Envelope::decode(status.as_u16(), body) {
             env.into_data()?;
@@ -358,6 +362,7 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.message().contains("File size not match"), "{e}");
+        assert_eq!(e.kind(), ErrorKind::UploadSessionExpired);
         assert_eq!(Completion::of("oss"), Some(Completion::StorageCallback));
         assert_eq!(Completion::of("cos"), Some(Completion::ClientCallback));
         assert_eq!(Completion::of("local"), None);
