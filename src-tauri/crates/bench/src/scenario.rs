@@ -240,7 +240,7 @@ impl Uploads {
 
 /// 7: AES-CTR throughput of the core from criterion's estimates (median), in MB/s.
 pub fn criterion_row(dir: &Path) -> anyhow::Result<Row> {
-    let f = dir.join("aes_ctr/apply_at/1MiB/new/estimates.json");
+    let f = dir.join("aes_ctr_apply_at/1MiB/new/estimates.json");
     let v: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(&f)
             .with_context(|| format!("{} (run cargo bench first)", f.display()))?,
