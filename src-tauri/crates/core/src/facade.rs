@@ -9,7 +9,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use url::Url;
 
-use crate::account::{Account, AccountStore, ProviderKind, ServerInfo, normalize_server_url, probe_server, server_string};
+use crate::account::{
+    Account, AccountStore, ProviderKind, ServerInfo, normalize_server_url, probe_server,
+    server_string,
+};
 use crate::error::{Error, ErrorKind, Result};
 use crate::net::{HttpOptions, build_client};
 use crate::provider::Provider;
@@ -98,7 +101,9 @@ pub struct Cirrus {
 
 impl fmt::Debug for Cirrus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Cirrus").field("data_dir", &self.data_dir).finish()
+        f.debug_struct("Cirrus")
+            .field("data_dir", &self.data_dir)
+            .finish()
     }
 }
 
@@ -114,7 +119,9 @@ impl Cirrus {
         }
         directories::ProjectDirs::from("", "", "cirrus")
             .map(|p| p.data_dir().to_path_buf())
-            .ok_or_else(|| Error::io("Could not determine the data directory; set CIRRUS_DATA_DIR."))
+            .ok_or_else(|| {
+                Error::io("Could not determine the data directory; set CIRRUS_DATA_DIR.")
+            })
     }
 
     /// Open the default data dir.
@@ -176,7 +183,9 @@ impl Cirrus {
         match matches.as_slice() {
             [one] => Ok((*one).clone()),
             [] => Err(Error::invalid(format!("No account matches \"{sel}\"."))),
-            _ => Err(Error::invalid(format!("Several accounts match \"{sel}\"; use the account id."))),
+            _ => Err(Error::invalid(format!(
+                "Several accounts match \"{sel}\"; use the account id."
+            ))),
         }
     }
 
@@ -185,15 +194,24 @@ impl Cirrus {
         match selector {
             Some(s) => self.account(s),
             None => self.active_account()?.ok_or_else(|| {
-                Error::with_message(ErrorKind::SignInAgain, "No account yet. Sign in first (cirrus login).")
+                Error::with_message(
+                    ErrorKind::SignInAgain,
+                    "No account yet. Sign in first (cirrus login).",
+                )
             }),
         }
     }
 
     /// Check a server address: normalised URL and what runs there.
-    pub async fn probe(&self, server_url: &str, pinned_cert_sha256: Option<&str>) -> Result<(Url, ServerInfo)> {
+    pub async fn probe(
+        &self,
+        server_url: &str,
+        pinned_cert_sha256: Option<&str>,
+    ) -> Result<(Url, ServerInfo)> {
         let server = normalize_server_url(server_url)?;
-        let http = build_client(&HttpOptions { pinned_cert_sha256: pinned_cert_sha256.map(str::to_string) })?;
+        let http = build_client(&HttpOptions {
+            pinned_cert_sha256: pinned_cert_sha256.map(str::to_string),
+        })?;
         let info = probe_server(&http, &server).await?;
         Ok((server, info))
     }
@@ -203,26 +221,45 @@ impl Cirrus {
         if let Some(pin) = &req.pinned_cert_sha256 {
             req.pinned_cert_sha256 = Some(crate::net::pinning::normalize_fingerprint(pin)?);
         }
-        let (server, info) = self.probe(&req.server_url, req.pinned_cert_sha256.as_deref()).await?;
+        let (server, info) = self
+            .probe(&req.server_url, req.pinned_cert_sha256.as_deref())
+            .await?;
         if info.major != 4 {
             return Err(Error::with_message(
                 ErrorKind::NotCloudreve,
-                format!("Cloudreve {} is not supported yet; Cirrus needs Cloudreve 4.", info.version),
+                format!(
+                    "Cloudreve {} is not supported yet; Cirrus needs Cloudreve 4.",
+                    info.version
+                ),
             ));
         }
-        let http = build_client(&HttpOptions { pinned_cert_sha256: req.pinned_cert_sha256.clone() })?;
-        if auth::login_captcha_required(&http, &server).await.unwrap_or(false) {
+        let http = build_client(&HttpOptions {
+            pinned_cert_sha256: req.pinned_cert_sha256.clone(),
+        })?;
+        if auth::login_captcha_required(&http, &server)
+            .await
+            .unwrap_or(false)
+        {
             return Err(Error::new(ErrorKind::CaptchaRequired));
         }
         match auth::sign_in(&http, &server, req.email.trim(), &req.password).await? {
-            LoginResult::SignedIn { user, tokens } => {
-                Ok(AddAccountOutcome::Added(self.save_account(&req, &server, &info, user, tokens)?))
-            }
+            LoginResult::SignedIn { user, tokens } => Ok(AddAccountOutcome::Added(
+                self.save_account(&req, &server, &info, user, tokens)?,
+            )),
             LoginResult::TwoFactor { session_id } => {
                 let pending_id = uuid::Uuid::new_v4().to_string();
                 let mut pending = lock(&self.pending);
                 pending.retain(|_, p| p.started.elapsed() < Duration::from_secs(600));
-                pending.insert(pending_id.clone(), PendingLogin { req, server, info, session_id, started: Instant::now() });
+                pending.insert(
+                    pending_id.clone(),
+                    PendingLogin {
+                        req,
+                        server,
+                        info,
+                        session_id,
+                        started: Instant::now(),
+                    },
+                );
                 Ok(AddAccountOutcome::TwoFactorRequired { pending_id })
             }
         }
@@ -232,31 +269,59 @@ impl Cirrus {
     pub async fn complete_2fa(&self, pending_id: &str, otp: &str) -> Result<Account> {
         let (req, server, info, session_id) = {
             let pending = lock(&self.pending);
-            let p = pending.get(pending_id).filter(|p| p.started.elapsed() < Duration::from_secs(600)).ok_or_else(|| {
-                Error::with_message(ErrorKind::TwoFactorWrong, "The sign-in step expired; please sign in again.")
-            })?;
-            (p.req.clone(), p.server.clone(), p.info.clone(), p.session_id.clone())
+            let p = pending
+                .get(pending_id)
+                .filter(|p| p.started.elapsed() < Duration::from_secs(600))
+                .ok_or_else(|| {
+                    Error::with_message(
+                        ErrorKind::TwoFactorWrong,
+                        "The sign-in step expired; please sign in again.",
+                    )
+                })?;
+            (
+                p.req.clone(),
+                p.server.clone(),
+                p.info.clone(),
+                p.session_id.clone(),
+            )
         };
-        let http = build_client(&HttpOptions { pinned_cert_sha256: req.pinned_cert_sha256.clone() })?;
+        let http = build_client(&HttpOptions {
+            pinned_cert_sha256: req.pinned_cert_sha256.clone(),
+        })?;
         match auth::sign_in_2fa(&http, &server, &session_id, otp).await? {
             LoginResult::SignedIn { user, tokens } => {
                 lock(&self.pending).remove(pending_id);
                 self.save_account(&req, &server, &info, user, tokens)
             }
-            LoginResult::TwoFactor { .. } => Err(Error::protocol("The server asked for a second code.")),
+            LoginResult::TwoFactor { .. } => {
+                Err(Error::protocol("The server asked for a second code."))
+            }
         }
     }
 
-    fn save_account(&self, req: &AddAccount, server: &Url, info: &ServerInfo, user: UserInfo, tokens: TokenSet) -> Result<Account> {
+    fn save_account(
+        &self,
+        req: &AddAccount,
+        server: &Url,
+        info: &ServerInfo,
+        user: UserInfo,
+        tokens: TokenSet,
+    ) -> Result<Account> {
         let server_url = server_string(server);
-        let email = user.email.clone().unwrap_or_else(|| req.email.trim().to_string());
+        let email = user
+            .email
+            .clone()
+            .unwrap_or_else(|| req.email.trim().to_string());
         let existing = self
             .accounts()?
             .into_iter()
             .find(|a| a.server_url == server_url && a.email.eq_ignore_ascii_case(&email));
         let host = server.host_str().unwrap_or_default();
         let account = Account {
-            id: existing.as_ref().map(|a| a.id.clone()).unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+            id: existing
+                .as_ref()
+                .map(|a| a.id.clone())
+                .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
             label: req
                 .label
                 .clone()
@@ -270,12 +335,20 @@ impl Cirrus {
             nickname: user.nickname,
             pinned_cert_sha256: req.pinned_cert_sha256.clone(),
             remember_password: req.remember_password,
-            created_at: existing.as_ref().map(|a| a.created_at).unwrap_or_else(Utc::now),
+            created_at: existing
+                .as_ref()
+                .map(|a| a.created_at)
+                .unwrap_or_else(Utc::now),
             active: true,
         };
-        self.secrets.set(&account.id, secrets::TOKENS, &serde_json::to_string(&tokens)?)?;
+        self.secrets.set(
+            &account.id,
+            secrets::TOKENS,
+            &serde_json::to_string(&tokens)?,
+        )?;
         if req.remember_password {
-            self.secrets.set(&account.id, secrets::PASSWORD, &req.password)?;
+            self.secrets
+                .set(&account.id, secrets::PASSWORD, &req.password)?;
         } else {
             self.secrets.delete(&account.id, secrets::PASSWORD)?;
         }
@@ -304,7 +377,10 @@ impl Cirrus {
             return Err(Error::invalid("The label cannot be empty."));
         }
         lock(&self.db).rename(&a.id, label)?;
-        Ok(Account { label: label.to_string(), ..a })
+        Ok(Account {
+            label: label.to_string(),
+            ..a
+        })
     }
 
     /// Sign out: revoke the session on the server (best effort) and forget the tokens and any
@@ -312,11 +388,16 @@ impl Cirrus {
     pub async fn sign_out(&self, selector: &str) -> Result<Account> {
         let a = self.account(selector)?;
         if let Some(tokens) = self.load_tokens(&a.id)? {
-            let http = build_client(&HttpOptions { pinned_cert_sha256: a.pinned_cert_sha256.clone() })?;
+            let http = build_client(&HttpOptions {
+                pinned_cert_sha256: a.pinned_cert_sha256.clone(),
+            })?;
             if let Ok(server) = Url::parse(&a.server_url)
                 && let Err(e) = auth::sign_out(&http, &server, &tokens.refresh_token).await
             {
-                tracing::info!("server-side sign-out failed (tokens forgotten anyway): {}", e.message());
+                tracing::info!(
+                    "server-side sign-out failed (tokens forgotten anyway): {}",
+                    e.message()
+                );
             }
         }
         self.secrets.delete(&a.id, secrets::TOKENS)?;
@@ -357,30 +438,53 @@ impl Cirrus {
             return Ok(p.clone());
         }
         let a = self.account(account_id)?;
-        let server = Url::parse(&a.server_url).map_err(|e| Error::io(format!("Stored server URL is invalid: {e}")))?;
-        let http = build_client(&HttpOptions { pinned_cert_sha256: a.pinned_cert_sha256.clone() })?;
+        let server = Url::parse(&a.server_url)
+            .map_err(|e| Error::io(format!("Stored server URL is invalid: {e}")))?;
+        let http = build_client(&HttpOptions {
+            pinned_cert_sha256: a.pinned_cert_sha256.clone(),
+        })?;
         let tokens = match self.load_tokens(&a.id)? {
             Some(t) if !t.refresh_expired(Utc::now()) => t,
             _ => self.silent_sign_in(&a, &http, &server).await?,
         };
-        let sink = Arc::new(SecretTokenSink { store: self.secrets.clone(), account_id: a.id.clone() });
-        let session = Arc::new(Session::new(tokens, Arc::new(V4Refresher::new(http.clone(), server.clone())), Some(sink)));
+        let sink = Arc::new(SecretTokenSink {
+            store: self.secrets.clone(),
+            account_id: a.id.clone(),
+        });
+        let session = Arc::new(Session::new(
+            tokens,
+            Arc::new(V4Refresher::new(http.clone(), server.clone())),
+            Some(sink),
+        ));
         let p = Arc::new(CloudreveV4::new(http, server, session));
         lock(&self.providers).insert(a.id.clone(), p.clone());
         Ok(p)
     }
 
     /// Without tokens, sign in with the remembered password if the user chose to keep it.
-    async fn silent_sign_in(&self, a: &Account, http: &reqwest::Client, server: &Url) -> Result<TokenSet> {
+    async fn silent_sign_in(
+        &self,
+        a: &Account,
+        http: &reqwest::Client,
+        server: &Url,
+    ) -> Result<TokenSet> {
         let sign_in_again = || {
-            Error::with_message(ErrorKind::SignInAgain, format!("Please sign in again to {} ({}).", a.label, a.server_url))
+            Error::with_message(
+                ErrorKind::SignInAgain,
+                format!("Please sign in again to {} ({}).", a.label, a.server_url),
+            )
         };
-        let Some(password) = self.secrets.get(&a.id, secrets::PASSWORD)?.filter(|_| a.remember_password) else {
+        let Some(password) = self
+            .secrets
+            .get(&a.id, secrets::PASSWORD)?
+            .filter(|_| a.remember_password)
+        else {
             return Err(sign_in_again());
         };
         match auth::sign_in(http, server, &a.email, &password).await {
             Ok(LoginResult::SignedIn { tokens, .. }) => {
-                self.secrets.set(&a.id, secrets::TOKENS, &serde_json::to_string(&tokens)?)?;
+                self.secrets
+                    .set(&a.id, secrets::TOKENS, &serde_json::to_string(&tokens)?)?;
                 Ok(tokens)
             }
             Ok(LoginResult::TwoFactor { .. }) => Err(sign_in_again()),

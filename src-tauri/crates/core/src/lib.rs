@@ -7,6 +7,7 @@ pub mod account;
 pub mod crypto;
 pub mod error;
 pub mod facade;
+pub mod listing_window;
 pub mod net;
 pub mod provider;
 pub mod secrets;
@@ -14,7 +15,6 @@ pub mod session;
 pub mod settings;
 pub mod transfer;
 pub mod transfer_hub;
-pub mod listing_window;
 
 pub use error::{Error, ErrorKind, Result};
 pub use facade::{AddAccount, AddAccountOutcome, Cirrus};

@@ -46,9 +46,20 @@ impl ListingWindow {
     pub const PAGE_SIZE: u32 = 1000;
 
     /// Creates an empty window; nothing is fetched until rows are asked for.
-    pub fn new(provider: Arc<dyn Provider>, source: ListingSource, mut options: ListOptions) -> Self {
+    pub fn new(
+        provider: Arc<dyn Provider>,
+        source: ListingSource,
+        mut options: ListOptions,
+    ) -> Self {
         options.page_size.get_or_insert(Self::PAGE_SIZE);
-        ListingWindow { provider, source, options, entries: Vec::new(), cursor: None, complete: false }
+        ListingWindow {
+            provider,
+            source,
+            options,
+            entries: Vec::new(),
+            cursor: None,
+            complete: false,
+        }
     }
 
     /// Returns rows `offset .. offset + limit`, fetching just enough pages to cover them.
@@ -59,16 +70,27 @@ impl ListingWindow {
         }
         let end = wanted.min(self.entries.len());
         let start = offset.min(end);
-        Ok(RowWindow { entries: self.entries[start..end].to_vec(), loaded: self.entries.len(), complete: self.complete })
+        Ok(RowWindow {
+            entries: self.entries[start..end].to_vec(),
+            loaded: self.entries.len(),
+            complete: self.complete,
+        })
     }
 
     async fn fetch_next_page(&mut self) -> Result<()> {
         let cursor = self.cursor.as_deref();
         let page = match &self.source {
-            ListingSource::Folder(folder) => self.provider.list(folder, &self.options, cursor).await?,
+            ListingSource::Folder(folder) => {
+                self.provider.list(folder, &self.options, cursor).await?
+            }
             ListingSource::Search(folder, name) => {
-                let query = SearchQuery { name: name.clone(), kind: None };
-                self.provider.search(folder, &query, &self.options, cursor).await?
+                let query = SearchQuery {
+                    name: name.clone(),
+                    kind: None,
+                };
+                self.provider
+                    .search(folder, &query, &self.options, cursor)
+                    .await?
             }
             ListingSource::Trash => self.provider.list_trash(&self.options, cursor).await?,
         };
@@ -108,7 +130,8 @@ impl ListingCache {
                 self.windows.clear();
             }
             let window = ListingWindow::new(provider, source, options);
-            self.windows.insert(key.clone(), Arc::new(tokio::sync::Mutex::new(window)));
+            self.windows
+                .insert(key.clone(), Arc::new(tokio::sync::Mutex::new(window)));
         }
         self.windows[&key].clone()
     }

@@ -99,7 +99,12 @@ impl Settings {
         match std::fs::read(&path) {
             Ok(bytes) => serde_json::from_slice::<Settings>(&bytes)
                 .map(Settings::clamped)
-                .map_err(|e| Error::io(format!("The settings file {} is damaged: {e}", path.display()))),
+                .map_err(|e| {
+                    Error::io(format!(
+                        "The settings file {} is damaged: {e}",
+                        path.display()
+                    ))
+                }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Settings::default()),
             Err(e) => Err(Error::io(format!("Cannot read {}: {e}", path.display()))),
         }
@@ -113,8 +118,10 @@ impl Settings {
         let path = Self::path(data_dir);
         let tmp = path.with_extension("json.tmp");
         let json = serde_json::to_vec_pretty(self).map_err(|e| Error::io(e.to_string()))?;
-        std::fs::write(&tmp, json).map_err(|e| Error::io(format!("Cannot write {}: {e}", tmp.display())))?;
-        std::fs::rename(&tmp, &path).map_err(|e| Error::io(format!("Cannot write {}: {e}", path.display())))
+        std::fs::write(&tmp, json)
+            .map_err(|e| Error::io(format!("Cannot write {}: {e}", tmp.display())))?;
+        std::fs::rename(&tmp, &path)
+            .map_err(|e| Error::io(format!("Cannot write {}: {e}", path.display())))
     }
 
     /// Rejects values the app cannot honour, with a message that names the field.
@@ -127,7 +134,9 @@ impl Settings {
             )));
         }
         if self.upload_limit_kbps == Some(0) || self.download_limit_kbps == Some(0) {
-            return Err(Error::invalid("A bandwidth limit must be above 0 KiB/s (leave it empty for no limit)."));
+            return Err(Error::invalid(
+                "A bandwidth limit must be above 0 KiB/s (leave it empty for no limit).",
+            ));
         }
         if self.download_folder.trim().is_empty() {
             return Err(Error::invalid("The download folder cannot be empty."));
@@ -165,7 +174,11 @@ mod tests {
 
     #[test]
     fn json_uses_the_ui_field_names_and_language_codes() {
-        let json = serde_json::to_value(Settings { language: Language::ZhCn, ..Settings::default() }).unwrap();
+        let json = serde_json::to_value(Settings {
+            language: Language::ZhCn,
+            ..Settings::default()
+        })
+        .unwrap();
         assert_eq!(json["language"], "zh-CN");
         assert_eq!(json["conflictPolicy"], "ask");
         assert_eq!(json["parallelTransfers"], 3);
@@ -174,10 +187,16 @@ mod tests {
     #[test]
     fn invalid_values_are_rejected_and_nothing_is_written() {
         let dir = tempfile::tempdir().unwrap();
-        let bad = Settings { parallel_transfers: 0, ..Settings::default() };
+        let bad = Settings {
+            parallel_transfers: 0,
+            ..Settings::default()
+        };
         assert!(bad.save(dir.path()).is_err());
         assert!(!Settings::path(dir.path()).exists());
-        let bad = Settings { download_limit_kbps: Some(0), ..Settings::default() };
+        let bad = Settings {
+            download_limit_kbps: Some(0),
+            ..Settings::default()
+        };
         assert!(bad.validate().is_err());
     }
 

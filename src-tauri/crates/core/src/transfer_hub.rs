@@ -57,12 +57,21 @@ impl TransferHub {
     pub fn new(cirrus: Arc<Cirrus>, config: EngineConfig) -> Self {
         let dir = cirrus.data_dir().join("transfers");
         let (events, _) = broadcast::channel(4096);
-        TransferHub { cirrus, dir, config: Mutex::new(config), engines: Default::default(), events }
+        TransferHub {
+            cirrus,
+            dir,
+            config: Mutex::new(config),
+            engines: Default::default(),
+            events,
+        }
     }
 
     fn queue_path(&self, account_id: &str) -> PathBuf {
         // Account ids are UUIDs; keep only safe characters anyway so a bad id cannot escape.
-        let safe: String = account_id.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
+        let safe: String = account_id
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect();
         self.dir.join(format!("{safe}.sqlite3"))
     }
 
@@ -74,7 +83,11 @@ impl TransferHub {
         }
         let provider = self.cirrus.provider(account_id).await?;
         let queue = Arc::new(TransferQueue::open(&self.queue_path(account_id))?);
-        let config = self.config.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let config = self
+            .config
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         let engine = Arc::new(TransferEngine::new(provider, queue, config)?);
         self.forward_events(account_id, &engine);
         engines.insert(account_id.to_string(), engine.clone());
@@ -89,7 +102,10 @@ impl TransferHub {
             loop {
                 match rx.recv().await {
                     Ok(event) => {
-                        let _ = tx.send(HubEvent { account_id: account_id.clone(), event });
+                        let _ = tx.send(HubEvent {
+                            account_id: account_id.clone(),
+                            event,
+                        });
                     }
                     Err(broadcast::error::RecvError::Lagged(_)) => continue,
                     Err(broadcast::error::RecvError::Closed) => break,
@@ -102,7 +118,9 @@ impl TransferHub {
     /// Accounts that cannot be signed in are reported, not fatal.
     pub async fn resume_unfinished(&self) -> Vec<(String, Error)> {
         let mut problems = Vec::new();
-        let Ok(accounts) = self.cirrus.accounts() else { return problems };
+        let Ok(accounts) = self.cirrus.accounts() else {
+            return problems;
+        };
         for account in accounts {
             let path = self.queue_path(&account.id);
             if !path.exists() {
@@ -110,7 +128,11 @@ impl TransferHub {
             }
             let unfinished = TransferQueue::open(&path)
                 .and_then(|q| q.list())
-                .map(|items| items.iter().any(|i| !i.state.is_finished() && i.state != ItemState::Paused))
+                .map(|items| {
+                    items
+                        .iter()
+                        .any(|i| !i.state.is_finished() && i.state != ItemState::Paused)
+                })
                 .unwrap_or(false);
             if !unfinished {
                 continue;
@@ -132,7 +154,10 @@ impl TransferHub {
         let engines = self.engines.lock().await;
         let mut out = Vec::new();
         for (account_id, engine) in engines.iter() {
-            out.extend(engine.list()?.into_iter().map(|item| HubItem { account_id: account_id.clone(), item }));
+            out.extend(engine.list()?.into_iter().map(|item| HubItem {
+                account_id: account_id.clone(),
+                item,
+            }));
         }
         for account in self.cirrus.accounts()? {
             let path = self.queue_path(&account.id);
@@ -140,7 +165,10 @@ impl TransferHub {
                 continue;
             }
             let items = TransferQueue::open(&path)?.list()?;
-            out.extend(items.into_iter().map(|item| HubItem { account_id: account.id.clone(), item }));
+            out.extend(items.into_iter().map(|item| HubItem {
+                account_id: account.id.clone(),
+                item,
+            }));
         }
         out.sort_by_key(|h| (h.item.created_ms, h.item.id));
         Ok(out)
@@ -204,9 +232,13 @@ impl TransferHub {
 
     async fn targets(&self, sel: &HubSelection) -> Result<Vec<(Arc<TransferEngine>, Selection)>> {
         match sel {
-            HubSelection::All => {
-                Ok(self.engines.lock().await.values().map(|e| (e.clone(), Selection::All)).collect())
-            }
+            HubSelection::All => Ok(self
+                .engines
+                .lock()
+                .await
+                .values()
+                .map(|e| (e.clone(), Selection::All))
+                .collect()),
             HubSelection::Items(items) => {
                 let mut by_account: HashMap<&str, Vec<ItemId>> = HashMap::new();
                 for (account, id) in items {

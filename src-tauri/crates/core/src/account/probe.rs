@@ -20,12 +20,24 @@ pub struct ServerInfo {
 }
 
 async fn ping(http: &reqwest::Client, server: &Url, api: &str) -> Result<Option<String>> {
-    let url = format!("{}/api/{api}/site/ping", server.as_str().trim_end_matches('/'));
-    let resp = http.request(Method::GET, url).timeout(CONTROL_TIMEOUT).send().await.map_err(|e| from_reqwest(&e))?;
+    let url = format!(
+        "{}/api/{api}/site/ping",
+        server.as_str().trim_end_matches('/')
+    );
+    let resp = http
+        .request(Method::GET, url)
+        .timeout(CONTROL_TIMEOUT)
+        .send()
+        .await
+        .map_err(|e| from_reqwest(&e))?;
     let status = resp.status().as_u16();
     let body = resp.bytes().await.map_err(|e| from_reqwest(&e))?;
     match Envelope::decode(status, &body) {
-        Ok(env) if env.code == 0 => Ok(env.data.as_ref().and_then(Value::as_str).map(str::to_string)),
+        Ok(env) if env.code == 0 => Ok(env
+            .data
+            .as_ref()
+            .and_then(Value::as_str)
+            .map(str::to_string)),
         // Any envelope means Cloudreve answered, even with an error code.
         Ok(env) => Err(env.to_error()),
         Err(_) => Ok(None),
@@ -38,7 +50,12 @@ pub async fn probe_server(http: &reqwest::Client, server: &Url) -> Result<Server
     for api in ["v4", "v3"] {
         match ping(http, server, api).await {
             Ok(Some(version)) => {
-                let major = version.trim_start_matches('v').split('.').next().and_then(|m| m.parse().ok()).unwrap_or(0);
+                let major = version
+                    .trim_start_matches('v')
+                    .split('.')
+                    .next()
+                    .and_then(|m| m.parse().ok())
+                    .unwrap_or(0);
                 if major == 3 || major == 4 {
                     return Ok(ServerInfo { version, major });
                 }
@@ -46,7 +63,10 @@ pub async fn probe_server(http: &reqwest::Client, server: &Url) -> Result<Server
             Ok(None) => {}
             Err(e) if e.kind() == ErrorKind::Protocol => {}
             Err(e) if e.server_code().is_some() => {
-                return Err(Error::with_message(ErrorKind::Server, format!("The server answered with an error: {e}")));
+                return Err(Error::with_message(
+                    ErrorKind::Server,
+                    format!("The server answered with an error: {e}"),
+                ));
             }
             Err(e) => return Err(e),
         }

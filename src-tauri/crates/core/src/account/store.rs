@@ -42,7 +42,11 @@ impl AccountStore {
     fn active_id(&self) -> Result<Option<String>> {
         Ok(self
             .conn
-            .query_row("SELECT value FROM settings WHERE key = 'active_account'", [], |r| r.get(0))
+            .query_row(
+                "SELECT value FROM settings WHERE key = 'active_account'",
+                [],
+                |r| r.get(0),
+            )
             .optional()?)
     }
 
@@ -70,12 +74,27 @@ impl AccountStore {
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, label, server_url, provider, server_version, email, user_id, nickname, pin, remember, created) = row?;
+            let (
+                id,
+                label,
+                server_url,
+                provider,
+                server_version,
+                email,
+                user_id,
+                nickname,
+                pin,
+                remember,
+                created,
+            ) = row?;
             out.push(Account {
                 active: active.as_deref() == Some(id.as_str()),
-                provider: ProviderKind::parse(&provider)
-                    .ok_or_else(|| Error::io(format!("Unknown provider {provider} in the database.")))?,
-                created_at: DateTime::parse_from_rfc3339(&created).map(|t| t.with_timezone(&Utc)).unwrap_or_default(),
+                provider: ProviderKind::parse(&provider).ok_or_else(|| {
+                    Error::io(format!("Unknown provider {provider} in the database."))
+                })?,
+                created_at: DateTime::parse_from_rfc3339(&created)
+                    .map(|t| t.with_timezone(&Utc))
+                    .unwrap_or_default(),
                 id,
                 label,
                 server_url,
@@ -123,20 +142,30 @@ impl AccountStore {
                  ON CONFLICT(key) DO UPDATE SET value = ?1",
                 params![id],
             )?,
-            None => self.conn.execute("DELETE FROM settings WHERE key = 'active_account'", [])?,
+            None => self
+                .conn
+                .execute("DELETE FROM settings WHERE key = 'active_account'", [])?,
         };
         Ok(())
     }
 
     /// Change the label.
     pub fn rename(&self, id: &str, label: &str) -> Result<()> {
-        let n = self.conn.execute("UPDATE accounts SET label = ?2 WHERE id = ?1", params![id, label])?;
-        if n == 0 { Err(Error::invalid(format!("No account {id}."))) } else { Ok(()) }
+        let n = self.conn.execute(
+            "UPDATE accounts SET label = ?2 WHERE id = ?1",
+            params![id, label],
+        )?;
+        if n == 0 {
+            Err(Error::invalid(format!("No account {id}.")))
+        } else {
+            Ok(())
+        }
     }
 
     /// Delete an account row (and clear it as active).
     pub fn remove(&self, id: &str) -> Result<()> {
-        self.conn.execute("DELETE FROM accounts WHERE id = ?1", params![id])?;
+        self.conn
+            .execute("DELETE FROM accounts WHERE id = ?1", params![id])?;
         if self.active_id()?.as_deref() == Some(id) {
             self.set_active(None)?;
         }

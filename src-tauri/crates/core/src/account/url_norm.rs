@@ -11,16 +11,25 @@ pub fn normalize_server_url(input: &str) -> Result<Url> {
     if trimmed.is_empty() {
         return Err(Error::invalid("Please enter the server address."));
     }
-    let with_scheme = if trimmed.contains("://") { trimmed.to_string() } else { format!("https://{trimmed}") };
-    let mut url = Url::parse(&with_scheme).map_err(|e| Error::invalid(format!("\"{trimmed}\" is not a valid address: {e}")))?;
+    let with_scheme = if trimmed.contains("://") {
+        trimmed.to_string()
+    } else {
+        format!("https://{trimmed}")
+    };
+    let mut url = Url::parse(&with_scheme)
+        .map_err(|e| Error::invalid(format!("\"{trimmed}\" is not a valid address: {e}")))?;
     if url.scheme() != "http" && url.scheme() != "https" {
-        return Err(Error::invalid("The server address must start with http:// or https://."));
+        return Err(Error::invalid(
+            "The server address must start with http:// or https://.",
+        ));
     }
     if url.host_str().is_none_or(str::is_empty) {
         return Err(Error::invalid("The server address has no host name."));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(Error::invalid("Do not put credentials in the server address."));
+        return Err(Error::invalid(
+            "Do not put credentials in the server address.",
+        ));
     }
     url.set_query(None);
     url.set_fragment(None);
@@ -53,11 +62,20 @@ mod tests {
     #[test]
     fn normalises() {
         assert_eq!(n("cloud.example.com"), "https://cloud.example.com");
-        assert_eq!(n("  https://Cloud.Example.com/ "), "https://cloud.example.com");
+        assert_eq!(
+            n("  https://Cloud.Example.com/ "),
+            "https://cloud.example.com"
+        );
         assert_eq!(n("http://127.0.0.1:5212/"), "http://127.0.0.1:5212");
         assert_eq!(n("https://h.example/cloud/"), "https://h.example/cloud");
-        assert_eq!(n("https://h.example/cloud/api/v4/"), "https://h.example/cloud");
-        assert_eq!(n("https://h.example/home?path=cloudreve%3A%2F%2Fmy#x"), "https://h.example");
+        assert_eq!(
+            n("https://h.example/cloud/api/v4/"),
+            "https://h.example/cloud"
+        );
+        assert_eq!(
+            n("https://h.example/home?path=cloudreve%3A%2F%2Fmy#x"),
+            "https://h.example"
+        );
         assert_eq!(n("https://h.example:443/"), "https://h.example");
     }
 

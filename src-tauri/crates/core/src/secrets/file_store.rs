@@ -21,13 +21,17 @@ impl FileStore {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        Ok(FileStore { path, lock: Mutex::new(()) })
+        Ok(FileStore {
+            path,
+            lock: Mutex::new(()),
+        })
     }
 
     fn read(&self) -> Result<BTreeMap<String, String>> {
         match std::fs::read(&self.path) {
             Ok(b) if b.is_empty() => Ok(BTreeMap::new()),
-            Ok(b) => serde_json::from_slice(&b).map_err(|e| Error::io(format!("The secrets file is damaged: {e}"))),
+            Ok(b) => serde_json::from_slice(&b)
+                .map_err(|e| Error::io(format!("The secrets file is damaged: {e}"))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
             Err(e) => Err(e.into()),
         }
@@ -106,7 +110,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join("secrets.json")).unwrap().permissions().mode();
+            let mode = std::fs::metadata(dir.path().join("secrets.json"))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
     }

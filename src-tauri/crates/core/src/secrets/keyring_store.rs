@@ -12,7 +12,9 @@ pub struct KeyringStore {
 impl KeyringStore {
     /// A store under `service`.
     pub fn new(service: &str) -> Self {
-        KeyringStore { service: service.to_string() }
+        KeyringStore {
+            service: service.to_string(),
+        }
     }
 
     fn entry(&self, account: &str, name: &str) -> Result<keyring::Entry> {
@@ -25,7 +27,13 @@ impl KeyringStore {
         e.set_password("ok").map_err(map_err)?;
         let back = e.get_password().map_err(map_err)?;
         let _ = e.delete_credential();
-        if back == "ok" { Ok(()) } else { Err(Error::io("The credential store did not return what was stored.")) }
+        if back == "ok" {
+            Ok(())
+        } else {
+            Err(Error::io(
+                "The credential store did not return what was stored.",
+            ))
+        }
     }
 }
 
@@ -47,7 +55,9 @@ impl SecretStore for KeyringStore {
     }
 
     fn set(&self, account: &str, name: &str, value: &str) -> Result<()> {
-        self.entry(account, name)?.set_password(value).map_err(map_err)
+        self.entry(account, name)?
+            .set_password(value)
+            .map_err(map_err)
     }
 
     fn delete(&self, account: &str, name: &str) -> Result<()> {

@@ -54,21 +54,46 @@ pub struct SecretStoreInfo {
 /// Open the secret store: `CIRRUS_SECRET_STORE=file|keyring` forces one; otherwise the OS
 /// credential store when it works, else the 0600 file with a reason.
 pub fn open_secret_store(data_dir: &Path) -> Result<(Arc<dyn SecretStore>, SecretStoreInfo)> {
-    let forced = std::env::var("CIRRUS_SECRET_STORE").unwrap_or_default().to_ascii_lowercase();
-    let file = || -> Result<Arc<dyn SecretStore>> { Ok(Arc::new(FileStore::open(data_dir.join("secrets.json"))?)) };
+    let forced = std::env::var("CIRRUS_SECRET_STORE")
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let file = || -> Result<Arc<dyn SecretStore>> {
+        Ok(Arc::new(FileStore::open(data_dir.join("secrets.json"))?))
+    };
     match forced.as_str() {
-        "file" => Ok((file()?, SecretStoreInfo { backend: SecretBackend::File, fallback_reason: None })),
+        "file" => Ok((
+            file()?,
+            SecretStoreInfo {
+                backend: SecretBackend::File,
+                fallback_reason: None,
+            },
+        )),
         "keyring" => {
             let k = KeyringStore::new(&keyring_service(data_dir));
             k.probe()?;
-            Ok((Arc::new(k), SecretStoreInfo { backend: SecretBackend::Keyring, fallback_reason: None }))
+            Ok((
+                Arc::new(k),
+                SecretStoreInfo {
+                    backend: SecretBackend::Keyring,
+                    fallback_reason: None,
+                },
+            ))
         }
         _ => {
             let k = KeyringStore::new(&keyring_service(data_dir));
             match k.probe() {
-                Ok(()) => Ok((Arc::new(k), SecretStoreInfo { backend: SecretBackend::Keyring, fallback_reason: None })),
+                Ok(()) => Ok((
+                    Arc::new(k),
+                    SecretStoreInfo {
+                        backend: SecretBackend::Keyring,
+                        fallback_reason: None,
+                    },
+                )),
                 Err(e) => {
-                    tracing::warn!("OS credential store unavailable, using a private file instead: {}", e.message());
+                    tracing::warn!(
+                        "OS credential store unavailable, using a private file instead: {}",
+                        e.message()
+                    );
                     Ok((
                         file()?,
                         SecretStoreInfo {
