@@ -175,11 +175,13 @@ pub(crate) async fn run_download(
             .lock()
             .expect("tracker poisoned")
             .reset(plan.acked_bytes(&acked));
+        let batch = SyncBatch::default();
         let result = futures::stream::iter(plan.missing(&acked).collect::<Vec<_>>())
             .map(|index| {
                 let writer = writer.clone();
                 let url = url.as_str();
                 let part = part.as_path();
+                let batch = &batch;
                 async move {
                     let range = plan.range(index);
                     ctx.retry
@@ -195,16 +197,18 @@ pub(crate) async fn run_download(
                             )
                         })
                         .await?;
-                    writer.sync().map_err(|e| write_error(part, e))?;
-                    ctx.queue.ack_chunk(item.id, index)?;
-                    let done = tracker.lock().expect("tracker poisoned").bytes_done();
-                    ctx.queue.set_bytes_done(item.id, done)?;
+                    if batch.push(index, range.end - range.start) {
+                        batch.flush(ctx, item, &writer, part, tracker).await?;
+                    }
                     Ok::<_, Error>(())
                 }
             })
             .buffer_unordered(connections)
             .try_collect::<()>()
             .await;
+        // Ranges fully written before a failure stay done: a retry does not fetch them again.
+        let flushed = batch.flush(ctx, item, &writer, &part, tracker).await;
+        let result = result.and(flushed);
         match result {
             // 401/403 from the storage: the URL expired mid-download. Once is enough.
             Err(e) if e.kind() == ErrorKind::PermissionDenied && !url_refreshed => {
@@ -235,6 +239,47 @@ pub(crate) async fn run_download(
     std::fs::rename(&part, &dest)?;
     ctx.queue.clear_resume_state(item.id)?;
     Ok(Outcome::Done)
+}
+
+/// Flush the part file to disk at most once per this many downloaded bytes (and at the end):
+/// a range is recorded as done only after a flush, so a crash never resumes over bytes that
+/// were not on disk, while a flush per range would cost the download much of its speed.
+const SYNC_EVERY_BYTES: u64 = 128 << 20;
+
+/// Ranges written to the part file but not yet flushed and recorded as done.
+#[derive(Default)]
+struct SyncBatch(Mutex<(Vec<u64>, u64)>);
+
+impl SyncBatch {
+    /// Adds a written range; true when enough is pending to flush now.
+    fn push(&self, index: u64, len: u64) -> bool {
+        let mut b = self.0.lock().expect("batch poisoned");
+        b.0.push(index);
+        b.1 += len;
+        b.1 >= SYNC_EVERY_BYTES
+    }
+
+    /// Flushes the part file, then records every pending range as done in one transaction.
+    async fn flush(
+        &self,
+        ctx: &JobContext,
+        item: &TransferItem,
+        writer: &Arc<dyn PartWriter>,
+        part: &Path,
+        tracker: &Mutex<ProgressTracker>,
+    ) -> Result<()> {
+        let pending = std::mem::take(&mut *self.0.lock().expect("batch poisoned")).0;
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let w = writer.clone();
+        tokio::task::spawn_blocking(move || w.sync())
+            .await
+            .map_err(|e| Error::io(format!("Flush task failed: {e}")))?
+            .map_err(|e| write_error(part, e))?;
+        let done = tracker.lock().expect("tracker poisoned").bytes_done();
+        ctx.queue.ack_chunks(item.id, &pending, done)
+    }
 }
 
 /// GETs `range` of `url` and writes it at its offset. A short body is a retryable network error.

@@ -149,6 +149,10 @@ impl TransferQueue {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         // WAL keeps readers (UI listing) from blocking the engine's writes.
         let _ = conn.pragma_update(None, "journal_mode", "WAL");
+        // In WAL mode NORMAL still survives a killed process (only a power cut can lose the
+        // last commits, which costs a re-sent chunk, never a wrong one); FULL would fsync every
+        // one of the several commits each small file makes.
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.execute_batch(SCHEMA)?;
         migrate(&conn)?;
         let queue = Self {
@@ -454,6 +458,27 @@ impl TransferQueue {
              ON CONFLICT (item_id, idx) DO UPDATE SET receipt = excluded.receipt",
             params![id, index as i64, receipt.token()],
         )?;
+        Ok(())
+    }
+
+    /// Records several acknowledged chunks (no receipts) and the item's progress in one commit.
+    pub fn ack_chunks(&self, id: ItemId, indices: &[u64], bytes_done: u64) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO acked_chunks (item_id, idx, receipt) VALUES (?1, ?2, NULL)
+                 ON CONFLICT (item_id, idx) DO NOTHING",
+            )?;
+            for i in indices {
+                stmt.execute(params![id, *i as i64])?;
+            }
+        }
+        tx.execute(
+            "UPDATE items SET bytes_done = ?2 WHERE id = ?1",
+            params![id, bytes_done as i64],
+        )?;
+        tx.commit()?;
         Ok(())
     }
 

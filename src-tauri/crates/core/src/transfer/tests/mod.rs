@@ -499,6 +499,56 @@ async fn downloads_are_byte_identical_single_and_multi_connection() {
     assert_eq!(ranged, 13, "1234 bytes in 100-byte ranges");
 }
 
+/// Counts flushes of the part file.
+struct SyncCounter {
+    inner: Arc<dyn PartWriter>,
+    syncs: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl PartWriter for SyncCounter {
+    fn write_at(&self, offset: u64, data: &[u8]) -> io::Result<()> {
+        self.inner.write_at(offset, data)
+    }
+    fn sync(&self) -> io::Result<()> {
+        self.syncs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.sync()
+    }
+}
+
+#[tokio::test]
+async fn a_download_flushes_its_part_file_in_batches_not_per_range() {
+    let p = MockProvider::start(Knobs::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let q = Arc::new(TransferQueue::open_in_memory().unwrap());
+    let syncs = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = syncs.clone();
+    let opener: OpenPart = Arc::new(move |path: &Path| {
+        Ok(Arc::new(SyncCounter {
+            inner: download::open_file_part()(path)?,
+            syncs: counter.clone(),
+        }) as Arc<dyn PartWriter>)
+    });
+    let e =
+        TransferEngine::with_part_opener(Arc::new(p.clone()), q.clone(), config(), opener).unwrap();
+    let uri = format!("{ROOT}/big");
+    p.put_file(&uri, &data(1234, 4));
+    let id = e
+        .enqueue_download(
+            &remote_file(&uri, "big", 1234),
+            dir.path(),
+            ConflictPolicy::Ask,
+        )
+        .unwrap();
+    e.wait_idle().await.unwrap();
+    assert_eq!(q.get(id).unwrap().state, ItemState::Completed);
+    assert_eq!(
+        std::fs::read(dir.path().join("big")).unwrap(),
+        data(1234, 4)
+    );
+    // 13 ranges of 100 bytes, far below the flush threshold: one flush before the rename.
+    assert_eq!(syncs.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
 struct FailingWriter {
     inner: Arc<dyn PartWriter>,
     budget: std::sync::atomic::AtomicI64,
