@@ -143,21 +143,35 @@ async fn upload_attempt(
         .map(|e| AesCtrKey::new(e.key, e.iv));
     let concurrency = session.chunk_concurrency.max(1) as usize;
     let session_ref = &session;
+    let path = &item.local_path;
     let result = futures::stream::iter(plan.missing(&acked).collect::<Vec<_>>())
+        // Reading (and encrypting) runs on the blocking pool as soon as it is spawned, so with
+        // a window of two the next chunk is prepared while the current one is on the wire:
+        // at most `concurrency` chunks being sent plus one ready or being read.
         .map(|index| {
             let key = key.clone();
+            let range = plan.range(index);
+            let path = path.clone();
+            let read = tokio::task::spawn_blocking(move || {
+                read_chunk(&path, range.start, range.end - range.start, now_fp, key)
+            });
             async move {
-                let receipt =
-                    send_chunk(ctx, item, session_ref, plan, index, key.as_ref(), now_fp).await?;
-                ctx.queue.ack_chunk_with_receipt(item.id, index, &receipt)?;
-                let mut t = tracker.lock().expect("tracker poisoned");
-                t.add(plan.len(index));
-                ctx.queue.set_bytes_done(item.id, t.bytes_done())?;
-                Ok::<_, Error>(())
+                let data = read
+                    .await
+                    .map_err(|e| Error::io(format!("Reader task failed: {e}")))??;
+                Ok::<_, Error>((index, data))
             }
         })
-        // At most `concurrency` chunk buffers exist at any time.
-        .buffer_unordered(concurrency)
+        .buffered(2)
+        .map_ok(|(index, data)| async move {
+            let receipt = send_chunk(ctx, session_ref, index, data).await?;
+            ctx.queue.ack_chunk_with_receipt(item.id, index, &receipt)?;
+            let mut t = tracker.lock().expect("tracker poisoned");
+            t.add(plan.len(index));
+            ctx.queue.set_bytes_done(item.id, t.bytes_done())?;
+            Ok::<_, Error>(())
+        })
+        .try_buffer_unordered(concurrency)
         .try_collect::<()>()
         .await;
     result?;
@@ -239,23 +253,13 @@ async fn create_session(
     ))
 }
 
-/// Reads, encrypts and sends one chunk, with per-request retries.
+/// Sends one prepared chunk, with per-request retries.
 async fn send_chunk(
     ctx: &JobContext,
-    item: &TransferItem,
     session: &UploadSession,
-    plan: ChunkPlan,
     index: u64,
-    key: Option<&AesCtrKey>,
-    fp: Fingerprint,
+    data: Bytes,
 ) -> Result<ChunkReceipt> {
-    let range = plan.range(index);
-    let data = read_range(&item.local_path, range.start, range.end - range.start, fp).await?;
-    let mut data = data;
-    if let Some(key) = key {
-        key.apply_at(range.start, &mut data);
-    }
-    let data = Bytes::from(data);
     ctx.upload_limiter.acquire(data.len() as u64).await;
     ctx.retry
         .run(&ctx.cancel, |_| {
@@ -264,26 +268,31 @@ async fn send_chunk(
         .await
 }
 
-/// Reads exactly `len` bytes at `offset` (only this chunk is ever in memory).
-async fn read_range(path: &Path, offset: u64, len: u64, fp: Fingerprint) -> Result<Vec<u8>> {
-    let path = path.to_path_buf();
-    tokio::task::spawn_blocking(move || {
-        let mut f = std::fs::File::open(&path)
-            .map_err(|e| Error::io(format!("Cannot open {}: {e}", path.display())))?;
-        if Fingerprint::of(&f.metadata()?) != fp {
-            return Err(local_changed(&path));
+/// Reads exactly `len` bytes at `offset` and encrypts them at their file offset (blocking;
+/// only this chunk is ever in memory).
+fn read_chunk(
+    path: &Path,
+    offset: u64,
+    len: u64,
+    fp: Fingerprint,
+    key: Option<AesCtrKey>,
+) -> Result<Bytes> {
+    let mut f = std::fs::File::open(path)
+        .map_err(|e| Error::io(format!("Cannot open {}: {e}", path.display())))?;
+    if Fingerprint::of(&f.metadata()?) != fp {
+        return Err(local_changed(path));
+    }
+    f.seek(SeekFrom::Start(offset))?;
+    let mut buf = vec![0u8; len as usize];
+    f.read_exact(&mut buf).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::UnexpectedEof {
+            local_changed(path)
+        } else {
+            Error::io(format!("Cannot read {}: {e}", path.display()))
         }
-        f.seek(SeekFrom::Start(offset))?;
-        let mut buf = vec![0u8; len as usize];
-        f.read_exact(&mut buf).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::UnexpectedEof {
-                local_changed(&path)
-            } else {
-                Error::io(format!("Cannot read {}: {e}", path.display()))
-            }
-        })?;
-        Ok(buf)
-    })
-    .await
-    .map_err(|e| Error::io(format!("Reader task failed: {e}")))?
+    })?;
+    if let Some(key) = key {
+        key.apply_at(offset, &mut buf);
+    }
+    Ok(Bytes::from(buf))
 }
