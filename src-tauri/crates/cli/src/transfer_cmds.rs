@@ -378,7 +378,8 @@ async fn run_to_end(
         }
     }
     let mut events = e.subscribe();
-    let mut child_bytes: HashMap<ItemId, u64> = HashMap::new();
+    // Per folder: bytes done of each of its files (events carry the parent, so no queue reads).
+    let mut child_bytes: HashMap<ItemId, HashMap<ItemId, u64>> = HashMap::new();
     let done = e.wait_idle();
     tokio::pin!(done);
     loop {
@@ -389,8 +390,9 @@ async fn run_to_end(
                 let top = ev.parent_id.unwrap_or(ev.id);
                 let Some(bar) = by_id.get(&top) else { continue };
                 if let Some(parent) = ev.parent_id {
-                    child_bytes.insert(ev.id, ev.progress.bytes_done);
-                    let sum: u64 = child_bytes.iter().filter(|(id, _)| queue.get(**id).map(|i| i.parent_id == Some(parent)).unwrap_or(false)).map(|(_, b)| *b).sum();
+                    let files = child_bytes.entry(parent).or_default();
+                    files.insert(ev.id, ev.progress.bytes_done);
+                    let sum: u64 = files.values().sum();
                     if let Ok(folder) = queue.get(parent) { bar.set_length(folder.size); }
                     bar.set_position(sum);
                 } else {

@@ -38,6 +38,7 @@ CREATE TABLE IF NOT EXISTS items (
     updated_ms INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS items_parent ON items(parent_id);
+CREATE INDEX IF NOT EXISTS items_state ON items(state);
 CREATE TABLE IF NOT EXISTS acked_chunks (
     item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
     idx INTEGER NOT NULL,
@@ -214,11 +215,8 @@ impl TransferQueue {
     /// One item.
     pub fn get(&self, id: ItemId) -> Result<TransferItem> {
         self.conn()
-            .query_row(
-                &format!("SELECT {COLUMNS} FROM items WHERE id = ?1"),
-                params![id],
-                row_to_item,
-            )
+            .prepare_cached(&format!("SELECT {COLUMNS} FROM items WHERE id = ?1"))?
+            .query_row(params![id], row_to_item)
             .optional()?
             .ok_or_else(|| Error::invalid(format!("No transfer with id {id}.")))
     }
@@ -241,7 +239,7 @@ impl TransferQueue {
 
     fn query(&self, sql: &str, p: impl rusqlite::Params) -> Result<Vec<TransferItem>> {
         let conn = self.conn();
-        let mut stmt = conn.prepare(sql)?;
+        let mut stmt = conn.prepare_cached(sql)?;
         let rows = stmt.query_map(p, row_to_item)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
@@ -374,23 +372,30 @@ impl TransferQueue {
     /// Returns the folder's state.
     pub fn refresh_folder(&self, id: ItemId) -> Result<ItemState> {
         let folder = self.get(id)?;
-        let children = self.children(id)?;
-        let done: u64 = children.iter().map(|c| c.bytes_done).sum();
-        self.set_bytes_done(id, done)?;
-        if folder.state != ItemState::Running || !children.iter().all(|c| c.state.is_finished()) {
+        // One aggregate instead of loading every child: this runs after each file of a folder.
+        let (done, total, finished, completed): (i64, i64, i64, i64) = self
+            .conn()
+            .prepare_cached(
+                "SELECT COALESCE(SUM(bytes_done), 0), COUNT(*),
+                        COALESCE(SUM(state IN ('completed', 'failed', 'cancelled')), 0),
+                        COALESCE(SUM(state = 'completed'), 0)
+                 FROM items WHERE parent_id = ?1",
+            )?
+            .query_row(params![id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?;
+        self.set_bytes_done(id, done as u64)?;
+        if folder.state != ItemState::Running || finished < total {
             return Ok(folder.state);
         }
-        let failed = children
-            .iter()
-            .filter(|c| c.state != ItemState::Completed)
-            .count();
+        let failed = total - completed;
         if failed == 0 {
             self.transition(id, ItemState::Completed)?;
             Ok(ItemState::Completed)
         } else {
             let err = Error::with_message(
                 crate::error::ErrorKind::Io,
-                format!("{failed} of {} files did not transfer.", children.len()),
+                format!("{failed} of {total} files did not transfer."),
             );
             self.fail(id, &err)?;
             Ok(ItemState::Failed)
@@ -497,7 +502,7 @@ impl TransferQueue {
     /// Chunks acknowledged so far.
     pub fn acked_chunks(&self, id: ItemId) -> Result<BTreeSet<u64>> {
         let conn = self.conn();
-        let mut stmt = conn.prepare("SELECT idx FROM acked_chunks WHERE item_id = ?1")?;
+        let mut stmt = conn.prepare_cached("SELECT idx FROM acked_chunks WHERE item_id = ?1")?;
         let rows = stmt.query_map(params![id], |r| r.get::<_, i64>(0))?;
         Ok(rows
             .map(|r| r.map(|v| v as u64))
