@@ -385,6 +385,19 @@ impl Sandbox {
         Ok(())
     }
 
+    /// Switch a policy's file encryption on or off at runtime, as Cloudreve's per-policy
+    /// setting does: new upload sessions offer client-side encryption (relay policies:
+    /// server-side), whatever the policy type. Downloads of encrypted blobs then go through
+    /// the content route, which decrypts.
+    pub fn set_policy_encryption(&self, kind: PolicyKind, on: bool) -> anyhow::Result<()> {
+        let p = self
+            .app
+            .policy_of_kind(kind)
+            .with_context(|| format!("policy {kind} is not available"))?;
+        p.encryption.store(on, Ordering::Relaxed);
+        Ok(())
+    }
+
     /// Policy kinds this sandbox can hand out.
     pub fn available_policies(&self) -> Vec<PolicyKind> {
         self.app.policies.available()

@@ -4,7 +4,7 @@
 
 use std::io::SeekFrom;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use bytes::Bytes;
 use futures::future::BoxFuture;
@@ -236,8 +236,9 @@ pub struct Policy {
     pub chunk_size: AtomicU64,
     /// Upload concurrency the client should use; adjustable at runtime.
     pub chunk_concurrency: AtomicU64,
-    /// Whether uploads are encrypted (by the client, or by the server for relay policies).
-    pub encryption: bool,
+    /// Whether uploads are encrypted (by the client, or by the server for relay policies);
+    /// adjustable at runtime, like Cloudreve's per-policy "file encryption" switch.
+    pub encryption: AtomicBool,
     /// Maximum file size in bytes (0 = unlimited); adjustable at runtime for tests.
     pub max_size: AtomicU64,
     /// The blob store.
@@ -264,10 +265,15 @@ impl Policy {
             kind,
             chunk_size: AtomicU64::new(chunk_size),
             chunk_concurrency: AtomicU64::new(chunk_concurrency as u64),
-            encryption,
+            encryption: AtomicBool::new(encryption),
             max_size: AtomicU64::new(0),
             driver,
         }
+    }
+
+    /// Whether the policy currently encrypts uploads.
+    pub fn encrypts(&self) -> bool {
+        self.encryption.load(Ordering::Relaxed)
     }
 
     /// Current maximum file size (0 = unlimited).
@@ -321,7 +327,7 @@ impl Policy {
         if self.chunk_concurrency() != 0 {
             v["chunk_concurrency"] = json!(self.chunk_concurrency());
         }
-        if self.encryption {
+        if self.encrypts() {
             v["encryption"] = json!(true);
         }
         v

@@ -1,7 +1,8 @@
 //! Qiniu policy: resumable-upload v2 as the official client drives it — `PUT
 //! {upload_urls[0]}/{n}` with `Authorization: UpToken {credential}`, then `POST
 //! {upload_urls[0]}` with the part list — after which the store calls the master back and
-//! answers with the master's response. Plus token/signature checks, cancel and faults.
+//! answers with the master's response. Plus token/signature checks, cancel, faults and the
+//! policy's file encryption switch.
 
 mod policies_common;
 
@@ -205,4 +206,31 @@ async fn faulty_parts_are_retried_and_the_data_stays_intact() {
     env.sb.set_faults(FaultConfig::default());
     assert_eq!(finish(&env, &s, &etags).await.status(), 200);
     assert_eq!(sha(&fetch(&env, "cloudreve://my/f.bin").await), sha(&data));
+}
+
+#[tokio::test]
+async fn an_encrypting_policy_takes_ciphertext_parts_and_serves_plaintext() {
+    let env = env_with(PolicyKind::Qiniu, 1024, false).await;
+    let offer = json!({"encryption_supported": ["aes-256-ctr"]});
+    // Off by default, like every object storage.
+    let s = create_session(&env, "cloudreve://my/plain.bin", 10, offer.clone()).await;
+    assert!(s["encrypt_metadata"].is_null(), "{s}");
+    // Cloudreve's per-policy switch: sessions now carry key material.
+    env.sb
+        .set_policy_encryption(PolicyKind::Qiniu, true)
+        .unwrap();
+    let data = pattern(PART + 99);
+    let s = create_session(&env, "cloudreve://my/enc.bin", data.len(), offer).await;
+    assert_eq!(s["storage_policy"]["encryption"], true);
+    let meta = &s["encrypt_metadata"];
+    assert_eq!(meta["algorithm"], "aes-256-ctr", "{s}");
+    let (etags, _) = put_parts(&env, &s, &ctr_apply(meta, &data)).await;
+    assert_eq!(finish(&env, &s, &etags).await.status(), 200);
+    // Encrypted entities are served (decrypted) by the master, not the store.
+    let dl = env.url_of("cloudreve://my/enc.bin", false).await;
+    assert!(dl.starts_with(&env.sb.base_url()), "{dl}");
+    assert_eq!(
+        sha(&fetch(&env, "cloudreve://my/enc.bin").await),
+        sha(&data)
+    );
 }

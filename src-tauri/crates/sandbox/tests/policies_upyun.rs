@@ -1,7 +1,8 @@
 //! Upyun policy: one `multipart/form-data` POST to `upload_urls[0]` with `policy`,
 //! `authorization` (the session's `upload_policy` and `credential`) and the file last, as
 //! the official client sends it; the service notifies the master, which completes the
-//! upload. Plus signature checks on both hops, size limits and faults.
+//! upload. Plus signature checks on both hops, size limits, faults and the policy's file
+//! encryption switch.
 
 mod policies_common;
 
@@ -10,7 +11,7 @@ use cirrus_sandbox::policy::PolicyKind;
 use policies_common::*;
 use serde_json::{Value, json};
 
-/// The client's form body (hand-built: the test client has no multipart feature).
+/// The client's form body, hand-built so the bytes on the wire are exactly these.
 fn form(policy: &str, auth: &str, mime: &str, file: &[u8]) -> (String, Vec<u8>) {
     let b = "cirrusBoundary7MA4YWxkTrZu0gW";
     let mut body = Vec::new();
@@ -188,4 +189,30 @@ async fn a_faulty_form_upload_is_retried_and_completes() {
     assert!(st.events.iter().all(|e| e.target == FaultTarget::Part));
     env.sb.set_faults(FaultConfig::default());
     assert_eq!(sha(&fetch(&env, "cloudreve://my/f.bin").await), sha(&data));
+}
+
+#[tokio::test]
+async fn an_encrypting_policy_takes_a_ciphertext_form_upload_and_serves_plaintext() {
+    let env = env_with(PolicyKind::Upyun, 1024, false).await;
+    let offer = json!({"encryption_supported": ["aes-256-ctr"]});
+    let s = create_session(&env, "cloudreve://my/plain.bin", 10, offer.clone()).await;
+    assert!(s["encrypt_metadata"].is_null(), "{s}");
+    env.sb
+        .set_policy_encryption(PolicyKind::Upyun, true)
+        .unwrap();
+    let data = pattern(70_001);
+    let s = create_session(&env, "cloudreve://my/enc.bin", data.len(), offer).await;
+    let meta = &s["encrypt_metadata"];
+    assert_eq!(meta["algorithm"], "aes-256-ctr", "{s}");
+    let cred = s["credential"].as_str().unwrap();
+    let r = upload(&env, &s, cred, &ctr_apply(meta, &data))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let dl = env.url_of("cloudreve://my/enc.bin", false).await;
+    assert!(dl.starts_with(&env.sb.base_url()), "{dl}");
+    assert_eq!(
+        sha(&fetch(&env, "cloudreve://my/enc.bin").await),
+        sha(&data)
+    );
 }

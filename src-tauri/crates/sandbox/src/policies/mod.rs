@@ -131,8 +131,10 @@ impl Registry {
             settings.encryption,
             Box::new(remote::RemoteDriver(slave.clone())),
         );
-        // Client-side encryption is offered on local/remote only: objects uploaded straight
-        // to a provider are served by the provider.
+        // Client-side encryption is offered on local/remote only by default: objects uploaded
+        // straight to a provider are served by the provider. Like Cloudreve's per-policy
+        // switch, `Sandbox::set_policy_encryption` turns it on for any of them; encrypted
+        // blobs are then served (decrypted) by the content route.
         for kind in [
             PolicyKind::S3,
             PolicyKind::Ks3,

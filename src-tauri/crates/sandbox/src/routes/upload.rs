@@ -156,7 +156,7 @@ pub async fn create(
         // The server picks the policy (folder, then user, then default); `policy_id` is ignored.
         policy = app.upload_policy(&store, uid, parent_segs);
         // Relay policies encrypt on the server; others only when the client offers it.
-        key = (policy.encryption
+        key = (policy.encrypts()
             && (policy.kind == crate::policy::PolicyKind::Relay
                 || b.encryption_supported
                     .as_ref()
@@ -509,7 +509,7 @@ pub async fn put_content(
     check(&app.store())?;
     let mut data = read_exact(body, len).await?.to_vec();
     // Server-originated writes are encrypted by the server on encrypting policies.
-    let key = app.policy.encryption.then(EncryptionKey::generate);
+    let key = app.policy.encrypts().then(EncryptionKey::generate);
     if let Some(k) = &key {
         k.stream_at(0).apply(&mut data);
     }

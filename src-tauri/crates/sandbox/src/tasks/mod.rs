@@ -312,7 +312,7 @@ impl App {
         validate_name(&name).map_err(|e| e.msg)?;
         let len = data.len() as u64;
         let mut data = data;
-        let key = self.policy.encryption.then(EncryptionKey::generate);
+        let key = self.policy.encrypts().then(EncryptionKey::generate);
         if let Some(k) = &key {
             k.stream_at(0).apply(&mut data);
         }

@@ -46,6 +46,27 @@ pub async fn create_session(env: &Env, uri: &str, size: usize, extra: Value) -> 
     v["data"].clone()
 }
 
+/// The key material of a session's `encrypt_metadata`.
+pub fn key_of(meta: &Value) -> cirrus_sandbox::crypto::EncryptionKey {
+    use base64::Engine;
+    let b64 = |k: &str| {
+        base64::engine::general_purpose::STANDARD
+            .decode(meta[k].as_str().expect("key material"))
+            .unwrap()
+    };
+    cirrus_sandbox::crypto::EncryptionKey {
+        key: b64("key_plain_text").try_into().unwrap(),
+        iv: b64("iv").try_into().unwrap(),
+    }
+}
+
+/// Encrypt (or decrypt) `data` with a session's `encrypt_metadata`, from byte 0.
+pub fn ctr_apply(meta: &Value, data: &[u8]) -> Vec<u8> {
+    let mut out = data.to_vec();
+    key_of(meta).stream_at(0).apply(&mut out);
+    out
+}
+
 /// Byte ranges of the chunks of a `size`-byte file (one empty chunk for empty files).
 pub fn chunks(size: usize, chunk_size: usize) -> Vec<(usize, usize)> {
     if size == 0 || chunk_size == 0 {
