@@ -31,7 +31,7 @@ fn faults(seed: u64) -> FaultConfig {
 /// Sizes per policy: several chunks each, plus a one-chunk file.
 fn sizes(kind: PolicyKind) -> Vec<usize> {
     let c = chunk_for(kind) as usize;
-    if kind.is_s3_family() {
+    if kind.is_s3_family() || kind == PolicyKind::Qiniu {
         vec![c + 3, 2 * c + 1, 3 * c]
     } else {
         vec![1, c + 1, 7 * c + 5, 12 * c]
@@ -42,7 +42,10 @@ fn sizes(kind: PolicyKind) -> Vec<usize> {
 /// cannot be repeated by the client: the upload starts over (tested on its own below), so
 /// callback faults are left out of the general fault runs of these policies.
 fn storage_calls_back(kind: PolicyKind) -> bool {
-    matches!(kind, PolicyKind::Obs | PolicyKind::Oss)
+    matches!(
+        kind,
+        PolicyKind::Obs | PolicyKind::Oss | PolicyKind::Qiniu | PolicyKind::Upyun
+    )
 }
 
 async fn survives_faults(kind: PolicyKind, encryption: bool, seed: u64) {
@@ -135,6 +138,16 @@ async fn onedrive_survives_faults() {
     survives_faults(PolicyKind::OneDrive, false, 20).await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qiniu_survives_faults() {
+    survives_faults(PolicyKind::Qiniu, false, 21).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upyun_survives_faults() {
+    survives_faults(PolicyKind::Upyun, false, 22).await;
+}
+
 /// Policies the sandbox gained later (OSS, …) face the same faults.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_other_policy_survives_faults() {
@@ -147,9 +160,10 @@ async fn every_other_policy_survives_faults() {
         PolicyKind::Cos,
         PolicyKind::Obs,
         PolicyKind::OneDrive,
+        PolicyKind::Qiniu,
+        PolicyKind::Upyun,
     ];
     let env = common::env(SandboxConfig::default()).await;
-    let (_, p) = env.signed_in().await;
     let available = env.sandbox.available_policies();
     for (i, kind) in available
         .into_iter()
@@ -157,10 +171,6 @@ async fn every_other_policy_survives_faults() {
         .enumerate()
     {
         eprintln!("also covering the {kind} policy");
-        if client_unsupported(kind) {
-            refused_cleanly(&env.sandbox, p.as_ref(), kind).await;
-            continue;
-        }
         survives_faults(kind, true, 30 + i as u64).await;
     }
 }
@@ -169,8 +179,18 @@ async fn every_other_policy_survives_faults() {
 /// engine cancels it and starts over once, and the file arrives intact.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_storage_callback_starts_the_upload_over() {
+    storage_callback_fails_once(PolicyKind::Obs).await;
+}
+
+/// The same with Qiniu, whose store answers 579 when its callback failed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_qiniu_callback_starts_the_upload_over() {
+    storage_callback_fails_once(PolicyKind::Qiniu).await;
+}
+
+async fn storage_callback_fails_once(kind: PolicyKind) {
     let env = common::env(SandboxConfig {
-        policy: PolicyKind::Obs,
+        policy: kind,
         ..Default::default()
     })
     .await;

@@ -1,6 +1,6 @@
-//! An S3 multipart upload interrupted by dropping the engine resumes from the queue database:
-//! acknowledged parts are not sent again, and their ETags (kept as chunk receipts) complete
-//! the multipart upload in the second run.
+//! Multipart uploads (S3, Qiniu) interrupted by dropping the engine resume from the queue
+//! database: acknowledged parts are not sent again, and their ETags (kept as chunk receipts)
+//! complete the multipart upload in the second run.
 
 mod common;
 mod uploads_common;
@@ -13,20 +13,29 @@ use uploads_common::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s3_upload_resumes_after_the_engine_is_dropped_without_resending_parts() {
+    resumes_without_resending_parts(PolicyKind::S3, S3_PART).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn qiniu_upload_resumes_after_the_engine_is_dropped_without_resending_parts() {
+    resumes_without_resending_parts(PolicyKind::Qiniu, QINIU_PART).await;
+}
+
+/// Five parts of `part` bytes (the last 11 bytes); the first run stops while part 3 is in
+/// flight, the second one sends parts 3 to 5 only and completes with all five ETags.
+async fn resumes_without_resending_parts(kind: PolicyKind, part: u64) {
     let env = common::env(SandboxConfig {
-        policy: PolicyKind::S3,
+        policy: kind,
         ..Default::default()
     })
     .await;
-    env.sandbox
-        .set_policy_chunking(PolicyKind::S3, S3_PART, 1)
-        .unwrap();
+    env.sandbox.set_policy_chunking(kind, part, 1).unwrap();
     let (_, real) = env.signed_in().await;
     let p = Counting::new(real.clone());
     *p.hang_at.lock().unwrap() = Some(2);
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("queue.sqlite3");
-    let content = data((4 * S3_PART + 11) as usize, 9);
+    let content = data((4 * part + 11) as usize, 9);
     let f = write(dir.path(), "resume.bin", &content);
     let id = {
         let q = Arc::new(TransferQueue::open(&db).unwrap());
@@ -35,7 +44,11 @@ async fn s3_upload_resumes_after_the_engine_is_dropped_without_resending_parts()
             .enqueue_upload(&f, &real.root(), ConflictPolicy::Ask)
             .unwrap();
         wait_for(30, || q.acked_chunks(id).unwrap().len() == 2).await;
-        assert_eq!(q.chunk_receipts(id).unwrap().len(), 2, "ETags are stored");
+        assert_eq!(
+            q.chunk_receipts(id).unwrap().len(),
+            2,
+            "{kind}: ETags are stored"
+        );
         drop(e);
         id
     };
@@ -47,11 +60,11 @@ async fn s3_upload_resumes_after_the_engine_is_dropped_without_resending_parts()
     let e = TransferEngine::new(p.clone(), q.clone(), config(4, false)).unwrap();
     e.wait_idle().await.unwrap();
     let item = q.get(id).unwrap();
-    assert_eq!(item.state, ItemState::Completed, "{:?}", item.error);
-    assert_eq!(p.calls_for(0), 0, "part 1 was sent again");
-    assert_eq!(p.calls_for(1), 0, "part 2 was sent again");
+    assert_eq!(item.state, ItemState::Completed, "{kind}: {:?}", item.error);
+    assert_eq!(p.calls_for(0), 0, "{kind}: part 1 was sent again");
+    assert_eq!(p.calls_for(1), 0, "{kind}: part 2 was sent again");
     for i in 2..5 {
-        assert_eq!(p.calls_for(i), 1, "part {}", i + 1);
+        assert_eq!(p.calls_for(i), 1, "{kind}: part {}", i + 1);
     }
     assert_eq!(
         p.sessions.lock().unwrap().len(),

@@ -17,6 +17,9 @@ use std::time::Duration;
 /// S3 rejects non-final parts under 5 MiB, so S3-family tests use parts of this size.
 pub const S3_PART: u64 = 5 << 20;
 
+/// Qiniu rejects non-final parts under 1 MiB.
+pub const QINIU_PART: u64 = 1 << 20;
+
 /// Chunk size used for the other policies: small, to get many chunks from small files.
 pub const SMALL_CHUNK: u64 = 1000;
 
@@ -149,35 +152,6 @@ impl Provider for Counting {
     }
 }
 
-/// Policies whose provider-specific upload protocol Cirrus does not speak (yet): uploads to
-/// them are refused up front, without leaving a session behind.
-pub fn client_unsupported(kind: PolicyKind) -> bool {
-    matches!(kind, PolicyKind::Qiniu | PolicyKind::Upyun)
-}
-
-/// Checks that an upload to an unsupported `kind` is refused cleanly.
-pub async fn refused_cleanly(
-    sandbox: &cirrus_sandbox::Sandbox,
-    p: &dyn Provider,
-    kind: PolicyKind,
-) {
-    sandbox
-        .set_user_policy(cirrus_sandbox::demo::EMAIL, kind)
-        .unwrap();
-    let req = UploadRequest {
-        parent: p.root(),
-        name: format!("{kind}.bin"),
-        size: 10,
-        modified_ms: None,
-        mime: None,
-        overwrite: false,
-        want_client_encryption: true,
-    };
-    let e = p.begin_upload(&req).await.unwrap_err();
-    assert_eq!(e.kind(), cirrus_core::ErrorKind::Unsupported, "{kind}: {e}");
-    assert_eq!(sandbox.active_upload_sessions(), 0, "{kind}");
-}
-
 /// Deterministic, non-repeating-looking content.
 pub fn data(len: usize, seed: u8) -> Vec<u8> {
     let mut x = 0x9E37_79B9u32 ^ u32::from(seed);
@@ -221,6 +195,8 @@ pub fn chunk_for(kind: PolicyKind) -> u64 {
     } else if kind == PolicyKind::OneDrive {
         // Graph wants fragments in multiples of 320 KiB.
         320 << 10
+    } else if kind == PolicyKind::Qiniu {
+        QINIU_PART
     } else {
         SMALL_CHUNK
     }
@@ -238,9 +214,17 @@ pub fn odd_sizes(kind: PolicyKind) -> Vec<usize> {
     sizes
 }
 
-/// Whether the client encrypts uploads to `kind` when the sandbox encrypts: only where data
-/// reaches storage the server can decrypt on the way out (local, slave); relay policies are
-/// encrypted by the server, object storages not at all.
+/// Whether uploads to `kind` go in one request whatever the chunk size: relay policies (the
+/// server says `chunk_size` 0) and Upyun's form API (the client makes it 0).
+pub fn whole_file(kind: PolicyKind) -> bool {
+    matches!(kind, PolicyKind::Relay | PolicyKind::Upyun)
+}
+
+/// Whether the client encrypts uploads to `kind` when the sandbox encrypts: the sandbox
+/// offers client encryption on the local and slave policies only; relay policies are
+/// encrypted by the server, and object storages (S3 family, OneDrive, Qiniu, Upyun) store
+/// plaintext unless a test switches their encryption on
+/// (`Sandbox::set_policy_encryption`).
 pub fn client_encrypts(kind: PolicyKind, sandbox_encryption: bool) -> bool {
     sandbox_encryption && matches!(kind, PolicyKind::Local | PolicyKind::Remote)
 }

@@ -216,6 +216,12 @@ pub struct UploadSessionWire {
     pub callback_secret: String,
     #[serde(default)]
     pub encrypt_metadata: Option<EncryptMetaWire>,
+    /// Base64 form-API policy (Upyun).
+    #[serde(default)]
+    pub upload_policy: Option<String>,
+    /// MIME type the storage should record (Qiniu, Upyun).
+    #[serde(default)]
+    pub mime_type: Option<String>,
 }
 
 /// `Share`.

@@ -1,12 +1,20 @@
 //! Uploads: session creation, then per-storage-policy chunk transport. One module per policy
 //! type; `local` covers the local policy and every relay policy (data goes through Cloudreve),
-//! `remote` covers slave nodes, `s3` the S3-compatible stores (S3, KS3, COS, OBS, OSS) and
-//! `onedrive` OneDrive/SharePoint.
+//! `remote` covers slave nodes, `s3` the S3-compatible stores (S3, KS3, COS, OBS, OSS),
+//! `onedrive` OneDrive/SharePoint, `qiniu` Qiniu Kodo (resumable upload v2 parts, completed
+//! through the store's callback) and `upyun` Upyun USS (the whole file in one form POST, so
+//! its sessions get `chunk_size` 0).
+//!
+//! Client-side encryption is policy-agnostic: when the session carries encryption metadata
+//! (and the policy does not relay), the engine encrypts the chunks before any transport sees
+//! them.
 
 mod local;
 mod onedrive;
+mod qiniu;
 mod remote;
 mod s3;
+mod upyun;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -51,6 +59,12 @@ pub struct PolicyState {
     /// Secret for callback URLs.
     #[serde(default)]
     pub callback_secret: String,
+    /// Base64 form-API policy (Upyun).
+    #[serde(default)]
+    pub upload_policy: Option<String>,
+    /// MIME type Cloudreve chose for the file, passed on to the storage (Qiniu, Upyun).
+    #[serde(default)]
+    pub mime_type: Option<String>,
 }
 
 /// How chunks travel for a given policy.
@@ -64,6 +78,10 @@ enum Transport {
     S3(s3::Completion),
     /// Ordered `Content-Range` PUTs to a Graph upload session.
     OneDrive,
+    /// `UpToken` part PUTs, then the part list (the store calls Cloudreve back).
+    Qiniu,
+    /// One `multipart/form-data` POST of the whole file (the service notifies Cloudreve).
+    Upyun,
 }
 
 fn transport(p: &PolicyState) -> Option<Transport> {
@@ -73,6 +91,10 @@ fn transport(p: &PolicyState) -> Option<Transport> {
         Some(Transport::Remote)
     } else if p.kind == "onedrive" {
         Some(Transport::OneDrive)
+    } else if p.kind == "qiniu" {
+        Some(Transport::Qiniu)
+    } else if p.kind == "upyun" {
+        Some(Transport::Upyun)
     } else {
         s3::Completion::of(&p.kind).map(Transport::S3)
     }
@@ -158,7 +180,10 @@ pub(super) async fn begin(
         complete_url: w.complete_url.clone(),
         upload_id: w.upload_id.clone(),
         callback_secret: w.callback_secret.clone(),
+        upload_policy: w.upload_policy.clone(),
+        mime_type: w.mime_type.clone(),
     };
+    let transport = transport(&state);
     let session = UploadSession {
         id: w.session_id.clone(),
         target: if w.uri.is_empty() {
@@ -166,12 +191,16 @@ pub(super) async fn begin(
         } else {
             RemoteRef::new(w.uri.clone())
         },
-        chunk_size: w.chunk_size,
-        chunk_concurrency: if state.kind == "onedrive" && !state.relay {
-            // Graph upload sessions take byte ranges strictly in order.
-            1
+        // The form API takes the whole file in one request, whatever the policy's chunk size.
+        chunk_size: if transport == Some(Transport::Upyun) {
+            0
         } else {
-            policy.chunk_concurrency.unwrap_or(1).max(1)
+            w.chunk_size
+        },
+        chunk_concurrency: match transport {
+            // Graph upload sessions take byte ranges strictly in order; one form POST.
+            Some(Transport::OneDrive | Transport::Upyun) => 1,
+            _ => policy.chunk_concurrency.unwrap_or(1).max(1),
         },
         expires_at: w.expires,
         encryption: match &w.encrypt_metadata {
@@ -180,14 +209,14 @@ pub(super) async fn begin(
         },
         policy: serde_json::to_value(&state)?,
     };
-    if transport(&state) == Some(Transport::OneDrive) && req.size == 0 {
+    if transport == Some(Transport::OneDrive) && req.size == 0 {
         let _ = cancel(p, &session).await;
         return Err(Error::with_message(
             ErrorKind::Unsupported,
             "OneDrive storage cannot take empty files from clients (no byte range to send).",
         ));
     }
-    if transport(&state).is_none() {
+    if transport.is_none() {
         // Do not leave a locked placeholder behind for a policy we cannot feed.
         let _ = cancel(p, &session).await;
         return Err(Error::unsupported(&format!(
@@ -226,6 +255,11 @@ pub(super) async fn chunk(
         Some(Transport::OneDrive) => {
             return onedrive::upload_chunk(p, session, &state, index, data).await;
         }
+        // Both check the file themselves when the store says the upload is gone or refused.
+        Some(Transport::Qiniu) => {
+            return qiniu::upload_part(p, session, &state, index, data).await;
+        }
+        Some(Transport::Upyun) => return upyun::upload(p, session, &state, data).await,
         None => Err(Error::unsupported(&format!(
             "uploads to \"{}\" storage policies (yet)",
             state.kind
@@ -246,7 +280,8 @@ pub(super) async fn chunk(
 }
 
 /// Completes the upload the way the storage policy needs and returns the file.
-/// Local/relay/remote uploads complete inside the last chunk's request; confirm and stat.
+/// Local/relay/remote uploads complete inside the last chunk's request, Upyun ones when the
+/// service notifies Cloudreve; confirm and stat.
 pub(super) async fn finish(
     p: &CloudreveV4,
     session: &UploadSession,
@@ -256,6 +291,8 @@ pub(super) async fn finish(
     match transport(&state) {
         Some(Transport::S3(how)) => s3::finish(p, session, &state, how, receipts).await,
         Some(Transport::OneDrive) => onedrive::finish(p, session, &state).await,
+        Some(Transport::Qiniu) => qiniu::finish(p, session, &state, receipts).await,
+        Some(Transport::Upyun) => upyun::finish(p, session, &state).await,
         _ => completed_entry(p, session, &state).await,
     }
 }
@@ -287,6 +324,11 @@ async fn completed_entry(
             "The server has not completed the upload; some chunks are missing.",
         ));
     }
+    check_completed(entry, state)
+}
+
+/// `entry` (no longer uploading) provided it has the right size.
+fn check_completed(entry: Entry, state: &PolicyState) -> Result<Entry> {
     if entry.size != state.size {
         return Err(Error::protocol(format!(
             "The uploaded file has {} bytes on the server, expected {}.",
@@ -297,16 +339,25 @@ async fn completed_entry(
 }
 
 /// `DELETE /file/upload`; a session the server no longer knows counts as cancelled.
+/// Qiniu multipart uploads are then aborted on the store too, best effort. Not before:
+/// Cloudreve aborts them itself while cancelling, and fails the cancel when the store says
+/// the upload is already gone.
 pub(super) async fn cancel(p: &CloudreveV4, session: &UploadSession) -> Result<()> {
     let body = json!({ "id": session.id, "uri": session.target.as_str() });
-    match p
+    let result = match p
         .api
         .call_unit(Method::DELETE, "file/upload", &[], Body::Json(body))
         .await
     {
         Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
         other => other,
+    };
+    if let Ok(state) = policy_state(session)
+        && transport(&state) == Some(Transport::Qiniu)
+    {
+        qiniu::abort(p, &state).await;
     }
+    result
 }
 
 #[cfg(test)]
@@ -333,6 +384,10 @@ mod tests {
         s.kind = "onedrive".into();
         assert_eq!(transport(&s), Some(Transport::OneDrive));
         s.kind = "qiniu".into();
+        assert_eq!(transport(&s), Some(Transport::Qiniu));
+        s.kind = "upyun".into();
+        assert_eq!(transport(&s), Some(Transport::Upyun));
+        s.kind = "dropbox".into();
         assert_eq!(transport(&s), None);
         s.relay = true;
         assert_eq!(transport(&s), Some(Transport::Local));
@@ -341,6 +396,29 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(transport(&s), Some(Transport::Remote));
+    }
+
+    #[test]
+    fn stored_sessions_without_the_newer_fields_still_decode() {
+        let s: PolicyState = serde_json::from_value(json!({
+            "type": "s3", "size": 5, "upload_urls": ["u"], "upload_id": "x"
+        }))
+        .unwrap();
+        assert_eq!(s.kind, "s3");
+        assert_eq!(s.upload_policy, None);
+        assert_eq!(s.mime_type, None);
+        let back: PolicyState = serde_json::from_value(
+            serde_json::to_value(PolicyState {
+                kind: "upyun".into(),
+                upload_policy: Some("cG9s".into()),
+                mime_type: Some("text/plain".into()),
+                ..Default::default()
+            })
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(back.upload_policy.as_deref(), Some("cG9s"));
+        assert_eq!(back.mime_type.as_deref(), Some("text/plain"));
     }
 
     #[test]
