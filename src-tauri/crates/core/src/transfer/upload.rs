@@ -164,6 +164,11 @@ async fn upload_attempt(
         })
         .buffered(2)
         .map_ok(|(index, data)| async move {
+            // The chunk may have been read a while ago: a file changed since must not reach
+            // the server (the last chunk completes the upload).
+            if local_fingerprint(path)? != now_fp {
+                return Err(local_changed(path));
+            }
             let receipt = send_chunk(ctx, session_ref, index, data).await?;
             ctx.queue.ack_chunk_with_receipt(item.id, index, &receipt)?;
             let mut t = tracker.lock().expect("tracker poisoned");
