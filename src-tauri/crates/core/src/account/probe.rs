@@ -2,7 +2,6 @@
 
 use reqwest::Method;
 use serde::Serialize;
-use serde_json::Value;
 use url::Url;
 
 use crate::error::{Error, ErrorKind, Result};
@@ -33,11 +32,7 @@ async fn ping(http: &reqwest::Client, server: &Url, api: &str) -> Result<Option<
     let status = resp.status().as_u16();
     let body = resp.bytes().await.map_err(|e| from_reqwest(&e))?;
     match Envelope::decode(status, &body) {
-        Ok(env) if env.code == 0 => Ok(env
-            .data
-            .as_ref()
-            .and_then(Value::as_str)
-            .map(str::to_string)),
+        Ok(env) if env.code == 0 => Ok(env.data_str()),
         // Any envelope means Cloudreve answered, even with an error code.
         Ok(env) => Err(env.to_error()),
         Err(_) => Ok(None),

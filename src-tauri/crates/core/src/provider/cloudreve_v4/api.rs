@@ -109,11 +109,14 @@ impl ApiClient {
         query: &[(&str, String)],
         body: Body,
     ) -> Result<T> {
-        let data = self
+        let env = self
             .envelope(method, path, query, body, Some(CONTROL_TIMEOUT))
-            .await?
-            .into_data()?;
-        serde_json::from_value(data)
+            .await?;
+        if env.code != 0 {
+            return Err(env.to_error());
+        }
+        let raw = env.data.as_deref().map_or("null", |r| r.get());
+        serde_json::from_str(raw)
             .map_err(|e| Error::protocol(format!("Unexpected answer from {path}: {e}")))
     }
 

@@ -78,11 +78,8 @@ pub async fn sign_in(
         .await?;
     if env.code == CODE_CONTINUE {
         let session_id = env
-            .data
-            .as_ref()
-            .and_then(Value::as_str)
-            .ok_or_else(|| Error::protocol("2FA answer without a session id."))?
-            .to_string();
+            .data_str()
+            .ok_or_else(|| Error::protocol("2FA answer without a session id."))?;
         return Ok(LoginResult::TwoFactor { session_id });
     }
     if env.code == 40026 {

@@ -2,7 +2,9 @@
 //! Errors come back as HTTP 200 with a non-zero `code`; 203 means "continue" (2FA).
 
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
+use serde_json::value::RawValue;
 use std::collections::BTreeMap;
 
 use crate::error::{Error, ErrorKind, Result};
@@ -24,9 +26,10 @@ pub const CODE_CREDENTIAL_INVALID: i64 = 40020;
 pub struct Envelope {
     /// 0 = success.
     pub code: i64,
-    /// Payload (absent when nil).
+    /// Payload (absent when nil), kept as raw JSON so it is parsed once, straight into the
+    /// caller's type (a 2 000-entry listing page is megabytes).
     #[serde(default)]
-    pub data: Option<Value>,
+    pub data: Option<Box<RawValue>>,
     /// Human text.
     #[serde(default)]
     pub msg: String,
@@ -49,11 +52,23 @@ impl Envelope {
 
     /// Turn a non-zero code into a typed error; success yields the data (Null when absent).
     pub fn into_data(self) -> Result<Value> {
-        if self.code == 0 {
-            Ok(self.data.unwrap_or(Value::Null))
-        } else {
-            Err(self.to_error())
+        self.into_typed()
+    }
+
+    /// Like [`Envelope::into_data`], parsing the data straight into `T`.
+    pub fn into_typed<T: DeserializeOwned>(self) -> Result<T> {
+        if self.code != 0 {
+            return Err(self.to_error());
         }
+        let raw = self.data.as_deref().map_or("null", RawValue::get);
+        serde_json::from_str(raw)
+            .map_err(|e| Error::protocol(format!("Unexpected data in the server's answer: {e}")))
+    }
+
+    /// The data as a string, if it is one (the 2FA session id of a 203 answer).
+    pub fn data_str(&self) -> Option<String> {
+        let raw = self.data.as_deref()?;
+        serde_json::from_str::<String>(raw.get()).ok()
     }
 
     /// The typed error for this envelope's code.
@@ -207,7 +222,7 @@ mod tests {
     fn two_factor_continue() {
         let e = env(r#"{"code":203,"data":"6f1c-uuid","msg":""}"#);
         assert_eq!(e.code, CODE_CONTINUE);
-        assert_eq!(e.data, Some(Value::String("6f1c-uuid".into())));
+        assert_eq!(e.data_str().as_deref(), Some("6f1c-uuid"));
         assert_eq!(e.to_error().kind(), ErrorKind::TwoFactorRequired);
     }
 
