@@ -573,3 +573,42 @@ async fn folder_upload_and_download_preserve_the_tree() {
     assert!(out.join("project/empty").is_dir());
     let _ = Error::io("keep the import used");
 }
+
+#[tokio::test]
+async fn small_files_cost_two_requests_each_plus_one_policy_lookup_per_folder() {
+    let env = common::env(SandboxConfig::default()).await;
+    let (_, p) = env.signed_in().await;
+    let dest = p.create_folder(&p.root(), "many").await.unwrap().remote;
+    let dir = tempfile::tempdir().unwrap();
+    let q = Arc::new(TransferQueue::open_in_memory().unwrap());
+    let e = TransferEngine::new(p.clone(), q.clone(), config()).unwrap();
+    let files: Vec<(String, Vec<u8>)> = (0..20u8)
+        .map(|i| (format!("s{i}.bin"), data(100 + i as usize, i)))
+        .collect();
+    let before = env.sandbox.fault_stats().requests;
+    for (name, content) in &files {
+        let f = write(dir.path(), name, content);
+        e.enqueue_upload(&f, &dest, ConflictPolicy::Ask).unwrap();
+    }
+    e.wait_idle().await.unwrap();
+    let requests = env.sandbox.fault_stats().requests - before;
+    assert!(
+        q.list()
+            .unwrap()
+            .iter()
+            .all(|i| i.state == ItemState::Completed)
+    );
+    // Per file: open the session, send the one chunk. The folder's storage policy is looked up
+    // once, not per file, and no file is asked about again after its chunk was accepted.
+    assert_eq!(requests, 2 * files.len() as u64 + 1);
+    for (name, content) in &files {
+        let entry = remote_entry(p.as_ref(), &dest, name).await;
+        assert_eq!(entry.size, content.len() as u64, "{name}");
+        assert!(!entry.uploading, "{name}");
+    }
+    let last = remote_entry(p.as_ref(), &dest, &files[19].0).await;
+    assert_eq!(
+        sha(&download_bytes(p.clone(), &last).await),
+        sha(&files[19].1)
+    );
+}

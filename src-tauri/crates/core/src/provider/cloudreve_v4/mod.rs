@@ -5,6 +5,7 @@ pub mod api;
 pub mod auth;
 pub mod envelope;
 mod files;
+mod policy_hints;
 mod shares;
 mod tasks;
 pub mod upload;
@@ -26,6 +27,7 @@ use uri::CloudreveUri;
 pub struct CloudreveV4 {
     api: ApiClient,
     server: Url,
+    policy_hints: policy_hints::PolicyHints,
 }
 
 impl std::fmt::Debug for CloudreveV4 {
@@ -42,6 +44,7 @@ impl CloudreveV4 {
         CloudreveV4 {
             api: ApiClient::new(http, &server, Some(session)),
             server,
+            policy_hints: Default::default(),
         }
     }
 

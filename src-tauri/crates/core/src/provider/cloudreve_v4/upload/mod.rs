@@ -137,39 +137,21 @@ pub(super) async fn begin(
     req: &UploadRequest,
     target: &RemoteRef,
 ) -> Result<UploadSession> {
-    // The server wants a decodable policy id (it then uses the owner's policy anyway); the
-    // folder listing tells us which. A missing parent is created by the upload itself.
     let parent = CloudreveUri::parse(req.parent.as_str())?.to_uri_string();
-    let opts = ListOptions {
-        page_size: Some(1),
-        ..Default::default()
+    let cached = p.policy_hints.get(&parent);
+    let policy_id = match cached.clone() {
+        Some(id) => id,
+        None => policy_of(p, &parent).await?,
     };
-    let policy_id = match p.list_raw(&parent, Some(&opts), None).await {
-        Ok(l) => l.storage_policy.map(|s| s.id).filter(|s| !s.is_empty()),
-        Err(e) if e.kind() == ErrorKind::NotFound => None,
-        Err(e) => return Err(e),
+    let w = match create_session(p, req, target, policy_id.as_deref()).await {
+        // A remembered policy the server no longer decodes (40001): look it up again, once.
+        Err(e) if cached.is_some() && e.server_code() == Some(40001) => {
+            p.policy_hints.forget(&parent);
+            let fresh = policy_of(p, &parent).await?;
+            create_session(p, req, target, fresh.as_deref()).await?
+        }
+        other => other?,
     };
-    let mut body = json!({
-        "uri": target.as_str(),
-        "size": req.size,
-        "entity_type": if req.overwrite { "version" } else { "" },
-    });
-    if let Some(id) = policy_id {
-        body["policy_id"] = json!(id);
-    }
-    if let Some(ms) = req.modified_ms {
-        body["last_modified"] = json!(ms);
-    }
-    if let Some(m) = &req.mime {
-        body["mime_type"] = json!(m);
-    }
-    if req.want_client_encryption {
-        body["encryption_supported"] = json!(["aes-256-ctr"]);
-    }
-    let w: UploadSessionWire = p
-        .api
-        .call(Method::PUT, "file/upload", &[], Body::Json(body))
-        .await?;
     let policy = w.storage_policy.clone().unwrap_or_default();
     let state = PolicyState {
         kind: policy.kind.clone(),
@@ -225,6 +207,56 @@ pub(super) async fn begin(
         )));
     }
     Ok(session)
+}
+
+/// The storage policy id of `parent` from its listing (remembered per folder: many files go
+/// to the same one). The server wants a decodable id, then uses the owner's policy anyway. A
+/// missing parent is created by the upload itself.
+async fn policy_of(p: &CloudreveV4, parent: &str) -> Result<Option<String>> {
+    let _one_at_a_time = p.policy_hints.lookup_guard().await;
+    if let Some(id) = p.policy_hints.get(parent) {
+        return Ok(id);
+    }
+    let opts = ListOptions {
+        page_size: Some(1),
+        ..Default::default()
+    };
+    let id = match p.list_raw(parent, Some(&opts), None).await {
+        Ok(l) => l.storage_policy.map(|s| s.id).filter(|s| !s.is_empty()),
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    p.policy_hints.remember(parent, id.clone());
+    Ok(id)
+}
+
+/// `PUT /file/upload`.
+async fn create_session(
+    p: &CloudreveV4,
+    req: &UploadRequest,
+    target: &RemoteRef,
+    policy_id: Option<&str>,
+) -> Result<UploadSessionWire> {
+    let mut body = json!({
+        "uri": target.as_str(),
+        "size": req.size,
+        "entity_type": if req.overwrite { "version" } else { "" },
+    });
+    if let Some(id) = policy_id {
+        body["policy_id"] = json!(id);
+    }
+    if let Some(ms) = req.modified_ms {
+        body["last_modified"] = json!(ms);
+    }
+    if let Some(m) = &req.mime {
+        body["mime_type"] = json!(m);
+    }
+    if req.want_client_encryption {
+        body["encryption_supported"] = json!(["aes-256-ctr"]);
+    }
+    p.api
+        .call(Method::PUT, "file/upload", &[], Body::Json(body))
+        .await
 }
 
 /// Send one chunk with its exact length.
@@ -293,7 +325,28 @@ pub(super) async fn finish(
         Some(Transport::OneDrive) => onedrive::finish(p, session, &state).await,
         Some(Transport::Qiniu) => qiniu::finish(p, session, &state, receipts).await,
         Some(Transport::Upyun) => upyun::finish(p, session, &state).await,
+        // One chunk: the answer to it was the server completing the upload (it answers with an
+        // error otherwise), so asking again would only cost a request per small file.
+        _ if session.chunk_count(state.size) == 1 => Ok(single_chunk_entry(session, &state)),
         _ => completed_entry(p, session, &state).await,
+    }
+}
+
+/// The uploaded file as the session describes it.
+fn single_chunk_entry(session: &UploadSession, state: &PolicyState) -> Entry {
+    let name = CloudreveUri::parse(session.target.as_str())
+        .map(|u| u.name().to_string())
+        .unwrap_or_default();
+    Entry {
+        remote: session.target.clone(),
+        name,
+        kind: crate::provider::model::EntryKind::File,
+        size: state.size,
+        created_at: None,
+        updated_at: None,
+        uploading: false,
+        id: None,
+        original_location: None,
     }
 }
 
