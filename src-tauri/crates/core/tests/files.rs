@@ -308,16 +308,20 @@ async fn chunked_upload_then_download() {
     assert!(placeholder.uploading);
     // A chunk of the wrong length is refused before it is sent.
     assert!(
-        p.upload_chunk(&s, 0, Bytes::from_static(b"short"))
+        p.upload_chunk(&s, 0, Bytes::from_static(b"short").into())
             .await
             .is_err()
     );
     for i in 0..s.chunk_count(req.size) {
         let len = s.chunk_len(req.size, i) as usize;
         let start = (i * s.chunk_size) as usize;
-        p.upload_chunk(&s, i, Bytes::copy_from_slice(&data[start..start + len]))
-            .await
-            .unwrap();
+        p.upload_chunk(
+            &s,
+            i,
+            Bytes::copy_from_slice(&data[start..start + len]).into(),
+        )
+        .await
+        .unwrap();
     }
     let done = p.finish_upload(&s, &ChunkReceipts::new()).await.unwrap();
     assert_eq!(done.size, 2500);
@@ -349,7 +353,7 @@ async fn chunked_upload_then_download() {
         ..req.clone()
     };
     let s3 = p.begin_upload(&over).await.unwrap();
-    p.upload_chunk(&s3, 0, Bytes::new()).await.unwrap();
+    p.upload_chunk(&s3, 0, Bytes::new().into()).await.unwrap();
     assert_eq!(
         p.finish_upload(&s3, &ChunkReceipts::new())
             .await
@@ -374,7 +378,7 @@ async fn empty_file_upload() {
     };
     let s = p.begin_upload(&req).await.unwrap();
     assert_eq!(s.chunk_count(0), 1);
-    p.upload_chunk(&s, 0, Bytes::new()).await.unwrap();
+    p.upload_chunk(&s, 0, Bytes::new().into()).await.unwrap();
     assert_eq!(
         p.finish_upload(&s, &ChunkReceipts::new())
             .await

@@ -99,7 +99,7 @@ impl Provider for Gate {
         &self,
         session: &UploadSession,
         index: u64,
-        data: Bytes,
+        data: ChunkData,
     ) -> Result<ChunkReceipt> {
         self.calls.lock().unwrap().push((session.id.clone(), index));
         if let Some(hook) = self.on_chunk.lock().unwrap().as_mut() {
@@ -474,7 +474,7 @@ async fn hostile_names_on_the_server_stay_inside_the_download_folder() {
         };
         // The server may refuse some names; the rest must be neutralised by the client.
         if let Ok(s) = p.begin_upload(&req).await {
-            p.upload_chunk(&s, 0, Bytes::from_static(b"bad"))
+            p.upload_chunk(&s, 0, Bytes::from_static(b"bad").into())
                 .await
                 .unwrap();
             p.finish_upload(&s, &ChunkReceipts::new()).await.unwrap();

@@ -295,7 +295,7 @@ async fn completion_needs_every_part_receipt() {
     let s = p.begin_upload(&req).await.unwrap();
     let mut receipts = ChunkReceipts::new();
     let r = p
-        .upload_chunk(&s, 0, bytes::Bytes::from(data(S3_PART as usize, 2)))
+        .upload_chunk(&s, 0, bytes::Bytes::from(data(S3_PART as usize, 2)).into())
         .await
         .unwrap();
     receipts.insert(0, r.token().unwrap().to_string());
@@ -303,7 +303,7 @@ async fn completion_needs_every_part_receipt() {
     let e = p.finish_upload(&s, &receipts).await.unwrap_err();
     assert!(!e.is_retryable(), "{e:?}");
     let r = p
-        .upload_chunk(&s, 1, bytes::Bytes::from(data(10, 3)))
+        .upload_chunk(&s, 1, bytes::Bytes::from(data(10, 3)).into())
         .await
         .unwrap();
     receipts.insert(1, r.token().unwrap().to_string());

@@ -201,7 +201,7 @@ async fn a_lost_qiniu_completion_answer_is_not_a_failure() {
     let mut receipts = ChunkReceipts::new();
     for (i, part) in content.chunks(QINIU_PART as usize).enumerate() {
         let r = p
-            .upload_chunk(&s, i as u64, bytes::Bytes::copy_from_slice(part))
+            .upload_chunk(&s, i as u64, bytes::Bytes::copy_from_slice(part).into())
             .await
             .unwrap();
         receipts.insert(i as u64, r.token().expect("an etag").to_string());
@@ -248,8 +248,8 @@ async fn a_repeated_upyun_form_post_still_finishes() {
             .is_some_and(|p| !p.is_empty())
     );
     let body = bytes::Bytes::from(content.clone());
-    p.upload_chunk(&s, 0, body.clone()).await.unwrap();
-    p.upload_chunk(&s, 0, body).await.unwrap();
+    p.upload_chunk(&s, 0, body.clone().into()).await.unwrap();
+    p.upload_chunk(&s, 0, body.into()).await.unwrap();
     let entry = p.finish_upload(&s, &ChunkReceipts::new()).await.unwrap();
     assert_eq!(entry.size, content.len() as u64);
     assert_eq!(sha(&download_bytes(p.clone(), &entry).await), sha(&content));
@@ -304,5 +304,122 @@ async fn every_other_policy_the_sandbox_serves_round_trips() {
     for kind in available.into_iter().filter(|k| !covered.contains(k)) {
         eprintln!("also covering the {kind} policy");
         round_trip(kind, true).await;
+    }
+}
+
+/// Bigger than the engine's threshold for streaming a whole-file upload from disk (4 MiB),
+/// and not a multiple of the 1 MiB read block nor of the AES block.
+const STREAMED: usize = (4 << 20) + 12_345;
+
+/// A relay or Upyun upload too big to hold in memory reaches the provider as a file to stream
+/// (its bytes are the file's, or their encryption), a small one as bytes; both come back
+/// intact. `policy_encrypts` switches on the policy's file encryption (client-side for Upyun).
+async fn whole_file_streams(kind: PolicyKind, encryption: bool, policy_encrypts: bool) {
+    let env = common::env(SandboxConfig {
+        policy: kind,
+        encryption,
+        ..Default::default()
+    })
+    .await;
+    if policy_encrypts {
+        env.sandbox.set_policy_encryption(kind, true).unwrap();
+    }
+    let (_, real) = env.signed_in().await;
+    let p = Counting::new(real.clone());
+    let dest = real.root();
+    let dir = tempfile::tempdir().unwrap();
+    let big = data(STREAMED, 5);
+    let small = data(100_000, 6);
+    let big_path = write(dir.path(), "big.bin", &big);
+    write(dir.path(), "small.bin", &small);
+    let q = Arc::new(TransferQueue::open_in_memory().unwrap());
+    let e = TransferEngine::new(p.clone(), q.clone(), config(4, true)).unwrap();
+    for name in ["big.bin", "small.bin"] {
+        e.enqueue_upload(&dir.path().join(name), &dest, ConflictPolicy::Ask)
+            .unwrap();
+    }
+    e.wait_idle().await.unwrap();
+    for it in q.list().unwrap() {
+        assert_eq!(
+            it.state,
+            ItemState::Completed,
+            "{}: {:?}",
+            it.name,
+            it.error
+        );
+    }
+    let client_encrypted = p.sessions.lock().unwrap().iter().any(|s| s.1);
+    assert_eq!(
+        client_encrypted,
+        policy_encrypts && kind == PolicyKind::Upyun
+    );
+
+    let streamed = p.streamed.lock().unwrap().clone();
+    assert_eq!(streamed.len(), 1, "{kind}: only the big file streams");
+    let slice = &streamed[0];
+    assert_eq!(slice.path(), big_path);
+    assert_eq!((slice.offset(), slice.len()), (0, STREAMED as u64));
+    assert_eq!(slice.is_encrypted(), client_encrypted);
+    let sent = ChunkData::File(slice.clone()).to_bytes().await.unwrap();
+    assert_eq!(sent.len(), STREAMED);
+    if client_encrypted {
+        assert_ne!(sha(&sent), sha(&big));
+    } else {
+        assert_eq!(sha(&sent), sha(&big), "the streamed bytes are the file");
+    }
+    // One request per file, the whole file each.
+    let mut sizes: Vec<usize> = p.calls.lock().unwrap().iter().map(|c| c.2).collect();
+    sizes.sort_unstable();
+    assert_eq!(sizes, [small.len(), STREAMED]);
+
+    for (name, content) in [("big.bin", &big), ("small.bin", &small)] {
+        let entry = remote_entry(real.as_ref(), &dest, name).await;
+        assert_eq!(entry.size, content.len() as u64, "{name}");
+        let got = download_bytes(real.clone(), &entry).await;
+        assert_eq!(sha(&got), sha(content), "{kind} {name} differs");
+    }
+    assert_eq!(env.sandbox.active_upload_sessions(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn big_relay_uploads_stream_from_disk() {
+    whole_file_streams(PolicyKind::Relay, false, false).await;
+    whole_file_streams(PolicyKind::Relay, true, false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn big_upyun_uploads_stream_from_disk_plain_and_client_encrypted() {
+    whole_file_streams(PolicyKind::Upyun, false, false).await;
+    whole_file_streams(PolicyKind::Upyun, false, true).await;
+}
+
+/// A file that ends early while its body is on the wire aborts the request with the "local
+/// file changed" error (which the engine restarts on), not a retryable network error; the
+/// server keeps nothing of it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_streamed_body_that_ends_early_fails_as_a_local_change() {
+    for kind in [PolicyKind::Relay, PolicyKind::Upyun] {
+        let env = common::env(SandboxConfig {
+            policy: kind,
+            ..Default::default()
+        })
+        .await;
+        let (_, p) = env.signed_in().await;
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(dir.path(), "short.bin", &data(3 << 20, 9));
+        let fp = Fingerprint::of(&std::fs::metadata(&path).unwrap());
+        // The session (and the slice) expect 2 MiB more than the file has: the first blocks
+        // go out, then the reader hits the end of the file.
+        let want = (5 << 20) as u64;
+        let (s, _) = session_for(p.as_ref(), "short.bin", want).await;
+        let slice = FileSlice::new(&path, 0, want, fp);
+        let e = p
+            .upload_chunk(&s, 0, ChunkData::File(slice))
+            .await
+            .unwrap_err();
+        assert!(upload_types::is_local_change(&e), "{kind}: {e:?}");
+        assert!(!e.is_retryable());
+        p.cancel_upload(&s).await.unwrap();
+        assert_eq!(env.sandbox.active_upload_sessions(), 0);
     }
 }

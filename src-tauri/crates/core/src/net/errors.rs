@@ -7,6 +7,15 @@ use crate::error::{Error, ErrorKind};
 /// Map a reqwest error to a typed core error. Never includes the URL (it may carry a
 /// signed download link).
 pub fn from_reqwest(e: &reqwest::Error) -> Error {
+    // A request body streamed from disk failed (the file changed, a read error): that error,
+    // not a network one, is what happened.
+    let mut source: Option<&(dyn StdError + 'static)> = e.source();
+    while let Some(s) = source {
+        if let Some(own) = s.downcast_ref::<Error>() {
+            return own.clone();
+        }
+        source = s.source();
+    }
     let kind = classify(e);
     let detail = root_cause(e);
     Error::with_message(kind, format!("{} ({detail})", kind.default_message()))

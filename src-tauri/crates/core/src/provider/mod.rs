@@ -11,7 +11,8 @@ use async_trait::async_trait;
 pub use capabilities::Capabilities;
 pub use model::*;
 pub use upload_types::{
-    ChunkReceipt, ChunkReceipts, EncryptionParams, UploadRequest, UploadSession,
+    ChunkData, ChunkReceipt, ChunkReceipts, EncryptionParams, FileSlice, UploadRequest,
+    UploadSession,
 };
 
 use crate::error::{Error, Result};
@@ -185,14 +186,15 @@ pub trait Provider: Send + Sync {
     /// Start an upload: creates the server session (and usually a placeholder).
     async fn begin_upload(&self, req: &UploadRequest) -> Result<UploadSession>;
 
-    /// Send chunk `index`. `data` is already encrypted when `session.encryption` is set and
-    /// has exactly the chunk's length. Sending an acknowledged chunk again is harmless. The
+    /// Send chunk `index`. `data` is (or streams) the chunk's bytes, already encrypted when
+    /// `session.encryption` is set, and has exactly the chunk's length; build a fresh body
+    /// from it for every request attempt. Sending an acknowledged chunk again is harmless. The
     /// receipt must be kept (persisted) by the caller and handed to `finish_upload`.
     async fn upload_chunk(
         &self,
         session: &UploadSession,
         index: u64,
-        data: bytes::Bytes,
+        data: ChunkData,
     ) -> Result<ChunkReceipt>;
 
     /// Do whatever completion the storage policy needs and return the finished file.

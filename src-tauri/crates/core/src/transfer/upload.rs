@@ -8,12 +8,19 @@ use super::job::{JobContext, Outcome};
 use super::progress::ProgressTracker;
 use crate::crypto::AesCtrKey;
 use crate::error::{Error, ErrorKind, Result};
-use crate::provider::{ChunkReceipt, RemoteRef, UploadRequest, UploadSession};
+use crate::provider::upload_types::{is_local_change, local_changed};
+use crate::provider::{
+    ChunkData, ChunkReceipt, FileSlice, RemoteRef, UploadRequest, UploadSession,
+};
 use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::Mutex;
+
+/// A whole-file (single-request) upload larger than this is streamed from disk block by
+/// block instead of being read into memory first.
+pub(crate) const STREAM_THRESHOLD: u64 = 4 << 20;
 
 /// Sessions this close to expiry are renewed before sending more chunks.
 const EXPIRY_MARGIN_SECS: i64 = 60;
@@ -55,22 +62,6 @@ pub(crate) async fn run_upload(
             ok => return ok,
         }
     }
-}
-
-const CHANGED_PREFIX: &str = "The local file changed";
-
-fn local_changed(path: &Path) -> Error {
-    Error::with_message(
-        ErrorKind::Io,
-        format!(
-            "{CHANGED_PREFIX} while it was being uploaded: {}",
-            path.display()
-        ),
-    )
-}
-
-fn is_local_change(e: &Error) -> bool {
-    e.kind() == ErrorKind::Io && e.message().starts_with(CHANGED_PREFIX)
 }
 
 fn reset(tracker: &Mutex<ProgressTracker>, bytes: u64) {
@@ -144,21 +135,36 @@ async fn upload_attempt(
     let concurrency = session.chunk_concurrency.max(1) as usize;
     let session_ref = &session;
     let path = &item.local_path;
+    // The whole file in one request (relay policies, Upyun): never hold it in memory.
+    let stream_whole = session.chunk_size == 0 && now_fp.size > STREAM_THRESHOLD;
     let result = futures::stream::iter(plan.missing(&acked).collect::<Vec<_>>())
         // Reading (and encrypting) runs on the blocking pool as soon as it is spawned, so with
         // a window of two the next chunk is prepared while the current one is on the wire:
-        // at most `concurrency` chunks being sent plus one ready or being read.
+        // at most `concurrency` chunks being sent plus one ready or being read. A streamed
+        // whole file is read block by block while it is sent instead.
         .map(|index| {
             let key = key.clone();
             let range = plan.range(index);
-            let path = path.clone();
-            let read = tokio::task::spawn_blocking(move || {
-                read_chunk(&path, range.start, range.end - range.start, now_fp, key)
-            });
+            let len = range.end - range.start;
+            let read = if stream_whole {
+                let slice = FileSlice::new(path.clone(), range.start, len, now_fp)
+                    .with_key(key)
+                    .with_limiter(ctx.upload_limiter.clone());
+                Err(ChunkData::File(slice))
+            } else {
+                let path = path.clone();
+                Ok(tokio::task::spawn_blocking(move || {
+                    read_chunk(&path, range.start, len, now_fp, key)
+                }))
+            };
             async move {
-                let data = read
-                    .await
-                    .map_err(|e| Error::io(format!("Reader task failed: {e}")))??;
+                let data = match read {
+                    Err(streamed) => streamed,
+                    Ok(read) => ChunkData::Memory(
+                        read.await
+                            .map_err(|e| Error::io(format!("Reader task failed: {e}")))??,
+                    ),
+                };
                 Ok::<_, Error>((index, data))
             }
         })
@@ -258,14 +264,17 @@ async fn create_session(
     ))
 }
 
-/// Sends one prepared chunk, with per-request retries.
+/// Sends one prepared chunk, with per-request retries. A streamed chunk waits for the
+/// bandwidth limiter block by block as it is read; one in memory waits once for all of it.
 async fn send_chunk(
     ctx: &JobContext,
     session: &UploadSession,
     index: u64,
-    data: Bytes,
+    data: ChunkData,
 ) -> Result<ChunkReceipt> {
-    ctx.upload_limiter.acquire(data.len() as u64).await;
+    if let ChunkData::Memory(b) = &data {
+        ctx.upload_limiter.acquire(b.len() as u64).await;
+    }
     ctx.retry
         .run(&ctx.cancel, |_| {
             ctx.provider.upload_chunk(session, index, data.clone())

@@ -4,7 +4,6 @@
 #![allow(dead_code)]
 
 use async_trait::async_trait;
-use bytes::Bytes;
 use cirrus_core::Result;
 use cirrus_core::provider::*;
 use cirrus_core::transfer::*;
@@ -33,6 +32,8 @@ pub struct Counting {
     pub sessions: Mutex<Vec<(String, bool)>>,
     /// Chunk bytes handed to the provider and not yet answered, and the peak of that.
     pub in_flight: Mutex<(u64, u64)>,
+    /// Chunks handed over as a file to stream from disk rather than as bytes in memory.
+    pub streamed: Mutex<Vec<FileSlice>>,
 }
 
 impl Counting {
@@ -43,6 +44,7 @@ impl Counting {
             hang_at: Mutex::new(None),
             sessions: Mutex::new(vec![]),
             in_flight: Mutex::new((0, 0)),
+            streamed: Mutex::new(vec![]),
         })
     }
 
@@ -118,16 +120,19 @@ impl Provider for Counting {
         &self,
         session: &UploadSession,
         index: u64,
-        data: Bytes,
+        data: ChunkData,
     ) -> Result<ChunkReceipt> {
         self.calls
             .lock()
             .unwrap()
-            .push((session.id.clone(), index, data.len()));
+            .push((session.id.clone(), index, data.len() as usize));
+        if let ChunkData::File(f) = &data {
+            self.streamed.lock().unwrap().push(f.clone());
+        }
         if *self.hang_at.lock().unwrap() == Some(index) {
             std::future::pending::<()>().await;
         }
-        let len = data.len() as u64;
+        let len = data.len();
         {
             let mut f = self.in_flight.lock().unwrap();
             f.0 += len;

@@ -22,8 +22,9 @@ pub enum Body {
     None,
     /// JSON.
     Json(Value),
-    /// Raw bytes with an exact Content-Length.
-    Bytes(bytes::Bytes),
+    /// Upload data (in memory or streamed from disk) with an exact Content-Length; a fresh
+    /// body is built for every attempt.
+    Data(crate::provider::upload_types::ChunkData),
 }
 
 /// Client for one server (and, when signed in, one session).
@@ -153,10 +154,10 @@ impl ApiClient {
         req = match body {
             Body::None => req,
             Body::Json(v) => req.json(v),
-            Body::Bytes(b) => req
+            Body::Data(d) => req
                 .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
-                .header(reqwest::header::CONTENT_LENGTH, b.len())
-                .body(b.clone()),
+                .header(reqwest::header::CONTENT_LENGTH, d.len())
+                .body(d.body()),
         };
         let resp = req.send().await.map_err(|e| from_reqwest(&e))?;
         let status = resp.status().as_u16();

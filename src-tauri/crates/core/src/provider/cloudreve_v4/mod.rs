@@ -274,7 +274,7 @@ impl Provider for CloudreveV4 {
         &self,
         session: &UploadSession,
         index: u64,
-        data: bytes::Bytes,
+        data: ChunkData,
     ) -> Result<ChunkReceipt> {
         upload::chunk(self, session, index, data).await
     }

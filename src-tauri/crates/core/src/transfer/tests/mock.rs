@@ -9,7 +9,6 @@ use async_trait::async_trait;
 use axum::extract::{Path as AxPath, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use bytes::Bytes;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -320,8 +319,10 @@ impl Provider for MockProvider {
         &self,
         session: &UploadSession,
         index: u64,
-        data: Bytes,
+        data: ChunkData,
     ) -> Result<ChunkReceipt> {
+        // A streamed chunk is read (from disk, as a server would) before anything else.
+        let data = data.to_bytes().await?;
         let hang = {
             let mut s = self.state.lock().unwrap();
             s.chunk_calls.push((session.id.clone(), index));

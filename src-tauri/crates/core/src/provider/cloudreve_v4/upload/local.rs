@@ -4,7 +4,7 @@
 use reqwest::Method;
 
 use crate::error::Result;
-use crate::provider::upload_types::UploadSession;
+use crate::provider::upload_types::{ChunkData, UploadSession};
 
 use super::super::CloudreveV4;
 use super::super::api::Body;
@@ -15,11 +15,11 @@ pub(super) async fn upload_chunk(
     p: &CloudreveV4,
     s: &UploadSession,
     index: u64,
-    data: bytes::Bytes,
+    data: ChunkData,
 ) -> Result<()> {
     let path = format!("file/upload/{}/{index}", s.id);
     p.api
-        .envelope(Method::POST, &path, &[], Body::Bytes(data), None)
+        .envelope(Method::POST, &path, &[], Body::Data(data), None)
         .await?
         .into_data()
         .map(|_| ())

@@ -25,7 +25,7 @@ use serde_json::json;
 use crate::error::{Error, ErrorKind, Result};
 use crate::provider::model::{Entry, ListOptions, RemoteRef};
 use crate::provider::upload_types::{
-    ChunkReceipt, ChunkReceipts, EncryptionParams, UploadRequest, UploadSession,
+    ChunkData, ChunkReceipt, ChunkReceipts, EncryptionParams, UploadRequest, UploadSession,
 };
 
 use super::CloudreveV4;
@@ -264,7 +264,7 @@ pub(super) async fn chunk(
     p: &CloudreveV4,
     session: &UploadSession,
     index: u64,
-    data: bytes::Bytes,
+    data: ChunkData,
 ) -> Result<ChunkReceipt> {
     let state = policy_state(session)?;
     let count = session.chunk_count(state.size);
@@ -274,7 +274,7 @@ pub(super) async fn chunk(
         )));
     }
     let expected = session.chunk_len(state.size, index);
-    if data.len() as u64 != expected {
+    if data.len() != expected {
         return Err(Error::invalid(format!(
             "Chunk {index} must be exactly {expected} bytes, got {}.",
             data.len()

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use crate::error::{Error, ErrorKind, Result};
 use crate::net::{from_reqwest, retry_after};
 use crate::provider::model::Entry;
-use crate::provider::upload_types::{ChunkReceipt, UploadSession};
+use crate::provider::upload_types::{ChunkData, ChunkReceipt, UploadSession};
 
 use super::super::CloudreveV4;
 use super::super::api::Body;
@@ -70,17 +70,17 @@ pub(super) async fn upload_chunk(
     session: &UploadSession,
     s: &PolicyState,
     index: u64,
-    data: bytes::Bytes,
+    data: ChunkData,
 ) -> Result<ChunkReceipt> {
     let url = s
         .upload_urls
         .first()
         .ok_or_else(|| Error::protocol("The upload session has no upload URL."))?;
     let start = index * session.chunk_size;
-    let end = start + data.len() as u64;
+    let end = start + data.len();
     let mut from = start;
     for _ in 0..MAX_ROUNDS {
-        let part = data.slice((from - start) as usize..);
+        let part = data.skip(from - start);
         let resp = p
             .api
             .http()
@@ -90,7 +90,7 @@ pub(super) async fn upload_chunk(
                 format!("bytes {from}-{}/{}", end - 1, s.size),
             )
             .header(reqwest::header::CONTENT_LENGTH, part.len())
-            .body(part)
+            .body(part.body())
             .send()
             .await
             .map_err(|e| from_reqwest(&e))?;

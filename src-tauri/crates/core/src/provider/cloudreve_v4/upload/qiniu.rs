@@ -26,7 +26,7 @@ use serde_json::{Value, json};
 use crate::error::{Error, ErrorKind, Result};
 use crate::net::{from_reqwest, retry_after};
 use crate::provider::model::Entry;
-use crate::provider::upload_types::{ChunkReceipt, ChunkReceipts, UploadSession};
+use crate::provider::upload_types::{ChunkData, ChunkReceipt, ChunkReceipts, UploadSession};
 
 use super::super::CloudreveV4;
 use super::super::envelope::Envelope;
@@ -82,7 +82,7 @@ pub(super) async fn upload_part(
     session: &UploadSession,
     s: &PolicyState,
     index: u64,
-    data: bytes::Bytes,
+    data: ChunkData,
 ) -> Result<ChunkReceipt> {
     let url = part_url(upload_url(s)?, index);
     let resp = p
@@ -92,7 +92,7 @@ pub(super) async fn upload_part(
         .header(reqwest::header::AUTHORIZATION, authorization(s)?)
         .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
         .header(reqwest::header::CONTENT_LENGTH, data.len())
-        .body(data)
+        .body(data.body())
         .send()
         .await
         .map_err(|e| from_reqwest(&e))?;

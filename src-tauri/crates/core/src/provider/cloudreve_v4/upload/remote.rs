@@ -4,6 +4,7 @@
 
 use crate::error::{Error, Result};
 use crate::net::{from_reqwest, retry_after};
+use crate::provider::upload_types::ChunkData;
 
 use super::super::CloudreveV4;
 use super::super::envelope::Envelope;
@@ -14,7 +15,7 @@ pub(super) async fn upload_chunk(
     p: &CloudreveV4,
     s: &PolicyState,
     index: u64,
-    data: bytes::Bytes,
+    data: ChunkData,
 ) -> Result<()> {
     let base = s
         .upload_urls
@@ -30,7 +31,7 @@ pub(super) async fn upload_chunk(
         .post(url)
         .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
         .header(reqwest::header::CONTENT_LENGTH, data.len())
-        .body(data);
+        .body(data.body());
     if let Some(c) = &s.credential {
         req = req.header(reqwest::header::AUTHORIZATION, c);
     }

@@ -22,7 +22,7 @@ use reqwest::StatusCode;
 use crate::error::{Error, ErrorKind, Result};
 use crate::net::{from_reqwest, retry_after};
 use crate::provider::model::Entry;
-use crate::provider::upload_types::{ChunkReceipt, ChunkReceipts, UploadSession};
+use crate::provider::upload_types::{ChunkData, ChunkReceipt, ChunkReceipts, UploadSession};
 
 use super::super::CloudreveV4;
 use super::super::api::Body;
@@ -55,7 +55,7 @@ pub(super) async fn upload_part(
     p: &CloudreveV4,
     s: &PolicyState,
     index: u64,
-    data: bytes::Bytes,
+    data: ChunkData,
 ) -> Result<ChunkReceipt> {
     let url = s.upload_urls.get(index as usize).ok_or_else(|| {
         Error::protocol(format!(
@@ -69,7 +69,7 @@ pub(super) async fn upload_part(
         .put(url)
         .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
         .header(reqwest::header::CONTENT_LENGTH, data.len())
-        .body(data)
+        .body(data.body())
         .send()
         .await
         .map_err(|e| from_reqwest(&e))?;

@@ -20,7 +20,7 @@ use serde::Deserialize;
 use crate::error::{Error, ErrorKind, Result};
 use crate::net::{from_reqwest, retry_after};
 use crate::provider::model::Entry;
-use crate::provider::upload_types::{ChunkReceipt, UploadSession};
+use crate::provider::upload_types::{ChunkData, ChunkReceipt, UploadSession};
 
 use super::super::CloudreveV4;
 use super::{PolicyState, check_completed, confirm_completed};
@@ -38,17 +38,17 @@ struct Answer {
 }
 
 /// The form: `policy`, `authorization`, optional `content-type`, then `file`. The file part
-/// streams `data` as it is (no copy), with its length so the request has a `Content-Length`.
-fn form(policy: &str, authorization: &str, mime: Option<&str>, data: bytes::Bytes) -> Form {
+/// streams `data` (bytes without a copy, or the file block by block from disk), with its
+/// length so the request has a `Content-Length`.
+fn form(policy: &str, authorization: &str, mime: Option<&str>, data: &ChunkData) -> Form {
     let mut form = Form::new()
         .text("policy", policy.to_string())
         .text("authorization", authorization.to_string());
     if let Some(m) = mime.filter(|m| !m.is_empty()) {
         form = form.text("content-type", m.to_string());
     }
-    let len = data.len() as u64;
     // A filename marks the part as a file, as a browser's `FormData` does for a Blob.
-    let mut file = Part::stream_with_length(reqwest::Body::from(data), len).file_name("blob");
+    let mut file = Part::stream_with_length(data.body(), data.len()).file_name("blob");
     file = file
         .mime_str("application/octet-stream")
         .expect("a valid MIME type");
@@ -60,7 +60,7 @@ pub(super) async fn upload(
     p: &CloudreveV4,
     session: &UploadSession,
     s: &PolicyState,
-    data: bytes::Bytes,
+    data: ChunkData,
 ) -> Result<ChunkReceipt> {
     let url = s
         .upload_urls
@@ -81,7 +81,7 @@ pub(super) async fn upload(
         .api
         .http()
         .post(url)
-        .multipart(form(policy, auth, s.mime_type.as_deref(), data))
+        .multipart(form(policy, auth, s.mime_type.as_deref(), &data))
         .send()
         .await
         .map_err(|e| from_reqwest(&e))?;
@@ -170,7 +170,13 @@ mod tests {
     #[tokio::test]
     async fn the_form_has_its_fields_in_order_and_the_file_last() {
         let data = bytes::Bytes::from_static(b"\x00\r\n--not-a-boundary\xff");
-        let (b, body) = body_of(form("cG9saWN5", "UPYUN op:sig", Some("text/plain"), data)).await;
+        let (b, body) = body_of(form(
+            "cG9saWN5",
+            "UPYUN op:sig",
+            Some("text/plain"),
+            &data.into(),
+        ))
+        .await;
         let policy = find(&body, b"name=\"policy\"\r\n\r\ncG9saWN5\r\n");
         let auth = find(&body, b"name=\"authorization\"\r\n\r\nUPYUN op:sig\r\n");
         let mime = find(&body, b"name=\"content-type\"\r\n\r\ntext/plain\r\n");
@@ -183,7 +189,7 @@ mod tests {
         assert!(body.ends_with(format!("--{b}--\r\n").as_bytes()));
 
         // No MIME type: no field. An empty file is still a file part.
-        let (_, body) = body_of(form("p", "a", None, bytes::Bytes::new())).await;
+        let (_, body) = body_of(form("p", "a", None, &bytes::Bytes::new().into())).await;
         assert!(!String::from_utf8_lossy(&body).contains("content-type\""));
         find(
             &body,
@@ -198,7 +204,7 @@ mod tests {
         let data = bytes::Bytes::from(vec![7u8; 1000]);
         let req = reqwest::Client::new()
             .post("http://127.0.0.1:9/b")
-            .multipart(form("p", "a", Some("x/y"), data.clone()))
+            .multipart(form("p", "a", Some("x/y"), &data.clone().into()))
             .build()
             .unwrap();
         let len: usize = req.headers()[reqwest::header::CONTENT_LENGTH]
@@ -206,7 +212,7 @@ mod tests {
             .unwrap()
             .parse()
             .unwrap();
-        let (_, body) = body_of(form("p", "a", Some("x/y"), data)).await;
+        let (_, body) = body_of(form("p", "a", Some("x/y"), &data.into())).await;
         assert_eq!(len, body.len());
         assert!(
             req.headers()[reqwest::header::CONTENT_TYPE]
