@@ -3,6 +3,10 @@
 // Keep a console window from appearing on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+// The same allocator as the CLI: listings and transfer bookkeeping allocate a lot.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     cirrus_desktop::run();
 }

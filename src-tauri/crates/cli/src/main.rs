@@ -10,6 +10,9 @@ mod work_cmds;
 
 use cirrus_core::{Cirrus, Error};
 
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use args::{Cli, Command};
 use clap::Parser;
 use output::Out;

@@ -18,10 +18,14 @@ impl Out {
     /// Print a result: JSON value, or the human text.
     pub fn print<T: Serialize>(&self, value: &T, human: impl FnOnce() -> String) {
         if self.json {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".into())
-            );
+            // Streamed: a 100 000-entry listing is tens of megabytes of JSON.
+            use std::io::Write;
+            let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            if serde_json::to_writer_pretty(&mut w, value).is_err() {
+                let _ = w.write_all(b"null");
+            }
+            let _ = w.write_all(b"\n");
+            let _ = w.flush();
         } else {
             let text = human();
             if !text.is_empty() {
