@@ -345,6 +345,9 @@ pub async fn transfers_list(state: State<'_, AppState>) -> CmdResult<Vec<Transfe
     Ok(rows(&state.hub.list().await?))
 }
 
+/// How often a folder's row follows the progress of its files.
+const FOLDER_ROW_INTERVAL: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// Streams row updates to the UI until the window goes away.
 #[tauri::command]
 pub async fn transfers_subscribe(
@@ -355,6 +358,9 @@ pub async fn transfers_subscribe(
     let hub = state.hub.clone();
     tauri::async_runtime::spawn(async move {
         use tokio::sync::broadcast::error::RecvError;
+        // When each folder's row was last recomputed: a folder of thousands of files sends
+        // progress for every one of them, and the row is a query over the whole folder.
+        let mut folder_sent: HashMap<String, std::time::Instant> = HashMap::new();
         loop {
             let event = match rx.recv().await {
                 Ok(e) => e,
@@ -365,11 +371,19 @@ pub async fn transfers_subscribe(
                 Some(row_from_event(&event.account_id, &event.event))
             } else {
                 // A file inside a folder (or a folder itself): send the folder's totals.
-                let root = transfer_id(
-                    &event.account_id,
-                    event.event.parent_id.unwrap_or(event.event.id),
-                );
-                hub.list()
+                let folder = event.event.parent_id.unwrap_or(event.event.id);
+                let root = transfer_id(&event.account_id, folder);
+                let file_progress = event.event.parent_id.is_some()
+                    && event.event.state == ItemState::Running;
+                let recent = folder_sent
+                    .get(&root)
+                    .is_some_and(|t| t.elapsed() < FOLDER_ROW_INTERVAL);
+                if file_progress && recent {
+                    // The folder's own event after each file ends carries the final numbers.
+                    continue;
+                }
+                folder_sent.insert(root.clone(), std::time::Instant::now());
+                hub.subtree(&event.account_id, folder)
                     .await
                     .ok()
                     .and_then(|items| rows(&items).into_iter().find(|r| r.id == root))

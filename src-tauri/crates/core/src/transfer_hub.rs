@@ -149,6 +149,23 @@ impl TransferHub {
         self.events.subscribe()
     }
 
+    /// One item of a started engine and everything below it (empty if the engine is not
+    /// started): what a folder's row needs, without reading every queue.
+    pub async fn subtree(&self, account_id: &str, id: ItemId) -> Result<Vec<HubItem>> {
+        let engine = self.engines.lock().await.get(account_id).cloned();
+        let Some(engine) = engine else {
+            return Ok(vec![]);
+        };
+        Ok(engine
+            .subtree(id)?
+            .into_iter()
+            .map(|item| HubItem {
+                account_id: account_id.to_string(),
+                item,
+            })
+            .collect())
+    }
+
     /// Every item of every started engine, plus items in queues of accounts not started yet.
     pub async fn list(&self) -> Result<Vec<HubItem>> {
         let engines = self.engines.lock().await;

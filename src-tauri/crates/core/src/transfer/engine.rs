@@ -172,6 +172,11 @@ impl TransferEngine {
         self.inner.queue.list()
     }
 
+    /// One item and everything below it (see [`TransferQueue::subtree`]).
+    pub fn subtree(&self, id: ItemId) -> Result<Vec<TransferItem>> {
+        self.inner.queue.subtree(id)
+    }
+
     /// Conflicts an upload of `sources` into `dest` would meet, found by listing `dest` once.
     pub async fn plan_upload(
         &self,

@@ -229,6 +229,19 @@ impl TransferQueue {
         )
     }
 
+    /// An item and everything below it (a folder's files and subfolders), oldest first.
+    pub fn subtree(&self, id: ItemId) -> Result<Vec<TransferItem>> {
+        self.query(
+            &format!(
+                "WITH RECURSIVE tree(id) AS (
+                    SELECT id FROM items WHERE id = ?1
+                    UNION ALL SELECT i.id FROM items i JOIN tree t ON i.parent_id = t.id)
+                 SELECT {COLUMNS} FROM items WHERE id IN (SELECT id FROM tree) ORDER BY id"
+            ),
+            params![id],
+        )
+    }
+
     /// The files of a folder item.
     pub fn children(&self, parent: ItemId) -> Result<Vec<TransferItem>> {
         self.query(
@@ -797,6 +810,28 @@ mod tests {
             q.get(folder).unwrap().error.as_deref(),
             Some("1 of 2 files did not transfer.")
         );
+    }
+
+    #[test]
+    fn subtree_is_an_item_and_everything_below_it() {
+        let q = TransferQueue::open_in_memory().unwrap();
+        let under = |parent: Option<ItemId>, n: &str| {
+            q.add(&NewItem {
+                parent_id: parent,
+                ..NewItem::upload_file(Path::new(n), "cloudreve://my", 1, ConflictPolicy::Ask)
+            })
+            .unwrap()
+        };
+        let top = under(None, "/top");
+        let a = under(Some(top), "/top/a");
+        let sub = under(Some(top), "/top/sub");
+        let b = under(Some(sub), "/top/sub/b");
+        let other = under(None, "/other");
+        let ids = |id| q.subtree(id).unwrap().iter().map(|i| i.id).collect::<Vec<_>>();
+        assert_eq!(ids(top), vec![top, a, sub, b]);
+        assert_eq!(ids(sub), vec![sub, b]);
+        assert_eq!(ids(other), vec![other]);
+        assert!(ids(999).is_empty());
     }
 
     #[test]
