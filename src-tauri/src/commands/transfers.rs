@@ -373,8 +373,8 @@ pub async fn transfers_subscribe(
                 // A file inside a folder (or a folder itself): send the folder's totals.
                 let folder = event.event.parent_id.unwrap_or(event.event.id);
                 let root = transfer_id(&event.account_id, folder);
-                let file_progress = event.event.parent_id.is_some()
-                    && event.event.state == ItemState::Running;
+                let file_progress =
+                    event.event.parent_id.is_some() && event.event.state == ItemState::Running;
                 let recent = folder_sent
                     .get(&root)
                     .is_some_and(|t| t.elapsed() < FOLDER_ROW_INTERVAL);

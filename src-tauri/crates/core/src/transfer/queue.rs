@@ -827,7 +827,13 @@ mod tests {
         let sub = under(Some(top), "/top/sub");
         let b = under(Some(sub), "/top/sub/b");
         let other = under(None, "/other");
-        let ids = |id| q.subtree(id).unwrap().iter().map(|i| i.id).collect::<Vec<_>>();
+        let ids = |id| {
+            q.subtree(id)
+                .unwrap()
+                .iter()
+                .map(|i| i.id)
+                .collect::<Vec<_>>()
+        };
         assert_eq!(ids(top), vec![top, a, sub, b]);
         assert_eq!(ids(sub), vec![sub, b]);
         assert_eq!(ids(other), vec![other]);
