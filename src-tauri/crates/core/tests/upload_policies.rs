@@ -423,3 +423,45 @@ async fn a_streamed_body_that_ends_early_fails_as_a_local_change() {
         assert_eq!(env.sandbox.active_upload_sessions(), 0);
     }
 }
+
+/// A streamed whole-file upload reports progress while its one request is on the wire, not
+/// only 0 % then 100 %.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_streamed_upload_reports_progress_while_it_is_sent() {
+    let env = common::env(SandboxConfig {
+        policy: PolicyKind::Relay,
+        ..Default::default()
+    })
+    .await;
+    let (_, p) = env.signed_in().await;
+    let dir = tempfile::tempdir().unwrap();
+    let size = 6usize << 20;
+    let content = data(size, 3);
+    let f = write(dir.path(), "big.bin", &content);
+    let q = Arc::new(TransferQueue::open_in_memory().unwrap());
+    let cfg = EngineConfig {
+        // About half a second on the wire, in 1 MiB blocks.
+        upload_limit: 12 << 20,
+        progress_interval: std::time::Duration::from_millis(20),
+        ..config(3, false)
+    };
+    let e = TransferEngine::new(p.clone(), q.clone(), cfg).unwrap();
+    let mut events = e.subscribe();
+    let id = e
+        .enqueue_upload(&f, &p.root(), ConflictPolicy::Ask)
+        .unwrap();
+    e.wait_idle().await.unwrap();
+    assert_eq!(q.get(id).unwrap().state, ItemState::Completed);
+    let mut partial = vec![];
+    while let Ok(ev) = events.try_recv() {
+        let b = ev.progress.bytes_done;
+        if ev.id == id && b > 0 && b < size as u64 {
+            partial.push(b);
+        }
+    }
+    assert!(partial.len() >= 2, "progress while sending: {partial:?}");
+    assert!(partial.windows(2).all(|w| w[0] <= w[1]), "{partial:?}");
+    assert_eq!(q.get(id).unwrap().bytes_done, size as u64);
+    let entry = remote_entry(p.as_ref(), &p.root(), "big.bin").await;
+    assert_eq!(sha(&download_bytes(p.clone(), &entry).await), sha(&content));
+}

@@ -11,8 +11,8 @@ use async_trait::async_trait;
 pub use capabilities::Capabilities;
 pub use model::*;
 pub use upload_types::{
-    ChunkData, ChunkReceipt, ChunkReceipts, EncryptionParams, FileSlice, UploadRequest,
-    UploadSession,
+    ChunkData, ChunkReceipt, ChunkReceipts, EncryptionParams, FileSlice, SliceProgress,
+    UploadRequest, UploadSession,
 };
 
 use crate::error::{Error, Result};

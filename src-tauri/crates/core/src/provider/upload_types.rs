@@ -205,7 +205,7 @@ impl From<Vec<u8>> for ChunkData {
 /// The file must still have the fingerprint it had when the upload began, and must not end
 /// early: otherwise the stream fails with the "local file changed" error, before the last
 /// block is handed over, so the server never receives a complete body of mixed contents.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct FileSlice {
     path: Arc<PathBuf>,
     offset: u64,
@@ -214,6 +214,22 @@ pub struct FileSlice {
     key: Option<AesCtrKey>,
     limiter: Option<Arc<BandwidthLimiter>>,
     block: usize,
+    progress: Option<SliceProgress>,
+}
+
+/// Told how far into the slice the current body has been read (restarts at each attempt).
+pub type SliceProgress = Arc<dyn Fn(u64) + Send + Sync>;
+
+impl fmt::Debug for FileSlice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FileSlice")
+            .field("path", &self.path)
+            .field("offset", &self.offset)
+            .field("len", &self.len)
+            .field("encrypted", &self.key.is_some())
+            .field("block", &self.block)
+            .finish()
+    }
 }
 
 impl FileSlice {
@@ -227,7 +243,14 @@ impl FileSlice {
             key: None,
             limiter: None,
             block: STREAM_BLOCK,
+            progress: None,
         }
+    }
+
+    /// Call `progress` with the bytes of the slice read so far, after each block.
+    pub fn with_progress(mut self, progress: SliceProgress) -> Self {
+        self.progress = Some(progress);
+        self
     }
 
     /// Encrypt each block at its file offset with `key`.
@@ -301,10 +324,14 @@ impl FileSlice {
                 if let Some(l) = &slice.limiter {
                     l.acquire(n).await;
                 }
+                let progress = slice.progress.clone();
                 let (file, buf) =
                     tokio::task::spawn_blocking(move || slice.read_block(file, done, n as usize))
                         .await
                         .map_err(|e| Error::io(format!("Reader task failed: {e}")))??;
+                if let Some(p) = progress {
+                    p(done + n);
+                }
                 Ok(Some((Bytes::from(buf), (Some(file), done + n))))
             }
         })

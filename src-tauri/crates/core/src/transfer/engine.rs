@@ -511,11 +511,11 @@ impl Inner {
                 return;
             }
         };
-        let tracker = Mutex::new(ProgressTracker::new(
+        let tracker = Arc::new(Mutex::new(ProgressTracker::new(
             self.events.clone(),
             self.progress_interval,
             self.event_for(&item),
-        ));
+        )));
         tracker
             .lock()
             .expect("tracker poisoned")

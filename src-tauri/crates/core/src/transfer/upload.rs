@@ -16,7 +16,8 @@ use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// A whole-file (single-request) upload larger than this is streamed from disk block by
 /// block instead of being read into memory first.
@@ -29,7 +30,7 @@ const EXPIRY_MARGIN_SECS: i64 = 60;
 pub(crate) async fn run_upload(
     ctx: &JobContext,
     item: &TransferItem,
-    tracker: &Mutex<ProgressTracker>,
+    tracker: &Arc<Mutex<ProgressTracker>>,
 ) -> Result<Outcome> {
     let mut restarted_for_change = false;
     let mut renewed = false;
@@ -92,7 +93,7 @@ fn local_fingerprint(path: &Path) -> Result<Fingerprint> {
 async fn upload_attempt(
     ctx: &JobContext,
     item: &TransferItem,
-    tracker: &Mutex<ProgressTracker>,
+    tracker: &Arc<Mutex<ProgressTracker>>,
     renewed: &mut bool,
 ) -> Result<Outcome> {
     let now_fp = local_fingerprint(&item.local_path)?;
@@ -146,10 +147,12 @@ async fn upload_attempt(
             let key = key.clone();
             let range = plan.range(index);
             let len = range.end - range.start;
-            let read = if stream_whole {
+            let streamed = stream_whole.then(|| Arc::new(AtomicU64::new(0)));
+            let read = if let Some(counted) = &streamed {
                 let slice = FileSlice::new(path.clone(), range.start, len, now_fp)
                     .with_key(key)
-                    .with_limiter(ctx.upload_limiter.clone());
+                    .with_limiter(ctx.upload_limiter.clone())
+                    .with_progress(stream_progress(tracker.clone(), counted.clone()));
                 Err(ChunkData::File(slice))
             } else {
                 let path = path.clone();
@@ -165,11 +168,11 @@ async fn upload_attempt(
                             .map_err(|e| Error::io(format!("Reader task failed: {e}")))??,
                     ),
                 };
-                Ok::<_, Error>((index, data))
+                Ok::<_, Error>((index, data, streamed))
             }
         })
         .buffered(2)
-        .map_ok(|(index, data)| async move {
+        .map_ok(|(index, data, streamed)| async move {
             // The chunk may have been read a while ago: a file changed since must not reach
             // the server (the last chunk completes the upload).
             if local_fingerprint(path)? != now_fp {
@@ -178,7 +181,9 @@ async fn upload_attempt(
             let receipt = send_chunk(ctx, session_ref, index, data).await?;
             ctx.queue.ack_chunk_with_receipt(item.id, index, &receipt)?;
             let mut t = tracker.lock().expect("tracker poisoned");
-            t.add(plan.len(index));
+            // A streamed body counted its bytes as they were read.
+            let counted = streamed.map_or(0, |c| c.load(Ordering::SeqCst));
+            t.add(plan.len(index).saturating_sub(counted));
             ctx.queue.set_bytes_done(item.id, t.bytes_done())?;
             Ok::<_, Error>(())
         })
@@ -206,6 +211,24 @@ async fn upload_attempt(
     }
     ctx.queue.clear_resume_state(item.id)?;
     Ok(Outcome::Done)
+}
+
+/// Progress of a streamed whole-file body: bytes count as they are read for sending, and a
+/// retried request, which reads from the start again, takes back what the failed one counted.
+fn stream_progress(
+    tracker: Arc<Mutex<ProgressTracker>>,
+    counted: Arc<AtomicU64>,
+) -> crate::provider::SliceProgress {
+    Arc::new(move |pos| {
+        let prev = counted.swap(pos, Ordering::SeqCst);
+        let mut t = tracker.lock().expect("tracker poisoned");
+        if pos >= prev {
+            t.add(pos - prev);
+        } else {
+            let done = t.bytes_done();
+            t.reset(done.saturating_sub(prev - pos));
+        }
+    })
 }
 
 /// Creates the upload session, applying the conflict policy before any byte is sent.
