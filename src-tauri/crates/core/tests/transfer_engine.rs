@@ -252,6 +252,8 @@ async fn resumes_from_the_same_database_without_resending_acknowledged_chunks() 
             .enqueue_upload(&f, &real.root(), ConflictPolicy::Ask)
             .unwrap();
         wait_for(|| q.acked_chunks(id).unwrap().len() == 3).await;
+        // Chunk 3's request must have reached the hang before the engine goes.
+        wait_for(|| gate.calls_for(3) == 1).await;
         drop(e);
         id
     };
@@ -303,6 +305,7 @@ async fn an_expired_session_is_recreated_and_the_stale_one_cancelled() {
             .enqueue_upload(&f, &real.root(), ConflictPolicy::Ask)
             .unwrap();
         wait_for(|| q.acked_chunks(id).unwrap().len() == 1).await;
+        wait_for(|| gate.calls_for(1) == 1).await;
         drop(e);
         id
     };

@@ -34,6 +34,11 @@ pub struct Counting {
     pub in_flight: Mutex<(u64, u64)>,
     /// Chunks handed over as a file to stream from disk rather than as bytes in memory.
     pub streamed: Mutex<Vec<FileSlice>>,
+    /// Failed chunk requests: index and error.
+    pub failures: Mutex<Vec<(u64, String)>>,
+    /// Chunk indices whose request is parked at `hang_at` (so stopping the engine now cannot
+    /// let it slip through once `hang_at` is cleared).
+    pub hung: Mutex<Vec<u64>>,
 }
 
 impl Counting {
@@ -45,6 +50,8 @@ impl Counting {
             sessions: Mutex::new(vec![]),
             in_flight: Mutex::new((0, 0)),
             streamed: Mutex::new(vec![]),
+            failures: Mutex::new(vec![]),
+            hung: Mutex::new(vec![]),
         })
     }
 
@@ -130,6 +137,7 @@ impl Provider for Counting {
             self.streamed.lock().unwrap().push(f.clone());
         }
         if *self.hang_at.lock().unwrap() == Some(index) {
+            self.hung.lock().unwrap().push(index);
             std::future::pending::<()>().await;
         }
         let len = data.len();
@@ -139,6 +147,12 @@ impl Provider for Counting {
             f.1 = f.1.max(f.0);
         }
         let out = self.inner.upload_chunk(session, index, data).await;
+        if let Err(e) = &out {
+            self.failures
+                .lock()
+                .unwrap()
+                .push((index, format!("{e:?}")));
+        }
         self.in_flight.lock().unwrap().0 -= len;
         out
     }
