@@ -313,3 +313,59 @@ async fn completion_needs_every_part_receipt() {
     );
     assert_eq!(env.sandbox.active_upload_sessions(), 0);
 }
+
+/// OneDrive keeps the arrived part of a fragment cut off on the wire, so the session then
+/// expects bytes from the middle of a chunk: the client sends just the rest of it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn onedrive_resumes_from_the_middle_of_a_cut_off_fragment() {
+    let kind = PolicyKind::OneDrive;
+    let env = common::env(SandboxConfig {
+        policy: kind,
+        ..Default::default()
+    })
+    .await;
+    env.sandbox
+        .set_policy_chunking(kind, chunk_for(kind), 1)
+        .unwrap();
+    let (_, p) = env.signed_in().await;
+    let dir = tempfile::tempdir().unwrap();
+    let q = Arc::new(TransferQueue::open_in_memory().unwrap());
+    let e = TransferEngine::new(p.clone(), q.clone(), config(12, false)).unwrap();
+    env.sandbox.set_faults(FaultConfig {
+        seed: 77,
+        part_fail_rate: 0.3,
+        kinds: vec![FaultKind::Drop],
+        drops_reach_handler: true,
+        ..FaultConfig::default()
+    });
+    let c = chunk_for(kind) as usize;
+    let mut files = vec![];
+    for (i, size) in [3 * c + 17, 6 * c].into_iter().enumerate() {
+        let name = format!("cut-{i}.bin");
+        let content = data(size, 90 + i as u8);
+        let f = write(dir.path(), &name, &content);
+        e.enqueue_upload(&f, &p.root(), ConflictPolicy::Ask)
+            .unwrap();
+        files.push((name, content));
+    }
+    e.wait_idle().await.unwrap();
+    let stats = env.sandbox.fault_stats();
+    env.sandbox.set_faults(FaultConfig::default());
+    for it in q.list().unwrap() {
+        assert_eq!(it.state, ItemState::Completed, "{} {:?}", it.name, it.error);
+    }
+    assert!(stats.drops > 0, "{stats:?}");
+    assert!(
+        env.sandbox.onedrive_partial_fragments() > 0,
+        "no fragment was kept in part: {stats:?}"
+    );
+    assert_eq!(env.sandbox.active_upload_sessions(), 0);
+    for (name, content) in &files {
+        let entry = remote_entry(p.as_ref(), &p.root(), name).await;
+        assert_eq!(
+            sha(&download_bytes(p.clone(), &entry).await),
+            sha(content),
+            "{name}"
+        );
+    }
+}

@@ -321,6 +321,11 @@ impl Sandbox {
         self.app.store().received_chunk_bytes.clone()
     }
 
+    /// OneDrive fragments cut off on the wire of which the drive kept the arrived prefix.
+    pub fn onedrive_partial_fragments(&self) -> u64 {
+        self.app.policies.onedrive.partial_fragments()
+    }
+
     /// Change the local policy's maximum file size (0 = unlimited) at runtime.
     pub fn set_max_file_size(&self, bytes: u64) {
         self.app.policy.max_size.store(bytes, Ordering::Relaxed);

@@ -150,6 +150,18 @@ where
                     }
                     return Ok(r);
                 }
+                Some(FaultKind::Drop) if uploads && cfg.drops_reach_handler => {
+                    let half = req_len.unwrap_or(0) / 2;
+                    let req = req.map(|b| cut_after(b, half, Some(std::time::Duration::ZERO)));
+                    // Whatever the handler answers, the client never sees it.
+                    let _ = inner.call(req).await;
+                    if let Some(c) = &conn {
+                        c.cut();
+                    }
+                    let mut r = Response::new(cut_after(Body::empty(), 0, None));
+                    *r.status_mut() = StatusCode::OK;
+                    return Ok(r);
+                }
                 Some(k @ (FaultKind::Drop | FaultKind::Stall)) if uploads => {
                     if k == FaultKind::Drop {
                         read_some(req.into_body(), req_len.unwrap_or(0) / 2).await;

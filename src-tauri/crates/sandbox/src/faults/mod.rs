@@ -82,6 +82,10 @@ pub struct FaultConfig {
     pub retry_after: Duration,
     /// How long a stalled response hangs before its connection is closed.
     pub stall: Duration,
+    /// A dropped upload's first half reaches the handler as a body that then fails, as when
+    /// a connection dies while the server reads it; handlers that keep what arrived (Graph
+    /// upload sessions) store it. Off: the layer swallows the body and nothing is stored.
+    pub drops_reach_handler: bool,
 }
 
 impl Default for FaultConfig {
@@ -103,6 +107,7 @@ impl Default for FaultConfig {
             bandwidth_bps: 0,
             retry_after: Duration::from_secs(1),
             stall: Duration::from_secs(30),
+            drops_reach_handler: false,
         }
     }
 }

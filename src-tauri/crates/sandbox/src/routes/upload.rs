@@ -67,6 +67,15 @@ pub(crate) fn declared_length(h: &HeaderMap) -> Option<u64> {
 
 /// Read exactly `len` bytes of `body` (extra bytes are ignored, like Go's LimitReader).
 pub(crate) async fn read_exact(body: Body, len: u64) -> Result<Bytes, ApiError> {
+    let (buf, complete) = read_prefix(body, len).await;
+    if !complete {
+        return Err(ApiError::io_failed("Failed to upload file"));
+    }
+    Ok(buf)
+}
+
+/// Up to `len` bytes of `body`, and whether all `len` arrived before it ended or failed.
+pub(crate) async fn read_prefix(body: Body, len: u64) -> (Bytes, bool) {
     let mut buf = BytesMut::with_capacity(len.min(64 << 20) as usize);
     let mut stream = body.into_data_stream();
     while (buf.len() as u64) < len {
@@ -78,10 +87,8 @@ pub(crate) async fn read_exact(body: Body, len: u64) -> Result<Bytes, ApiError> 
             Some(Err(_)) | None => break,
         }
     }
-    if (buf.len() as u64) < len {
-        return Err(ApiError::io_failed("Failed to upload file"));
-    }
-    Ok(buf.freeze())
+    let complete = buf.len() as u64 == len;
+    (buf.freeze(), complete)
 }
 
 /// Remove a session's pending entity (and the placeholder if nothing else remains).

@@ -7,9 +7,10 @@
 //! item's size (`CompleteUpload`). Downloads are pre-authenticated URLs on the same listener,
 //! like Graph's `@microsoft.graph.downloadUrl`.
 //!
-//! Simplification: a fragment whose body is cut off is discarded as a whole, so
-//! `nextExpectedRanges` always starts where the last complete fragment ended (real OneDrive
-//! sometimes keeps part of an interrupted fragment).
+//! A fragment whose body is cut off keeps what arrived, as real OneDrive sometimes does, so
+//! `nextExpectedRanges` can start in the middle of a fragment. Under fault injection this
+//! happens only with `FaultConfig::drops_reach_handler` (otherwise the fault layer swallows
+//! a dropped body before the handler sees any of it).
 
 pub mod server;
 
@@ -83,6 +84,7 @@ pub struct OneDriveStore {
     items: Mutex<HashMap<String, u64>>,
     /// Item bytes, keyed by blob.
     pub blobs: LocalDriver,
+    partial_fragments: std::sync::atomic::AtomicU64,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -98,7 +100,20 @@ impl OneDriveStore {
             sessions: Mutex::default(),
             items: Mutex::default(),
             blobs: LocalDriver::new(root)?,
+            partial_fragments: Default::default(),
         }))
+    }
+
+    /// Counts a fragment of which only a prefix arrived (and was kept).
+    pub fn note_partial_fragment(&self) {
+        self.partial_fragments
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Fragments of which only a prefix arrived and was kept.
+    pub fn partial_fragments(&self) -> u64 {
+        self.partial_fragments
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// `http://127.0.0.1:PORT` of the drive.

@@ -17,7 +17,7 @@ use super::{OneDriveStore, lock};
 use crate::faults::FaultTarget;
 use crate::policies::blobserve;
 use crate::policy::StorageDriver;
-use crate::routes::upload::{declared_length, read_exact};
+use crate::routes::upload::{declared_length, read_prefix};
 
 type StoreRef = Arc<OneDriveStore>;
 
@@ -140,13 +140,21 @@ async fn fragment(
     if let Some(r) = order_error(a, s.next) {
         return r;
     }
-    let Ok(data) = read_exact(body, len).await else {
+    // A fragment cut off on the wire keeps what arrived: the session then expects the rest,
+    // from the middle of the fragment (`nextExpectedRanges`).
+    let (data, complete) = read_prefix(body, len).await;
+    let b = if complete {
+        b
+    } else if data.is_empty() {
         return graph_error(
             StatusCode::BAD_REQUEST,
             "invalidRequest",
             "The request body is shorter than the Content-Range.",
             None,
         );
+    } else {
+        store.note_partial_fragment();
+        a + data.len() as u64 - 1
     };
     // A concurrent fragment may have committed the same range while this body was read.
     if let Some(r) = store.session(&token).and_then(|s| order_error(a, s.next)) {
