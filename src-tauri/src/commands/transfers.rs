@@ -348,6 +348,28 @@ pub async fn transfers_list(state: State<'_, AppState>) -> CmdResult<Vec<Transfe
 /// How often a folder's row follows the progress of its files.
 const FOLDER_ROW_INTERVAL: std::time::Duration = std::time::Duration::from_millis(250);
 
+/// When each folder's row was last recomputed: a folder of thousands of files sends progress
+/// for every one of them, and the row is a query over the whole folder.
+#[derive(Default)]
+struct FolderRowThrottle(HashMap<String, std::time::Instant>);
+
+impl FolderRowThrottle {
+    /// Whether to recompute `root`'s row now. Progress of a file inside it waits for
+    /// [`FOLDER_ROW_INTERVAL`]; anything else (the folder's own events, which follow each file
+    /// that ends, and files changing state) always goes through.
+    fn due(&mut self, root: &str, file_progress: bool, now: std::time::Instant) -> bool {
+        let recent = self
+            .0
+            .get(root)
+            .is_some_and(|t| now.saturating_duration_since(*t) < FOLDER_ROW_INTERVAL);
+        if file_progress && recent {
+            return false;
+        }
+        self.0.insert(root.to_string(), now);
+        true
+    }
+}
+
 /// Streams row updates to the UI until the window goes away.
 #[tauri::command]
 pub async fn transfers_subscribe(
@@ -358,9 +380,7 @@ pub async fn transfers_subscribe(
     let hub = state.hub.clone();
     tauri::async_runtime::spawn(async move {
         use tokio::sync::broadcast::error::RecvError;
-        // When each folder's row was last recomputed: a folder of thousands of files sends
-        // progress for every one of them, and the row is a query over the whole folder.
-        let mut folder_sent: HashMap<String, std::time::Instant> = HashMap::new();
+        let mut throttle = FolderRowThrottle::default();
         loop {
             let event = match rx.recv().await {
                 Ok(e) => e,
@@ -375,14 +395,9 @@ pub async fn transfers_subscribe(
                 let root = transfer_id(&event.account_id, folder);
                 let file_progress =
                     event.event.parent_id.is_some() && event.event.state == ItemState::Running;
-                let recent = folder_sent
-                    .get(&root)
-                    .is_some_and(|t| t.elapsed() < FOLDER_ROW_INTERVAL);
-                if file_progress && recent {
-                    // The folder's own event after each file ends carries the final numbers.
+                if !throttle.due(&root, file_progress, std::time::Instant::now()) {
                     continue;
                 }
-                folder_sent.insert(root.clone(), std::time::Instant::now());
                 hub.subtree(&event.account_id, folder)
                     .await
                     .ok()
@@ -435,6 +450,28 @@ pub async fn transfers_clear_finished(state: State<'_, AppState>) -> CmdResult<(
 mod tests {
     use super::*;
     use cirrus_core::transfer::TransferItem;
+
+    #[test]
+    fn folder_rows_follow_file_progress_at_most_four_times_a_second() {
+        let mut t = FolderRowThrottle::default();
+        let t0 = std::time::Instant::now();
+        let ms = |n| t0 + std::time::Duration::from_millis(n);
+        assert!(t.due("a:1", true, ms(0)));
+        assert!(
+            !t.due("a:1", true, ms(100)),
+            "file progress within 250 ms waits"
+        );
+        assert!(
+            t.due("a:2", true, ms(100)),
+            "another folder has its own clock"
+        );
+        assert!(
+            t.due("a:1", false, ms(120)),
+            "the folder's own event always goes"
+        );
+        assert!(!t.due("a:1", true, ms(300)));
+        assert!(t.due("a:1", true, ms(400)));
+    }
 
     fn item(id: ItemId, parent: Option<ItemId>, kind: ItemKind, size: u64, done: u64) -> HubItem {
         HubItem {
