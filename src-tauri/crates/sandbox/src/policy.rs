@@ -63,6 +63,61 @@ impl LocalDriver {
     }
 }
 
+/// A store on its own listener whose blobs the master also reaches in process (server-side
+/// reads, deletes, seeding).
+pub trait HasBlobs: Send + Sync {
+    /// The store's blob directory.
+    fn blobs(&self) -> &LocalDriver;
+}
+
+/// The master's driver for a [`HasBlobs`] store (slave node, Kodo, USS): the store's blobs
+/// under the policy's `type` name.
+pub struct StoreDriver<S> {
+    kind: &'static str,
+    store: std::sync::Arc<S>,
+}
+
+impl<S: HasBlobs> StoreDriver<S> {
+    /// The driver of `store`, reported as policy type `kind`.
+    pub fn new(kind: &'static str, store: std::sync::Arc<S>) -> Self {
+        Self { kind, store }
+    }
+}
+
+impl<S: HasBlobs> StorageDriver for StoreDriver<S> {
+    fn kind(&self) -> &'static str {
+        self.kind
+    }
+    fn prepare(&self, key: String, size: u64) -> BoxFuture<'_, std::io::Result<()>> {
+        self.store.blobs().prepare(key, size)
+    }
+    fn write_at(
+        &self,
+        key: String,
+        offset: u64,
+        data: Bytes,
+    ) -> BoxFuture<'_, std::io::Result<()>> {
+        self.store.blobs().write_at(key, offset, data)
+    }
+    fn put(&self, key: String, data: Bytes) -> BoxFuture<'_, std::io::Result<()>> {
+        self.store.blobs().put(key, data)
+    }
+    fn put_blocking(&self, key: &str, data: &[u8]) -> std::io::Result<()> {
+        self.store.blobs().put_blocking(key, data)
+    }
+    fn read_range(
+        &self,
+        key: String,
+        offset: u64,
+        len: u64,
+    ) -> BoxFuture<'_, std::io::Result<ByteStream>> {
+        self.store.blobs().read_range(key, offset, len)
+    }
+    fn delete(&self, key: String) -> BoxFuture<'_, std::io::Result<()>> {
+        self.store.blobs().delete(key)
+    }
+}
+
 impl StorageDriver for LocalDriver {
     fn kind(&self) -> &'static str {
         "local"

@@ -24,7 +24,7 @@ use tokio::task::AbortHandle;
 use crate::app::App;
 use crate::envelope::ApiError;
 use crate::faults::Faults;
-use crate::policy::{LocalDriver, Policy, PolicyKind, StorageDriver};
+use crate::policy::{LocalDriver, Policy, PolicyKind, StorageDriver, StoreDriver};
 use crate::store::{Id, Store};
 
 /// Settings every policy is created with (from `SandboxConfig`).
@@ -129,7 +129,7 @@ impl Registry {
         add(
             PolicyKind::Remote,
             settings.encryption,
-            Box::new(remote::RemoteDriver(slave.clone())),
+            Box::new(StoreDriver::new("remote", slave.clone())),
         );
         // Client-side encryption is offered on local/remote only by default: objects uploaded
         // straight to a provider are served by the provider. Like Cloudreve's per-policy
@@ -152,12 +152,12 @@ impl Registry {
         add(
             PolicyKind::Qiniu,
             false,
-            Box::new(qiniu::QiniuDriver(qn.clone())),
+            Box::new(StoreDriver::new("qiniu", qn.clone())),
         );
         add(
             PolicyKind::Upyun,
             false,
-            Box::new(upyun::UpyunDriver(up.clone())),
+            Box::new(StoreDriver::new("upyun", up.clone())),
         );
         let reg = Registry {
             policies,

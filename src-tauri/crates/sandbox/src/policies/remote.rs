@@ -11,8 +11,6 @@ use std::sync::{Arc, Mutex, OnceLock};
 use axum::http::HeaderMap;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE;
-use bytes::Bytes;
-use futures::future::BoxFuture;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -23,7 +21,7 @@ use super::crsign::HmacAuth;
 use crate::app::App;
 use crate::envelope::ApiError;
 use crate::faults::{FaultLayer, Faults};
-use crate::policy::{ByteStream, LocalDriver, StorageDriver};
+use crate::policy::LocalDriver;
 use crate::uri::escape_segment;
 
 /// Cloudreve's default slave `SignatureTTL` (seconds) for node → master requests.
@@ -241,40 +239,8 @@ pub fn source_url(app: &App, blob: &str, name: &str, download: bool, expires: i6
     format!("{}{path}?{}", node.base_url(), q.finish())
 }
 
-/// The master's view of blobs stored on the node. Client downloads use signed node URLs;
-/// server-side reads (decrypting proxy) and deletes reach the node's store in process.
-pub struct RemoteDriver(pub Arc<SlaveNode>);
-
-impl StorageDriver for RemoteDriver {
-    fn kind(&self) -> &'static str {
-        "remote"
-    }
-    fn prepare(&self, key: String, size: u64) -> BoxFuture<'_, std::io::Result<()>> {
-        self.0.blobs.prepare(key, size)
-    }
-    fn write_at(
-        &self,
-        key: String,
-        offset: u64,
-        data: Bytes,
-    ) -> BoxFuture<'_, std::io::Result<()>> {
-        self.0.blobs.write_at(key, offset, data)
-    }
-    fn put(&self, key: String, data: Bytes) -> BoxFuture<'_, std::io::Result<()>> {
-        self.0.blobs.put(key, data)
-    }
-    fn put_blocking(&self, key: &str, data: &[u8]) -> std::io::Result<()> {
-        self.0.blobs.put_blocking(key, data)
-    }
-    fn read_range(
-        &self,
-        key: String,
-        offset: u64,
-        len: u64,
-    ) -> BoxFuture<'_, std::io::Result<ByteStream>> {
-        self.0.blobs.read_range(key, offset, len)
-    }
-    fn delete(&self, key: String) -> BoxFuture<'_, std::io::Result<()>> {
-        self.0.blobs.delete(key)
+impl crate::policy::HasBlobs for SlaveNode {
+    fn blobs(&self) -> &LocalDriver {
+        &self.blobs
     }
 }

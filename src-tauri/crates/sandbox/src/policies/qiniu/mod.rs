@@ -27,7 +27,7 @@ use super::NewSession;
 use crate::app::App;
 use crate::envelope::ApiError;
 use crate::faults::{FaultLayer, Faults};
-use crate::policy::{ByteStream, LocalDriver, StorageDriver};
+use crate::policy::{LocalDriver, StorageDriver};
 
 /// Bucket name in upload URLs and put-policy scopes.
 pub const BUCKET: &str = "cirrus";
@@ -250,47 +250,8 @@ pub fn source_url(app: &App, blob: &str, name: &str, download: bool, expires: i6
         .private_url(blob, download.then_some(name), expires)
 }
 
-/// The master's view of the store's objects: server-side reads, deletes and seeding.
-pub struct QiniuDriver(pub Arc<QiniuStore>);
-
-impl StorageDriver for QiniuDriver {
-    fn kind(&self) -> &'static str {
-        "qiniu"
-    }
-    fn prepare(
-        &self,
-        key: String,
-        size: u64,
-    ) -> futures::future::BoxFuture<'_, std::io::Result<()>> {
-        self.0.blobs.prepare(key, size)
-    }
-    fn write_at(
-        &self,
-        key: String,
-        offset: u64,
-        data: bytes::Bytes,
-    ) -> futures::future::BoxFuture<'_, std::io::Result<()>> {
-        self.0.blobs.write_at(key, offset, data)
-    }
-    fn put(
-        &self,
-        key: String,
-        data: bytes::Bytes,
-    ) -> futures::future::BoxFuture<'_, std::io::Result<()>> {
-        self.0.blobs.put(key, data)
-    }
-    fn put_blocking(&self, key: &str, data: &[u8]) -> std::io::Result<()> {
-        self.0.blobs.put_blocking(key, data)
-    }
-    fn read_range(
-        &self,
-        key: String,
-        offset: u64,
-        len: u64,
-    ) -> futures::future::BoxFuture<'_, std::io::Result<ByteStream>> {
-        self.0.blobs.read_range(key, offset, len)
-    }
-    fn delete(&self, key: String) -> futures::future::BoxFuture<'_, std::io::Result<()>> {
-        self.0.blobs.delete(key)
+impl crate::policy::HasBlobs for QiniuStore {
+    fn blobs(&self) -> &LocalDriver {
+        &self.blobs
     }
 }

@@ -30,7 +30,7 @@ use super::NewSession;
 use crate::app::App;
 use crate::envelope::ApiError;
 use crate::faults::{FaultLayer, Faults};
-use crate::policy::{ByteStream, LocalDriver, StorageDriver};
+use crate::policy::LocalDriver;
 
 /// Bucket (service) name.
 pub const BUCKET: &str = "cirrus";
@@ -190,47 +190,8 @@ pub fn verify_callback(
         && st.check(get("authorization"), &["POST", path, get("date"), md5])
 }
 
-/// The master's view of the service's objects.
-pub struct UpyunDriver(pub Arc<UpyunStore>);
-
-impl StorageDriver for UpyunDriver {
-    fn kind(&self) -> &'static str {
-        "upyun"
-    }
-    fn prepare(
-        &self,
-        key: String,
-        size: u64,
-    ) -> futures::future::BoxFuture<'_, std::io::Result<()>> {
-        self.0.blobs.prepare(key, size)
-    }
-    fn write_at(
-        &self,
-        key: String,
-        offset: u64,
-        data: bytes::Bytes,
-    ) -> futures::future::BoxFuture<'_, std::io::Result<()>> {
-        self.0.blobs.write_at(key, offset, data)
-    }
-    fn put(
-        &self,
-        key: String,
-        data: bytes::Bytes,
-    ) -> futures::future::BoxFuture<'_, std::io::Result<()>> {
-        self.0.blobs.put(key, data)
-    }
-    fn put_blocking(&self, key: &str, data: &[u8]) -> std::io::Result<()> {
-        self.0.blobs.put_blocking(key, data)
-    }
-    fn read_range(
-        &self,
-        key: String,
-        offset: u64,
-        len: u64,
-    ) -> futures::future::BoxFuture<'_, std::io::Result<ByteStream>> {
-        self.0.blobs.read_range(key, offset, len)
-    }
-    fn delete(&self, key: String) -> futures::future::BoxFuture<'_, std::io::Result<()>> {
-        self.0.blobs.delete(key)
+impl crate::policy::HasBlobs for UpyunStore {
+    fn blobs(&self) -> &LocalDriver {
+        &self.blobs
     }
 }
