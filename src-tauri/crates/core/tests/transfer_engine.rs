@@ -4,136 +4,18 @@
 //! and hostile names.
 
 mod common;
+mod uploads_common;
 
-use async_trait::async_trait;
 use bytes::Bytes;
+use cirrus_core::Error;
 use cirrus_core::provider::*;
 use cirrus_core::transfer::*;
-use cirrus_core::{Error, Result};
 use cirrus_sandbox::SandboxConfig;
-use sha2::{Digest, Sha256};
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-/// A hook run when a chunk request starts.
-type ChunkHook = Box<dyn FnMut(u64) + Send>;
-
-/// Wraps the real provider: counts chunk requests and can hold one chunk forever or run a hook.
-struct Gate {
-    inner: Arc<dyn Provider>,
-    hang_at: Mutex<Option<u64>>,
-    calls: Mutex<Vec<(String, u64)>>,
-    on_chunk: Mutex<Option<ChunkHook>>,
-    /// Whether each created session asked the client to encrypt.
-    encrypted: Mutex<Vec<bool>>,
-}
-
-impl Gate {
-    fn new(inner: Arc<dyn Provider>) -> Arc<Self> {
-        Arc::new(Gate {
-            inner,
-            hang_at: Mutex::new(None),
-            calls: Mutex::new(vec![]),
-            on_chunk: Mutex::new(None),
-            encrypted: Mutex::new(vec![]),
-        })
-    }
-    fn calls_for(&self, index: u64) -> usize {
-        self.calls
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|c| c.1 == index)
-            .count()
-    }
-}
-
-#[async_trait]
-impl Provider for Gate {
-    fn capabilities(&self) -> Capabilities {
-        self.inner.capabilities()
-    }
-    fn root(&self) -> RemoteRef {
-        self.inner.root()
-    }
-    async fn resolve_path(&self, path: &str) -> Result<RemoteRef> {
-        self.inner.resolve_path(path).await
-    }
-    async fn whoami(&self) -> Result<UserInfo> {
-        self.inner.whoami().await
-    }
-    async fn capacity(&self) -> Result<Capacity> {
-        self.inner.capacity().await
-    }
-    async fn list(
-        &self,
-        folder: &RemoteRef,
-        opts: &ListOptions,
-        cursor: Option<&str>,
-    ) -> Result<ListPage> {
-        self.inner.list(folder, opts, cursor).await
-    }
-    async fn stat(&self, item: &RemoteRef) -> Result<Entry> {
-        self.inner.stat(item).await
-    }
-    async fn create_folder(&self, parent: &RemoteRef, name: &str) -> Result<Entry> {
-        self.inner.create_folder(parent, name).await
-    }
-    async fn rename(&self, item: &RemoteRef, new_name: &str) -> Result<Entry> {
-        self.inner.rename(item, new_name).await
-    }
-    async fn move_items(&self, items: &[RemoteRef], dest: &RemoteRef) -> Result<BatchOutcome> {
-        self.inner.move_items(items, dest).await
-    }
-    async fn delete(&self, items: &[RemoteRef], mode: DeleteMode) -> Result<BatchOutcome> {
-        self.inner.delete(items, mode).await
-    }
-    async fn begin_upload(&self, req: &UploadRequest) -> Result<UploadSession> {
-        let s = self.inner.begin_upload(req).await?;
-        self.encrypted.lock().unwrap().push(s.encryption.is_some());
-        Ok(s)
-    }
-    async fn upload_chunk(
-        &self,
-        session: &UploadSession,
-        index: u64,
-        data: ChunkData,
-    ) -> Result<ChunkReceipt> {
-        self.calls.lock().unwrap().push((session.id.clone(), index));
-        if let Some(hook) = self.on_chunk.lock().unwrap().as_mut() {
-            hook(index);
-        }
-        if *self.hang_at.lock().unwrap() == Some(index) {
-            std::future::pending::<()>().await;
-        }
-        self.inner.upload_chunk(session, index, data).await
-    }
-    async fn finish_upload(
-        &self,
-        session: &UploadSession,
-        receipts: &ChunkReceipts,
-    ) -> Result<Entry> {
-        self.inner.finish_upload(session, receipts).await
-    }
-    async fn cancel_upload(&self, session: &UploadSession) -> Result<()> {
-        self.inner.cancel_upload(session).await
-    }
-    async fn download_url(&self, file: &RemoteRef) -> Result<String> {
-        self.inner.download_url(file).await
-    }
-}
-
-fn data(len: usize, seed: u8) -> Vec<u8> {
-    (0..len)
-        .map(|i| (i as u8).wrapping_mul(29).wrapping_add(seed) ^ (i >> 9) as u8)
-        .collect()
-}
-
-fn sha(b: &[u8]) -> Vec<u8> {
-    Sha256::digest(b).to_vec()
-}
+use uploads_common::{Counting, data, remote_entry, sha, write};
 
 fn config() -> EngineConfig {
     EngineConfig {
@@ -155,14 +37,6 @@ async fn wait_for(mut cond: impl FnMut() -> bool) {
     panic!("condition not reached in 10 s");
 }
 
-async fn remote_entry(p: &dyn Provider, folder: &RemoteRef, name: &str) -> Entry {
-    let page = p.list(folder, &ListOptions::default(), None).await.unwrap();
-    page.entries
-        .into_iter()
-        .find(|e| e.name == name)
-        .unwrap_or_else(|| panic!("{name} not on the server"))
-}
-
 async fn download_bytes(p: Arc<dyn Provider>, entry: &Entry) -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
     let q = Arc::new(TransferQueue::open_in_memory().unwrap());
@@ -174,12 +48,6 @@ async fn download_bytes(p: Arc<dyn Provider>, entry: &Entry) -> Vec<u8> {
     let item = q.get(id).unwrap();
     assert_eq!(item.state, ItemState::Completed, "{:?}", item.error);
     std::fs::read(&item.local_path).unwrap()
-}
-
-fn write(dir: &Path, name: &str, bytes: &[u8]) -> std::path::PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, bytes).unwrap();
-    p
 }
 
 #[tokio::test]
@@ -239,7 +107,7 @@ async fn resumes_from_the_same_database_without_resending_acknowledged_chunks() 
     })
     .await;
     let (_, real) = env.signed_in().await;
-    let gate = Gate::new(real.clone());
+    let gate = Counting::new(real.clone());
     *gate.hang_at.lock().unwrap() = Some(3);
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("queue.sqlite3");
@@ -271,7 +139,12 @@ async fn resumes_from_the_same_database_without_resending_acknowledged_chunks() 
         assert_eq!(gate.calls_for(i), 1, "chunk {i} was sent again");
     }
     assert_eq!(
-        *gate.encrypted.lock().unwrap(),
+        gate.sessions
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|s| s.1)
+            .collect::<Vec<_>>(),
         vec![true],
         "one session, client-side encrypted"
     );
@@ -292,7 +165,7 @@ async fn an_expired_session_is_recreated_and_the_stale_one_cancelled() {
     })
     .await;
     let (_, real) = env.signed_in().await;
-    let gate = Gate::new(real.clone());
+    let gate = Counting::new(real.clone());
     *gate.hang_at.lock().unwrap() = Some(1);
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("queue.sqlite3");
@@ -345,7 +218,7 @@ async fn a_file_changed_mid_upload_ends_up_with_the_new_content() {
     })
     .await;
     let (_, real) = env.signed_in().await;
-    let gate = Gate::new(real.clone());
+    let gate = Counting::new(real.clone());
     let dir = tempfile::tempdir().unwrap();
     let f = write(dir.path(), "edited.txt", &data(3000, 5));
     let new_content = data(3333, 6);

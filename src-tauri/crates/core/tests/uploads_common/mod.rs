@@ -22,6 +22,9 @@ pub const QINIU_PART: u64 = 1 << 20;
 /// Chunk size used for the other policies: small, to get many chunks from small files.
 pub const SMALL_CHUNK: u64 = 1000;
 
+/// A hook run when a chunk request starts.
+pub type ChunkHook = Box<dyn FnMut(u64) + Send>;
+
 /// Wraps the real provider and records every chunk request `(session, index, bytes)`.
 pub struct Counting {
     pub inner: Arc<dyn Provider>,
@@ -39,6 +42,8 @@ pub struct Counting {
     /// Chunk indices whose request is parked at `hang_at` (so stopping the engine now cannot
     /// let it slip through once `hang_at` is cleared).
     pub hung: Mutex<Vec<u64>>,
+    /// Run with the chunk index when a chunk request starts.
+    pub on_chunk: Mutex<Option<ChunkHook>>,
 }
 
 impl Counting {
@@ -52,6 +57,7 @@ impl Counting {
             streamed: Mutex::new(vec![]),
             failures: Mutex::new(vec![]),
             hung: Mutex::new(vec![]),
+            on_chunk: Mutex::new(None),
         })
     }
 
@@ -135,6 +141,9 @@ impl Provider for Counting {
             .push((session.id.clone(), index, data.len() as usize));
         if let ChunkData::File(f) = &data {
             self.streamed.lock().unwrap().push(f.clone());
+        }
+        if let Some(hook) = self.on_chunk.lock().unwrap().as_mut() {
+            hook(index);
         }
         if *self.hang_at.lock().unwrap() == Some(index) {
             self.hung.lock().unwrap().push(index);
