@@ -151,23 +151,11 @@ async fn upyun_survives_faults() {
 /// Policies the sandbox gained later (OSS, …) face the same faults.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_other_policy_survives_faults() {
-    let covered = [
-        PolicyKind::Local,
-        PolicyKind::Relay,
-        PolicyKind::Remote,
-        PolicyKind::S3,
-        PolicyKind::Ks3,
-        PolicyKind::Cos,
-        PolicyKind::Obs,
-        PolicyKind::OneDrive,
-        PolicyKind::Qiniu,
-        PolicyKind::Upyun,
-    ];
     let env = common::env(SandboxConfig::default()).await;
     let available = env.sandbox.available_policies();
     for (i, kind) in available
         .into_iter()
-        .filter(|k| !covered.contains(k))
+        .filter(|k| !COVERED_POLICIES.contains(k))
         .enumerate()
     {
         eprintln!("also covering the {kind} policy");
@@ -283,15 +271,7 @@ async fn completion_needs_every_part_receipt() {
         .set_policy_chunking(PolicyKind::S3, S3_PART, 1)
         .unwrap();
     let (_, p) = env.signed_in().await;
-    let req = UploadRequest {
-        parent: p.root(),
-        name: "short.bin".into(),
-        size: S3_PART + 10,
-        modified_ms: None,
-        mime: None,
-        overwrite: false,
-        want_client_encryption: false,
-    };
+    let req = upload_request(p.root(), "short.bin", S3_PART + 10);
     let s = p.begin_upload(&req).await.unwrap();
     let mut receipts = ChunkReceipts::new();
     let r = p

@@ -168,16 +168,10 @@ async fn qiniu_and_upyun_take_client_encrypted_uploads_when_their_policy_encrypt
 
 /// A session of `kind` for a `size`-byte file in the root, with its provider state.
 async fn session_for(p: &dyn Provider, name: &str, size: u64) -> (UploadSession, Value) {
-    let req = UploadRequest {
-        parent: p.root(),
-        name: name.into(),
-        size,
-        modified_ms: None,
-        mime: None,
-        overwrite: false,
-        want_client_encryption: false,
-    };
-    let s = p.begin_upload(&req).await.unwrap();
+    let s = p
+        .begin_upload(&upload_request(p.root(), name, size))
+        .await
+        .unwrap();
     let state = s.policy.clone();
     (s, state)
 }
@@ -265,13 +259,8 @@ async fn onedrive_refuses_empty_files_without_leaving_a_session() {
     .await;
     let (_, p) = env.signed_in().await;
     let req = UploadRequest {
-        parent: p.root(),
-        name: "empty.txt".into(),
-        size: 0,
-        modified_ms: None,
-        mime: None,
-        overwrite: false,
         want_client_encryption: true,
+        ..upload_request(p.root(), "empty.txt", 0)
     };
     let e = p.begin_upload(&req).await.unwrap_err();
     assert_eq!(e.kind(), cirrus_core::ErrorKind::Unsupported, "{e}");
@@ -287,21 +276,12 @@ async fn onedrive_refuses_empty_files_without_leaving_a_session() {
 /// treatment, so a new policy cannot go untested.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_other_policy_the_sandbox_serves_round_trips() {
-    let covered = [
-        PolicyKind::Local,
-        PolicyKind::Relay,
-        PolicyKind::Remote,
-        PolicyKind::S3,
-        PolicyKind::Ks3,
-        PolicyKind::Cos,
-        PolicyKind::Obs,
-        PolicyKind::OneDrive,
-        PolicyKind::Qiniu,
-        PolicyKind::Upyun,
-    ];
     let env = common::env(SandboxConfig::default()).await;
     let available = env.sandbox.available_policies();
-    for kind in available.into_iter().filter(|k| !covered.contains(k)) {
+    for kind in available
+        .into_iter()
+        .filter(|k| !COVERED_POLICIES.contains(k))
+    {
         eprintln!("also covering the {kind} policy");
         round_trip(kind, true).await;
     }

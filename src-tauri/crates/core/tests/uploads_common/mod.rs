@@ -216,6 +216,34 @@ pub fn config(attempts: u32, want_encryption: bool) -> EngineConfig {
     }
 }
 
+/// Policies the upload tests name one by one; any other policy the sandbox serves is covered
+/// by the catch-all tests, so a new policy cannot go untested.
+pub const COVERED_POLICIES: [PolicyKind; 10] = [
+    PolicyKind::Local,
+    PolicyKind::Relay,
+    PolicyKind::Remote,
+    PolicyKind::S3,
+    PolicyKind::Ks3,
+    PolicyKind::Cos,
+    PolicyKind::Obs,
+    PolicyKind::OneDrive,
+    PolicyKind::Qiniu,
+    PolicyKind::Upyun,
+];
+
+/// A request for a new `size`-byte file `name` in `parent` (no overwrite, no encryption asked).
+pub fn upload_request(parent: RemoteRef, name: &str, size: u64) -> UploadRequest {
+    UploadRequest {
+        parent,
+        name: name.into(),
+        size,
+        modified_ms: None,
+        mime: None,
+        overwrite: false,
+        want_client_encryption: false,
+    }
+}
+
 /// Chunk size the tests give `kind`.
 pub fn chunk_for(kind: PolicyKind) -> u64 {
     if kind.is_s3_family() {
