@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::net::{from_reqwest, retry_after};
 use crate::provider::model::{Entry, ListOptions, RemoteRef};
 use crate::provider::upload_types::{
     ChunkData, ChunkReceipt, ChunkReceipts, EncryptionParams, UploadRequest, UploadSession,
@@ -32,6 +33,22 @@ use super::CloudreveV4;
 use super::api::Body;
 use super::uri::CloudreveUri;
 use super::wire::UploadSessionWire;
+
+/// A storage's answer to one upload request: its status, `Retry-After` and (small) body.
+struct Reply {
+    status: reqwest::StatusCode,
+    wait: Option<std::time::Duration>,
+    body: bytes::Bytes,
+}
+
+/// Sends a request to a storage (not to Cloudreve's API) and reads its whole answer.
+async fn send(req: reqwest::RequestBuilder) -> Result<Reply> {
+    let resp = req.send().await.map_err(|e| from_reqwest(&e))?;
+    let status = resp.status();
+    let wait = retry_after(resp.headers());
+    let body = resp.bytes().await.map_err(|e| from_reqwest(&e))?;
+    Ok(Reply { status, wait, body })
+}
 
 /// Provider-private part of an `UploadSession` (stored in `UploadSession::policy`).
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]

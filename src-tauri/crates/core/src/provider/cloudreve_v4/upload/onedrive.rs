@@ -16,14 +16,13 @@ use reqwest::StatusCode;
 use serde::Deserialize;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::net::{from_reqwest, retry_after};
 use crate::provider::model::Entry;
 use crate::provider::upload_types::{ChunkData, ChunkReceipt, UploadSession};
 
 use super::super::CloudreveV4;
 use super::super::api::Body;
 use super::super::envelope::Envelope;
-use super::{PolicyState, completed_entry, confirm_completed};
+use super::{PolicyState, Reply, completed_entry, confirm_completed, send};
 
 /// Re-sends of a remainder within one chunk call before giving up (a session that keeps
 /// asking for bytes it was sent is broken).
@@ -81,22 +80,18 @@ pub(super) async fn upload_chunk(
     let mut from = start;
     for _ in 0..MAX_ROUNDS {
         let part = data.skip(from - start);
-        let resp = p
-            .api
-            .http()
-            .put(url)
-            .header(
-                reqwest::header::CONTENT_RANGE,
-                format!("bytes {from}-{}/{}", end - 1, s.size),
-            )
-            .header(reqwest::header::CONTENT_LENGTH, part.len())
-            .body(part.body())
-            .send()
-            .await
-            .map_err(|e| from_reqwest(&e))?;
-        let status = resp.status();
-        let wait = retry_after(resp.headers());
-        let body = resp.bytes().await.map_err(|e| from_reqwest(&e))?;
+        let Reply { status, wait, body } = send(
+            p.api
+                .http()
+                .put(url)
+                .header(
+                    reqwest::header::CONTENT_RANGE,
+                    format!("bytes {from}-{}/{}", end - 1, s.size),
+                )
+                .header(reqwest::header::CONTENT_LENGTH, part.len())
+                .body(part.body()),
+        )
+        .await?;
         let expected = match status {
             // The last range: the item exists now.
             StatusCode::OK | StatusCode::CREATED => return Ok(ChunkReceipt::default()),
@@ -128,16 +123,7 @@ pub(super) async fn upload_chunk(
 
 /// `GET {upload url}`: the session's status.
 async fn query(p: &CloudreveV4, url: &str) -> Result<SessionStatus> {
-    let resp = p
-        .api
-        .http()
-        .get(url)
-        .send()
-        .await
-        .map_err(|e| from_reqwest(&e))?;
-    let status = resp.status();
-    let wait = retry_after(resp.headers());
-    let body = resp.bytes().await.map_err(|e| from_reqwest(&e))?;
+    let Reply { status, wait, body } = send(p.api.http().get(url)).await?;
     if !status.is_success() {
         return Err(graph_error(status, &body).with_retry_after(wait));
     }

@@ -24,13 +24,12 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::net::{from_reqwest, retry_after};
 use crate::provider::model::Entry;
 use crate::provider::upload_types::{ChunkData, ChunkReceipt, ChunkReceipts, UploadSession};
 
 use super::super::CloudreveV4;
 use super::super::envelope::Envelope;
-use super::{PolicyState, completed_entry, confirm_completed};
+use super::{PolicyState, Reply, completed_entry, confirm_completed, send};
 
 /// "No such upload": the upload id expired, was aborted or was completed.
 const NO_SUCH_UPLOAD: u16 = 612;
@@ -85,20 +84,16 @@ pub(super) async fn upload_part(
     data: ChunkData,
 ) -> Result<ChunkReceipt> {
     let url = part_url(upload_url(s)?, index);
-    let resp = p
-        .api
-        .http()
-        .put(url)
-        .header(reqwest::header::AUTHORIZATION, authorization(s)?)
-        .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
-        .header(reqwest::header::CONTENT_LENGTH, data.len())
-        .body(data.body())
-        .send()
-        .await
-        .map_err(|e| from_reqwest(&e))?;
-    let status = resp.status();
-    let wait = retry_after(resp.headers());
-    let body = resp.bytes().await.map_err(|e| from_reqwest(&e))?;
+    let Reply { status, wait, body } = send(
+        p.api
+            .http()
+            .put(url)
+            .header(reqwest::header::AUTHORIZATION, authorization(s)?)
+            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+            .header(reqwest::header::CONTENT_LENGTH, data.len())
+            .body(data.body()),
+    )
+    .await?;
     if !status.is_success() {
         let e = store_error(status, &body).with_retry_after(wait);
         if e.kind() == ErrorKind::UploadSessionExpired {
@@ -160,18 +155,14 @@ pub(super) async fn finish(
         // there is no etag, and nothing left to complete.
         Err(e) => return confirm_completed(p, session, s, e).await,
     };
-    let resp = p
-        .api
-        .http()
-        .post(upload_url(s)?)
-        .header(reqwest::header::AUTHORIZATION, authorization(s)?)
-        .json(&body)
-        .send()
-        .await
-        .map_err(|e| from_reqwest(&e))?;
-    let status = resp.status();
-    let wait = retry_after(resp.headers());
-    let body = resp.bytes().await.map_err(|e| from_reqwest(&e))?;
+    let Reply { status, wait, body } = send(
+        p.api
+            .http()
+            .post(upload_url(s)?)
+            .header(reqwest::header::AUTHORIZATION, authorization(s)?)
+            .json(&body),
+    )
+    .await?;
     match complete_outcome(status, &body) {
         Ok(()) => completed_entry(p, session, s).await,
         // Gone (an earlier completion whose answer was lost) or assembled without the

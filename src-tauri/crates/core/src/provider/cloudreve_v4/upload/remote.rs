@@ -3,12 +3,11 @@
 //! node signs those headers and would reject the request).
 
 use crate::error::{Error, Result};
-use crate::net::{from_reqwest, retry_after};
 use crate::provider::upload_types::ChunkData;
 
 use super::super::CloudreveV4;
 use super::super::envelope::Envelope;
-use super::PolicyState;
+use super::{PolicyState, Reply, send};
 
 /// `POST {upload_urls[0]}?chunk={index}` with `Authorization: {credential}`.
 pub(super) async fn upload_chunk(
@@ -35,10 +34,8 @@ pub(super) async fn upload_chunk(
     if let Some(c) = &s.credential {
         req = req.header(reqwest::header::AUTHORIZATION, c);
     }
-    let resp = req.send().await.map_err(|e| from_reqwest(&e))?;
-    let status = resp.status().as_u16();
-    let wait = retry_after(resp.headers());
-    let body = resp.bytes().await.map_err(|e| from_reqwest(&e))?;
+    let Reply { status, wait, body } = send(req).await?;
+    let status = status.as_u16();
     Envelope::decode(status, &body)
         .and_then(Envelope::into_data)
         .map(|_| ())

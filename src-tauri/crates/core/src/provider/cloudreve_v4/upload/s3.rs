@@ -27,7 +27,7 @@ use crate::provider::upload_types::{ChunkData, ChunkReceipt, ChunkReceipts, Uplo
 use super::super::CloudreveV4;
 use super::super::api::Body;
 use super::super::envelope::Envelope;
-use super::{PolicyState, completed_entry, confirm_completed};
+use super::{PolicyState, Reply, completed_entry, confirm_completed, send};
 
 /// Who tells Cloudreve that the object is complete.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -123,10 +123,7 @@ pub(super) async fn finish(
             .header(reqwest::header::CONTENT_TYPE, "application/xml")
             .body(xml)
     };
-    let resp = req.send().await.map_err(|e| from_reqwest(&e))?;
-    let status = resp.status();
-    let wait = retry_after(resp.headers());
-    let body = resp.bytes().await.map_err(|e| from_reqwest(&e))?;
+    let Reply { status, wait, body } = send(req).await?;
     match complete_outcome(status, &body, how) {
         Ok(()) => {}
         // The multipart upload is gone: an earlier attempt completed it, and its answer or

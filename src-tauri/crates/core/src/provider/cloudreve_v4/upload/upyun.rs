@@ -18,12 +18,11 @@ use reqwest::multipart::{Form, Part};
 use serde::Deserialize;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::net::{from_reqwest, retry_after};
 use crate::provider::model::Entry;
 use crate::provider::upload_types::{ChunkData, ChunkReceipt, UploadSession};
 
 use super::super::CloudreveV4;
-use super::{PolicyState, check_completed, confirm_completed};
+use super::{PolicyState, Reply, check_completed, confirm_completed, send};
 
 /// How long to suggest waiting when the service has not notified Cloudreve yet.
 const NOTIFY_WAIT: Duration = Duration::from_secs(1);
@@ -77,17 +76,13 @@ pub(super) async fn upload(
         .as_deref()
         .filter(|c| !c.is_empty())
         .ok_or_else(|| Error::protocol("The upload session has no upload signature."))?;
-    let resp = p
-        .api
-        .http()
-        .post(url)
-        .multipart(form(policy, auth, s.mime_type.as_deref(), &data))
-        .send()
-        .await
-        .map_err(|e| from_reqwest(&e))?;
-    let status = resp.status();
-    let wait = retry_after(resp.headers());
-    let body = resp.bytes().await.map_err(|e| from_reqwest(&e))?;
+    let Reply { status, wait, body } = send(p.api.http().post(url).multipart(form(
+        policy,
+        auth,
+        s.mime_type.as_deref(),
+        &data,
+    )))
+    .await?;
     match outcome(status, &body) {
         Ok(()) => Ok(ChunkReceipt::default()),
         Err(e) if e.is_retryable() => Err(e.with_retry_after(wait)),
