@@ -116,8 +116,7 @@ impl ApiClient {
         if env.code != 0 {
             return Err(env.to_error());
         }
-        let raw = env.data.as_deref().map_or("null", |r| r.get());
-        serde_json::from_str(raw)
+        env.parse_data()
             .map_err(|e| Error::protocol(format!("Unexpected answer from {path}: {e}")))
     }
 

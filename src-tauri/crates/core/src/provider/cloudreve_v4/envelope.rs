@@ -60,15 +60,18 @@ impl Envelope {
         if self.code != 0 {
             return Err(self.to_error());
         }
-        let raw = self.data.as_deref().map_or("null", RawValue::get);
-        serde_json::from_str(raw)
+        self.parse_data()
             .map_err(|e| Error::protocol(format!("Unexpected data in the server's answer: {e}")))
+    }
+
+    /// The data (JSON `null` when absent) parsed as `T`, whatever the code.
+    pub fn parse_data<T: DeserializeOwned>(&self) -> serde_json::Result<T> {
+        serde_json::from_str(self.data.as_deref().map_or("null", RawValue::get))
     }
 
     /// The data as a string, if it is one (the 2FA session id of a 203 answer).
     pub fn data_str(&self) -> Option<String> {
-        let raw = self.data.as_deref()?;
-        serde_json::from_str::<String>(raw.get()).ok()
+        self.parse_data().ok()
     }
 
     /// The typed error for this envelope's code.
