@@ -20,31 +20,9 @@ pub struct Env {
 
 /// Starts `config` and signs the demo user in (file secret store: no keyring in tests).
 pub async fn env(config: SandboxConfig) -> Env {
-    // SAFETY: nextest runs each test in its own process; set before any thread reads it.
-    unsafe { std::env::set_var("CIRRUS_SECRET_STORE", "file") };
     let sandbox = Sandbox::start(config).await.expect("sandbox starts");
-    let dir = tempfile::tempdir().unwrap();
-    let cirrus = Cirrus::open(dir.path().join("data")).unwrap();
-    let out = cirrus
-        .add_account(AddAccount {
-            server_url: sandbox.base_url(),
-            email: demo::EMAIL.into(),
-            password: demo::PASSWORD.into(),
-            ..Default::default()
-        })
-        .await
-        .expect("sign in");
-    let AddAccountOutcome::Added(a) = out else {
-        panic!("the demo user has no 2FA")
-    };
-    let provider = cirrus.provider(&a.id).await.unwrap();
-    Env {
-        sandbox,
-        cirrus,
-        dir,
-        account_id: a.id,
-        provider,
-    }
+    let base = sandbox.base_url();
+    env_at(&base, sandbox).await
 }
 
 impl Env {
@@ -103,7 +81,7 @@ pub async fn idle_within(engine: &TransferEngine, limit: Duration) {
 
 /// Like [`env`] but signs in through `base` (a proxy in front of `sandbox`).
 pub async fn env_at(base: &str, sandbox: Sandbox) -> Env {
-    // SAFETY: as in `env`.
+    // SAFETY: nextest runs each test in its own process; set before any thread reads it.
     unsafe { std::env::set_var("CIRRUS_SECRET_STORE", "file") };
     let dir = tempfile::tempdir().unwrap();
     let cirrus = Cirrus::open(dir.path().join("data")).unwrap();
