@@ -11,7 +11,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use cirrus_core::transfer::{ConflictPolicy, ItemState};
+use cirrus_core::transfer::{ConflictPolicy, ItemState, TransferEngine};
 use cirrus_sandbox::SandboxConfig;
 use cirrus_sandbox::faults::{FaultConfig, FaultKind};
 use cirrus_tests::{files_below, scale, seeded_file, sha256_file};
@@ -76,18 +76,7 @@ async fn mixed_batch_survives_chunk_failures_drops_and_rate_limits() {
     engine
         .enqueue_upload(&local, &root, ConflictPolicy::Ask)
         .unwrap();
-    common::idle_within(
-        &engine,
-        scale(Duration::from_secs(240), Duration::from_secs(1800)),
-    )
-    .await;
-    let failed: Vec<_> = engine
-        .list()
-        .unwrap()
-        .into_iter()
-        .filter(|i| i.state != ItemState::Completed)
-        .collect();
-    assert!(failed.is_empty(), "uploads not completed: {failed:#?}");
+    all_complete(&engine, "uploads").await;
     let up_stats = env.sandbox.fault_stats();
 
     // The server holds each file exactly once, at full size, and no session is left open.
@@ -117,18 +106,7 @@ async fn mixed_batch_survives_chunk_failures_drops_and_rate_limits() {
     engine
         .enqueue_download(&folder, &out, ConflictPolicy::Ask)
         .unwrap();
-    common::idle_within(
-        &engine,
-        scale(Duration::from_secs(240), Duration::from_secs(1800)),
-    )
-    .await;
-    let failed: Vec<_> = engine
-        .list()
-        .unwrap()
-        .into_iter()
-        .filter(|i| i.state != ItemState::Completed)
-        .collect();
-    assert!(failed.is_empty(), "downloads not completed: {failed:#?}");
+    all_complete(&engine, "downloads").await;
     let got = files_below(&out);
     assert_eq!(got.len(), count, "{got:?}");
     for (name, (_, hash)) in &expected {
@@ -156,4 +134,20 @@ async fn mixed_batch_survives_chunk_failures_drops_and_rate_limits() {
         all.stalls,
         started.elapsed()
     );
+}
+
+/// Waits for the engine to go idle and checks that every item completed.
+async fn all_complete(engine: &TransferEngine, what: &str) {
+    common::idle_within(
+        engine,
+        scale(Duration::from_secs(240), Duration::from_secs(1800)),
+    )
+    .await;
+    let failed: Vec<_> = engine
+        .list()
+        .unwrap()
+        .into_iter()
+        .filter(|i| i.state != ItemState::Completed)
+        .collect();
+    assert!(failed.is_empty(), "{what} not completed: {failed:#?}");
 }
