@@ -21,9 +21,8 @@ impl Out {
             // Streamed: a 100 000-entry listing is tens of megabytes of JSON.
             use std::io::Write;
             let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-            if serde_json::to_writer_pretty(&mut w, value).is_err() {
-                let _ = w.write_all(b"null");
-            }
+            // Our types always serialize; an error here is a closed stdout, with no one to tell.
+            let _ = serde_json::to_writer_pretty(&mut w, value);
             let _ = w.write_all(b"\n");
             let _ = w.flush();
         } else {

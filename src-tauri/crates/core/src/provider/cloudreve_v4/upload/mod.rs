@@ -156,13 +156,14 @@ pub(super) async fn begin(
 ) -> Result<UploadSession> {
     let parent = CloudreveUri::parse(req.parent.as_str())?.to_uri_string();
     let cached = p.policy_hints.get(&parent);
-    let policy_id = match cached.clone() {
+    let from_cache = cached.is_some();
+    let policy_id = match cached {
         Some(id) => id,
         None => policy_of(p, &parent).await?,
     };
     let w = match create_session(p, req, target, policy_id.as_deref()).await {
         // A remembered policy the server no longer decodes (40001): look it up again, once.
-        Err(e) if cached.is_some() && e.server_code() == Some(40001) => {
+        Err(e) if from_cache && e.server_code() == Some(40001) => {
             p.policy_hints.forget(&parent);
             let fresh = policy_of(p, &parent).await?;
             create_session(p, req, target, fresh.as_deref()).await?
