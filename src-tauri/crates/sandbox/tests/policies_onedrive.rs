@@ -292,16 +292,7 @@ async fn empty_files_cannot_go_through_an_upload_session() {
 #[tokio::test]
 async fn faulty_fragments_are_retried_and_the_data_stays_intact() {
     let env = env_with(PolicyKind::OneDrive, 1024, false).await;
-    env.sb.set_faults(FaultConfig {
-        seed: 77,
-        part_fail_rate: 0.5,
-        kinds: vec![
-            FaultKind::ServerError,
-            FaultKind::TooManyRequests,
-            FaultKind::Drop,
-        ],
-        ..FaultConfig::default()
-    });
+    env.sb.set_faults(flaky_parts(77));
     let data = pattern(6 * FRAG + 777);
     let s = create_session(&env, "cloudreve://my/f.bin", data.len(), json!({})).await;
     let failures = upload_resuming(&env, &s, &data).await;

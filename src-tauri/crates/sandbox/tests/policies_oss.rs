@@ -5,7 +5,7 @@
 
 mod policies_common;
 
-use cirrus_sandbox::faults::{FaultConfig, FaultKind, FaultTarget};
+use cirrus_sandbox::faults::{FaultConfig, FaultTarget};
 use cirrus_sandbox::policy::PolicyKind;
 use policies_common::*;
 use serde_json::{Value, json};
@@ -187,16 +187,7 @@ async fn a_short_object_fails_the_callback_with_203() {
 #[tokio::test]
 async fn faulty_part_uploads_are_retried_and_the_data_stays_intact() {
     let env = env_with(PolicyKind::Oss, 1024, false).await;
-    env.sb.set_faults(FaultConfig {
-        seed: 9,
-        part_fail_rate: 0.5,
-        kinds: vec![
-            FaultKind::ServerError,
-            FaultKind::TooManyRequests,
-            FaultKind::Drop,
-        ],
-        ..FaultConfig::default()
-    });
+    env.sb.set_faults(flaky_parts(9));
     let data = pattern(3 * PART + 99);
     let s = create_session(&env, "cloudreve://my/f.bin", data.len(), json!({})).await;
     let failures = put_parts(&env, &s, &data, 4).await;

@@ -6,7 +6,7 @@
 
 mod policies_common;
 
-use cirrus_sandbox::faults::{FaultConfig, FaultKind, FaultTarget};
+use cirrus_sandbox::faults::{FaultConfig, FaultTarget};
 use cirrus_sandbox::policy::PolicyKind;
 use policies_common::*;
 use serde_json::{Value, json};
@@ -184,16 +184,7 @@ async fn tokens_callbacks_and_cancel_are_checked() {
 #[tokio::test]
 async fn faulty_parts_are_retried_and_the_data_stays_intact() {
     let env = env_with(PolicyKind::Qiniu, 1024, false).await;
-    env.sb.set_faults(FaultConfig {
-        seed: 21,
-        part_fail_rate: 0.5,
-        kinds: vec![
-            FaultKind::ServerError,
-            FaultKind::TooManyRequests,
-            FaultKind::Drop,
-        ],
-        ..FaultConfig::default()
-    });
+    env.sb.set_faults(flaky_parts(21));
     let data = pattern(5 * PART + 17);
     let s = create_session(&env, "cloudreve://my/f.bin", data.len(), json!({})).await;
     let (etags, failures) = put_parts(&env, &s, &data).await;

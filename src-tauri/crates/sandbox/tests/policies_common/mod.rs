@@ -97,3 +97,18 @@ pub async fn fetch(env: &Env, uri: &str) -> Vec<u8> {
     assert_eq!(r.status(), 200, "download {url}");
     r.bytes().await.unwrap().to_vec()
 }
+
+/// Half of the part uploads fail (5xx, 429 or a dropped connection), replayably by `seed`.
+pub fn flaky_parts(seed: u64) -> cirrus_sandbox::faults::FaultConfig {
+    use cirrus_sandbox::faults::{FaultConfig, FaultKind};
+    FaultConfig {
+        seed,
+        part_fail_rate: 0.5,
+        kinds: vec![
+            FaultKind::ServerError,
+            FaultKind::TooManyRequests,
+            FaultKind::Drop,
+        ],
+        ..FaultConfig::default()
+    }
+}
