@@ -175,13 +175,13 @@ pub(crate) async fn run_download(
             .lock()
             .expect("tracker poisoned")
             .reset(plan.acked_bytes(&acked));
-        let batch = SyncBatch::default();
+        let unflushed = Unflushed::default();
         let result = futures::stream::iter(plan.missing(&acked).collect::<Vec<_>>())
             .map(|index| {
                 let writer = writer.clone();
                 let url = url.as_str();
                 let part = part.as_path();
-                let batch = &batch;
+                let unflushed = &unflushed;
                 async move {
                     let range = plan.range(index);
                     ctx.retry
@@ -197,8 +197,12 @@ pub(crate) async fn run_download(
                             )
                         })
                         .await?;
-                    if batch.push(index, range.end - range.start) {
-                        batch.flush(ctx, item, &writer, part, tracker).await?;
+                    // Recorded at once, so a killed process loses at most the ranges in flight;
+                    // the flush that makes them survive a power cut is batched.
+                    let done = tracker.lock().expect("tracker poisoned").bytes_done();
+                    ctx.queue.ack_chunks_unsynced(item.id, &[index], done)?;
+                    if unflushed.add(range.end - range.start) {
+                        unflushed.flush(ctx, item, &writer, part).await?;
                     }
                     Ok::<_, Error>(())
                 }
@@ -206,8 +210,8 @@ pub(crate) async fn run_download(
             .buffer_unordered(connections)
             .try_collect::<()>()
             .await;
-        // Ranges fully written before a failure stay done: a retry does not fetch them again.
-        let flushed = batch.flush(ctx, item, &writer, &part, tracker).await;
+        // On every stop (done, failed, paused, Ctrl-C) the ranges written so far are flushed.
+        let flushed = unflushed.flush(ctx, item, &writer, &part).await;
         let result = result.and(flushed);
         match result {
             // 401/403 from the storage: the URL expired mid-download. Once is enough.
@@ -241,35 +245,32 @@ pub(crate) async fn run_download(
     Ok(Outcome::Done)
 }
 
-/// Flush the part file to disk at most once per this many downloaded bytes (and at the end):
-/// a range is recorded as done only after a flush, so a crash never resumes over bytes that
-/// were not on disk, while a flush per range would cost the download much of its speed.
+/// Flush the part file to disk at most once per this many downloaded bytes (and at every
+/// stop): a flush per range would cost the download much of its speed. Ranges are recorded as
+/// soon as they are written, marked unflushed until then (see `TransferQueue::mark_synced`).
 const SYNC_EVERY_BYTES: u64 = 128 << 20;
 
-/// Ranges written to the part file but not yet flushed and recorded as done.
+/// Bytes written to the part file since it was last flushed.
 #[derive(Default)]
-struct SyncBatch(Mutex<(Vec<u64>, u64)>);
+struct Unflushed(Mutex<u64>);
 
-impl SyncBatch {
-    /// Adds a written range; true when enough is pending to flush now.
-    fn push(&self, index: u64, len: u64) -> bool {
-        let mut b = self.0.lock().expect("batch poisoned");
-        b.0.push(index);
-        b.1 += len;
-        b.1 >= SYNC_EVERY_BYTES
+impl Unflushed {
+    /// Counts a written range; true when enough is pending to flush now.
+    fn add(&self, len: u64) -> bool {
+        let mut pending = self.0.lock().expect("unflushed poisoned");
+        *pending += len;
+        *pending >= SYNC_EVERY_BYTES
     }
 
-    /// Flushes the part file, then records every pending range as done in one transaction.
+    /// Flushes the part file, then marks the item's recorded ranges as durable.
     async fn flush(
         &self,
         ctx: &JobContext,
         item: &TransferItem,
         writer: &Arc<dyn PartWriter>,
         part: &Path,
-        tracker: &Mutex<ProgressTracker>,
     ) -> Result<()> {
-        let pending = std::mem::take(&mut *self.0.lock().expect("batch poisoned")).0;
-        if pending.is_empty() {
+        if std::mem::take(&mut *self.0.lock().expect("unflushed poisoned")) == 0 {
             return Ok(());
         }
         let w = writer.clone();
@@ -277,8 +278,7 @@ impl SyncBatch {
             .await
             .map_err(|e| Error::io(format!("Flush task failed: {e}")))?
             .map_err(|e| write_error(part, e))?;
-        let done = tracker.lock().expect("tracker poisoned").bytes_done();
-        ctx.queue.ack_chunks(item.id, &pending, done)
+        ctx.queue.mark_synced(item.id)
     }
 }
 

@@ -9,7 +9,7 @@ use super::item::{
 };
 use super::job::{JobContext, Outcome, prepare_folder};
 use super::progress::{ProgressTracker, TransferEvent};
-use super::queue::TransferQueue;
+use super::queue::{Interrupted, TransferQueue};
 use super::retry::RetryPolicy;
 use super::safe_path::sanitize_component;
 use super::{download, upload};
@@ -45,6 +45,8 @@ pub struct EngineConfig {
     pub multi_connection_threshold: u64,
     /// Minimum time between two byte-progress events of one item.
     pub progress_interval: Duration,
+    /// What happens at start to transfers whose process was interrupted.
+    pub interrupted: Interrupted,
 }
 
 impl Default for EngineConfig {
@@ -55,10 +57,11 @@ impl Default for EngineConfig {
             download_limit: 0,
             retry: RetryPolicy::default(),
             want_client_encryption: true,
-            download_chunk_size: 8 << 20,
+            download_chunk_size: 4 << 20,
             download_connections: 4,
             multi_connection_threshold: 32 << 20,
             progress_interval: Duration::from_millis(250),
+            interrupted: Interrupted::Requeue,
         }
     }
 }
@@ -87,6 +90,9 @@ struct Inner {
     wake: Notify,
     running: Mutex<HashMap<ItemId, RunningJob>>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
+    interrupted: Interrupted,
+    /// When the queue was last checked for transfers of owners that died since.
+    last_settle: Mutex<std::time::Instant>,
 }
 
 /// The transfer engine. Dropping it stops all work; unfinished items resume from the same
@@ -102,6 +108,9 @@ impl Drop for TransferEngine {
         for t in self.inner.tasks.lock().expect("tasks poisoned").drain(..) {
             t.abort();
         }
+        // The aborted jobs may hold the queue a moment longer; their items are interrupted
+        // now, so the next engine on this database resumes them at once.
+        let _ = self.inner.queue.release_running();
     }
 }
 
@@ -122,7 +131,7 @@ impl TransferEngine {
         config: EngineConfig,
         open_part: OpenPart,
     ) -> Result<Self> {
-        queue.requeue_interrupted()?;
+        queue.settle_interrupted(config.interrupted)?;
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(30))
             .read_timeout(Duration::from_secs(120))
@@ -152,6 +161,8 @@ impl TransferEngine {
             wake: Notify::new(),
             running: Mutex::new(HashMap::new()),
             tasks: Mutex::new(Vec::new()),
+            interrupted: config.interrupted,
+            last_settle: Mutex::new(std::time::Instant::now()),
         });
         let scheduler = tokio::spawn(scheduler_loop(inner.clone()));
         Ok(Self { inner, scheduler })
@@ -222,6 +233,8 @@ impl TransferEngine {
         // A remote name is one component: separators inside it never create folders.
         let local = dest_dir.join(sanitize_component(&entry.name));
         let mut item = NewItem::download_file(entry.remote.as_str(), &local, entry.size, conflict);
+        // The server's name, which the local one may differ from (see `local_name_differs`).
+        item.name = entry.name.clone();
         if entry.is_folder() {
             item.kind = ItemKind::Folder;
             item.size = 0;
@@ -465,6 +478,46 @@ impl Inner {
         }
     }
 
+    /// Stops running jobs whose item another process paused or cancelled in the database
+    /// (`cirrus transfers pause` in a second terminal), for the reason it gave.
+    fn follow_external_stops(&self) -> Result<()> {
+        let ids: Vec<ItemId> = {
+            let running = self.running.lock().expect("running poisoned");
+            running
+                .iter()
+                .filter(|(_, job)| job.stop.lock().expect("stop poisoned").is_none())
+                .map(|(id, _)| *id)
+                .collect()
+        };
+        if ids.is_empty() {
+            return Ok(());
+        }
+        for (id, state) in self.queue.states(&ids)? {
+            if matches!(state, ItemState::Paused | ItemState::Cancelled) {
+                tracing::debug!(item = id, ?state, "stopped from another process");
+                self.stop_running(id, state);
+                self.emit_item(id);
+            }
+        }
+        Ok(())
+    }
+
+    /// At most once a second: transfers left running by an owner that has died since (an
+    /// engine of this process dropped a moment ago, another process killed) are settled.
+    fn settle_dead_owners(&self) -> Result<()> {
+        {
+            let mut last = self.last_settle.lock().expect("settle poisoned");
+            if last.elapsed() < Duration::from_secs(1) {
+                return Ok(());
+            }
+            *last = std::time::Instant::now();
+        }
+        if self.queue.settle_dead_owners(self.interrupted)? > 0 {
+            self.wake.notify_one();
+        }
+        Ok(())
+    }
+
     fn fill_slots(self: &Arc<Self>) -> Result<()> {
         let limit = self.parallel.load(Ordering::Relaxed);
         let mut running = self.running.lock().expect("running poisoned");
@@ -475,10 +528,10 @@ impl Inner {
             if running.len() >= limit {
                 break;
             }
-            if running.contains_key(&item.id) {
+            // Another process working on the same queue may take it first.
+            if running.contains_key(&item.id) || !self.queue.claim(item.id)? {
                 continue;
             }
-            self.queue.transition(item.id, ItemState::Running)?;
             let job = RunningJob {
                 cancel: self.base.cancel.child_token(),
                 stop: Arc::new(Mutex::new(None)),
@@ -547,6 +600,16 @@ impl Inner {
                 // Engine shutdown: leave it running; the next engine requeues it.
                 _ => Ok(()),
             },
+            // Paused or cancelled from elsewhere while failing: the user's word stands, and
+            // a resume tries again.
+            Err(_)
+                if matches!(
+                    self.queue.get(id).map(|i| i.state),
+                    Ok(ItemState::Paused | ItemState::Cancelled)
+                ) =>
+            {
+                Ok(())
+            }
             Err(e) => {
                 tracing::warn!(item = id, error = %e, "transfer failed");
                 self.queue.fail(id, &e)
@@ -576,7 +639,11 @@ async fn scheduler_loop(inner: Arc<Inner>) {
         let notified = inner.wake.notified();
         tokio::pin!(notified);
         notified.as_mut().enable();
-        if let Err(e) = inner.fill_slots() {
+        if let Err(e) = inner
+            .follow_external_stops()
+            .and_then(|()| inner.settle_dead_owners())
+            .and_then(|()| inner.fill_slots())
+        {
             tracing::error!(error = %e, "transfer scheduler could not read the queue");
         }
         // Periodic wake-ups also pick up items queued by another process on the same DB.

@@ -155,6 +155,38 @@ pub struct NewItem {
     pub conflict: ConflictPolicy,
 }
 
+/// How a transfer was asked to run, kept with it so a resume runs it the same way.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TransferOptions {
+    /// Bandwidth limit in bytes per second (0 = none).
+    pub bandwidth_limit: u64,
+    /// Files transferred at the same time (0 = the default).
+    pub parallel_files: usize,
+}
+
+impl TransferOptions {
+    /// The options that respect every one of `all`: the lowest limit and parallelism.
+    pub fn strictest(all: &[TransferOptions]) -> Option<TransferOptions> {
+        let limit = all
+            .iter()
+            .map(|o| o.bandwidth_limit)
+            .filter(|l| *l > 0)
+            .min()
+            .unwrap_or(0);
+        let parallel = all
+            .iter()
+            .map(|o| o.parallel_files)
+            .filter(|p| *p > 0)
+            .min()
+            .unwrap_or(0);
+        (!all.is_empty()).then_some(TransferOptions {
+            bandwidth_limit: limit,
+            parallel_files: parallel,
+        })
+    }
+}
+
 /// Live progress of one item (speed and ETA are computed, never stored).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

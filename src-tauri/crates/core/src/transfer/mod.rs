@@ -22,12 +22,12 @@ pub use download::{OpenPart, PartWriter, part_path};
 pub use engine::{EngineConfig, Selection, TransferEngine};
 pub use item::{
     ConflictPolicy, Direction, Fingerprint, ItemId, ItemKind, ItemState, NewItem, Progress,
-    TransferItem,
+    TransferItem, TransferOptions,
 };
 pub use progress::TransferEvent;
-pub use queue::TransferQueue;
+pub use queue::{Interrupted, TransferQueue};
 pub use retry::RetryPolicy;
-pub use safe_path::{safe_join, sanitize_component};
+pub use safe_path::{MAX_LOCAL_NAME_BYTES, local_name_differs, safe_join, sanitize_component};
 
 #[cfg(test)]
 mod tests;

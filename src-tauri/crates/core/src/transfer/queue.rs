@@ -6,6 +6,7 @@
 
 use super::item::{
     ConflictPolicy, Direction, Fingerprint, ItemId, ItemKind, ItemState, NewItem, TransferItem,
+    TransferOptions,
 };
 use crate::error::{Error, Result};
 use crate::provider::{ChunkReceipt, ChunkReceipts, UploadSession};
@@ -34,6 +35,8 @@ CREATE TABLE IF NOT EXISTS items (
     fp_size INTEGER,
     fp_mtime_ms INTEGER,
     session TEXT,
+    owner TEXT,
+    options TEXT,
     created_ms INTEGER NOT NULL,
     updated_ms INTEGER NOT NULL
 );
@@ -43,8 +46,10 @@ CREATE TABLE IF NOT EXISTS acked_chunks (
     item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
     idx INTEGER NOT NULL,
     receipt TEXT,
+    synced INTEGER NOT NULL DEFAULT 1,
     PRIMARY KEY (item_id, idx)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 ";
 
 /// Adds columns that later versions introduced to a database created by an earlier one.
@@ -56,15 +61,111 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
         // The storage's answer per chunk (S3 part ETag), needed to complete after a restart.
         conn.execute_batch("ALTER TABLE acked_chunks ADD COLUMN receipt TEXT")?;
     }
+    let has_synced = conn
+        .prepare("SELECT 1 FROM pragma_table_info('acked_chunks') WHERE name = 'synced'")?
+        .exists([])?;
+    if !has_synced {
+        // Download ranges recorded before their bytes were flushed to disk (see `mark_synced`).
+        conn.execute_batch(
+            "ALTER TABLE acked_chunks ADD COLUMN synced INTEGER NOT NULL DEFAULT 1",
+        )?;
+    }
+    for column in ["owner", "options"] {
+        let exists = conn
+            .prepare("SELECT 1 FROM pragma_table_info('items') WHERE name = ?1")?
+            .exists([column])?;
+        if !exists {
+            conn.execute_batch(&format!("ALTER TABLE items ADD COLUMN {column} TEXT"))?;
+        }
+    }
     Ok(())
+}
+
+/// Identifies the current boot of the machine, so ranges written but not yet flushed can be
+/// trusted after a process crash (the page cache still holds them) but not after a power cut.
+fn boot_id() -> Option<String> {
+    std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+}
+
+/// Creates and locks this owner's lock file; the lock lasts as long as the file stays open.
+fn lock_owner_file(dir: &Path, owner: &str) -> Result<std::fs::File> {
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join(format!("{owner}.lock"));
+    loop {
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)?;
+        f.try_lock()
+            .map_err(|e| Error::io(format!("Cannot lock the transfer queue: {e}")))?;
+        // Another process sweeping dead owners may have removed the file between its creation
+        // and our lock: then the lock guards nothing anyone can see, so make it again.
+        if still_linked(&f, &path) {
+            return Ok(f);
+        }
+    }
+}
+
+#[cfg(unix)]
+fn still_linked(f: &std::fs::File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (f.metadata(), std::fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.ino() == b.ino() && a.dev() == b.dev(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn still_linked(_f: &std::fs::File, path: &Path) -> bool {
+    path.exists()
+}
+
+/// Removes the lock files of owners whose process is gone (nobody holds their lock).
+fn sweep_dead_owners(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "lock")
+            && let Ok(f) = std::fs::OpenOptions::new().write(true).open(&path)
+            && f.try_lock().is_ok()
+        {
+            let _ = std::fs::remove_file(&path);
+        }
+    }
+}
+
+/// What becomes of a transfer left `Running` by a process that is gone (crash, kill, quit).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Interrupted {
+    /// Queue it again: the engine picks it up at once (the desktop app resumes at start).
+    Requeue,
+    /// Mark it paused: it waits for an explicit resume (the CLI, where a new `put` must not
+    /// silently continue an older one).
+    Pause,
 }
 
 const COLUMNS: &str = "id, parent_id, direction, kind, local_path, remote, name, size, state, conflict, \
                        bytes_done, error, error_kind, skipped, created_ms, updated_ms";
 
 /// The transfer queue database. Cheap, short statements behind a mutex.
+///
+/// Several processes may open the same database (a `cirrus put` and a `cirrus transfers
+/// pause` in another terminal). Each opened queue is an *owner*: it claims the items it runs,
+/// and holds a lock file for as long as it is open, so others can tell a transfer that is
+/// running elsewhere from one whose process is gone.
 pub struct TransferQueue {
     conn: Mutex<Connection>,
+    owner: String,
+    /// Where owners' lock files live (`None` for an in-memory queue, which nobody shares).
+    owners_dir: Option<PathBuf>,
+    /// Held (locked) while this queue is open; the lock is what tells others we are alive.
+    _owner_lock: Option<std::fs::File>,
 }
 
 fn now_ms() -> i64 {
@@ -122,6 +223,10 @@ pub fn transition_allowed(from: ItemState, to: ItemState) -> bool {
             | (Running, Cancelled)
             | (Paused, Queued)
             | (Paused, Cancelled)
+            // Paused or cancelled (from another process) just as its last bytes went: the
+            // transfer is complete, and saying otherwise would make a resume send it again.
+            | (Paused, Completed)
+            | (Cancelled, Completed)
             | (Failed, Queued)
             | (Failed, Cancelled)
             | (Cancelled, Queued)
@@ -131,22 +236,32 @@ pub fn transition_allowed(from: ItemState, to: ItemState) -> bool {
     )
 }
 
+impl Drop for TransferQueue {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.owners_dir {
+            let _ = std::fs::remove_file(dir.join(format!("{}.lock", self.owner)));
+        }
+    }
+}
+
 impl TransferQueue {
-    /// Opens (or creates) the queue at `path`. Items that were running when the app stopped go
-    /// back to `Queued` so the engine resumes them.
+    /// Opens (or creates) the queue at `path`. Items that were running when their process
+    /// stopped stay so until [`TransferQueue::settle_interrupted`] (an engine does it at start).
     pub fn open(path: &Path) -> Result<Self> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        Self::init(Connection::open(path)?)
+        let mut owners_dir = path.as_os_str().to_owned();
+        owners_dir.push(".owners");
+        Self::init(Connection::open(path)?, Some(PathBuf::from(owners_dir)))
     }
 
     /// An in-memory queue (tests, one-shot CLI runs).
     pub fn open_in_memory() -> Result<Self> {
-        Self::init(Connection::open_in_memory()?)
+        Self::init(Connection::open_in_memory()?, None)
     }
 
-    fn init(conn: Connection) -> Result<Self> {
+    fn init(conn: Connection, owners_dir: Option<PathBuf>) -> Result<Self> {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         // WAL keeps readers (UI listing) from blocking the engine's writes.
         let _ = conn.pragma_update(None, "journal_mode", "WAL");
@@ -156,21 +271,192 @@ impl TransferQueue {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.execute_batch(SCHEMA)?;
         migrate(&conn)?;
+        let owner = uuid::Uuid::new_v4().simple().to_string();
+        let owner_lock = match &owners_dir {
+            Some(dir) => {
+                sweep_dead_owners(dir);
+                Some(lock_owner_file(dir, &owner)?)
+            }
+            None => None,
+        };
         let queue = Self {
             conn: Mutex::new(conn),
+            owner,
+            owners_dir,
+            _owner_lock: owner_lock,
         };
-        queue.requeue_interrupted()?;
+        queue.forget_unflushed_after_reboot()?;
         Ok(queue)
+    }
+
+    /// This queue's owner token (stored on the items it runs).
+    pub fn owner(&self) -> &str {
+        &self.owner
+    }
+
+    /// Whether `owner` is another queue that is still open, in this process or another.
+    fn owner_alive_elsewhere(&self, owner: &str) -> bool {
+        if owner == self.owner {
+            return false;
+        }
+        let Some(dir) = &self.owners_dir else {
+            return false;
+        };
+        let path = dir.join(format!("{owner}.lock"));
+        let Ok(f) = std::fs::OpenOptions::new().write(true).open(&path) else {
+            return false;
+        };
+        match f.try_lock() {
+            Ok(()) => {
+                // Nobody holds it: its process is gone. Tidy up after it.
+                let _ = std::fs::remove_file(&path);
+                false
+            }
+            Err(_) => true,
+        }
+    }
+
+    /// Settles items left `Running` by an owner that is gone, or by this queue's own earlier
+    /// engine: files (and folders interrupted while being prepared) are requeued or paused.
+    /// Items running under another live owner are left alone. Returns how many changed.
+    pub fn settle_interrupted(&self, policy: Interrupted) -> Result<usize> {
+        self.settle(policy, true)
+    }
+
+    /// Like [`TransferQueue::settle_interrupted`], for items of other owners only: what a
+    /// running engine does from time to time, to take over from a process that died.
+    pub fn settle_dead_owners(&self, policy: Interrupted) -> Result<usize> {
+        self.settle(policy, false)
+    }
+
+    fn settle(&self, policy: Interrupted, include_own: bool) -> Result<usize> {
+        let rows: Vec<(ItemId, Option<String>)> = {
+            let conn = self.conn();
+            let mut stmt = conn.prepare(
+                "SELECT id, owner FROM items
+                 WHERE state = 'running' AND (kind = 'file' OR prepared = 0)",
+            )?;
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?
+        };
+        let mut alive: std::collections::HashMap<String, bool> = Default::default();
+        let to = match policy {
+            Interrupted::Requeue => "queued",
+            Interrupted::Pause => "paused",
+        };
+        let mut changed = 0;
+        for (id, owner) in rows {
+            if !include_own && owner.as_deref() == Some(self.owner.as_str()) {
+                continue;
+            }
+            if let Some(o) = owner
+                && *alive
+                    .entry(o.clone())
+                    .or_insert_with(|| self.owner_alive_elsewhere(&o))
+            {
+                continue;
+            }
+            changed += self.conn().execute(
+                "UPDATE items SET state = ?2, owner = NULL, updated_ms = ?3
+                 WHERE id = ?1 AND state = 'running'",
+                params![id, to, now_ms()],
+            )?;
+        }
+        Ok(changed)
     }
 
     /// Puts files left `Running` by a previous engine (crash, quit) back in the queue.
     pub fn requeue_interrupted(&self) -> Result<usize> {
+        self.settle_interrupted(Interrupted::Requeue)
+    }
+
+    /// Gives up this owner's claim on the items it runs (an engine stopping): they stay
+    /// `Running` until settled, by any owner, as interrupted.
+    pub fn release_running(&self) -> Result<usize> {
         Ok(self.conn().execute(
-            // Files, and folders interrupted while being prepared (children not yet added).
-            "UPDATE items SET state = 'queued', updated_ms = ?1
-             WHERE state = 'running' AND (kind = 'file' OR prepared = 0)",
-            params![now_ms()],
+            "UPDATE items SET owner = NULL WHERE owner = ?1 AND state = 'running'",
+            params![self.owner],
         )?)
+    }
+
+    /// Whether item `id` is running under another queue that is still open (another process).
+    pub fn running_elsewhere(&self, id: ItemId) -> Result<bool> {
+        let (state, owner): (String, Option<String>) = self.conn().query_row(
+            "SELECT state, owner FROM items WHERE id = ?1",
+            params![id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok(state == "running" && owner.is_some_and(|o| self.owner_alive_elsewhere(&o)))
+    }
+
+    /// Takes a queued item for this owner and marks it running; false when another owner
+    /// took it first (or it is no longer queued).
+    pub fn claim(&self, id: ItemId) -> Result<bool> {
+        Ok(self.conn().execute(
+            "UPDATE items SET state = 'running', owner = ?2, updated_ms = ?3,
+                 error = NULL, error_kind = NULL
+             WHERE id = ?1 AND state = 'queued'",
+            params![id, self.owner, now_ms()],
+        )? == 1)
+    }
+
+    /// The states of some items, as stored now (another process may have changed them).
+    pub fn states(&self, ids: &[ItemId]) -> Result<Vec<(ItemId, ItemState)>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached("SELECT state FROM items WHERE id = ?1")?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(s) = stmt
+                .query_row(params![id], |r| r.get::<_, String>(0))
+                .optional()?
+            {
+                out.push((*id, enum_parse(&s)?));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Download ranges recorded before a flush are only as durable as the page cache: after
+    /// a reboot (power cut) they cannot be trusted and are fetched again.
+    fn forget_unflushed_after_reboot(&self) -> Result<()> {
+        let now = boot_id();
+        let conn = self.conn();
+        let stored: Option<String> = conn
+            .query_row("SELECT value FROM meta WHERE key = 'boot_id'", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        if now.is_none() || stored != now {
+            conn.execute("DELETE FROM acked_chunks WHERE synced = 0", [])?;
+        }
+        if let Some(id) = now {
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('boot_id', ?1)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![id],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Stores the options a transfer was started with (limits, parallelism), so a resume
+    /// runs it the same way.
+    pub fn set_options(&self, id: ItemId, options: &TransferOptions) -> Result<()> {
+        self.conn().execute(
+            "UPDATE items SET options = ?2 WHERE id = ?1",
+            params![id, serde_json::to_string(options)?],
+        )?;
+        Ok(())
+    }
+
+    /// The options stored with an item (see [`TransferQueue::set_options`]).
+    pub fn options(&self, id: ItemId) -> Result<Option<TransferOptions>> {
+        let json: Option<String> = self.conn().query_row(
+            "SELECT options FROM items WHERE id = ?1",
+            params![id],
+            |r| r.get(0),
+        )?;
+        Ok(json.and_then(|j| serde_json::from_str(&j).ok()))
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {
@@ -481,15 +767,40 @@ impl TransferQueue {
 
     /// Records several acknowledged chunks (no receipts) and the item's progress in one commit.
     pub fn ack_chunks(&self, id: ItemId, indices: &[u64], bytes_done: u64) -> Result<()> {
+        self.record_chunks(id, indices, bytes_done, true)
+    }
+
+    /// Records download ranges written to the part file but not yet flushed to disk: they
+    /// survive a killed process (the page cache has them), not a reboot, until `mark_synced`.
+    pub fn ack_chunks_unsynced(&self, id: ItemId, indices: &[u64], bytes_done: u64) -> Result<()> {
+        self.record_chunks(id, indices, bytes_done, false)
+    }
+
+    /// Marks every range of an item recorded so far as flushed to disk.
+    pub fn mark_synced(&self, id: ItemId) -> Result<()> {
+        self.conn().execute(
+            "UPDATE acked_chunks SET synced = 1 WHERE item_id = ?1 AND synced = 0",
+            params![id],
+        )?;
+        Ok(())
+    }
+
+    fn record_chunks(
+        &self,
+        id: ItemId,
+        indices: &[u64],
+        bytes_done: u64,
+        synced: bool,
+    ) -> Result<()> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         {
             let mut stmt = tx.prepare_cached(
-                "INSERT INTO acked_chunks (item_id, idx, receipt) VALUES (?1, ?2, NULL)
+                "INSERT INTO acked_chunks (item_id, idx, receipt, synced) VALUES (?1, ?2, NULL, ?3)
                  ON CONFLICT (item_id, idx) DO NOTHING",
             )?;
             for i in indices {
-                stmt.execute(params![id, *i as i64])?;
+                stmt.execute(params![id, *i as i64, synced])?;
             }
         }
         tx.execute(
@@ -642,8 +953,8 @@ mod tests {
         assert!(q.transition(id, ItemState::Running).unwrap());
         assert!(q.transition(id, ItemState::Paused).unwrap());
         assert!(
-            q.transition(id, ItemState::Completed).is_err(),
-            "paused cannot complete"
+            q.transition(id, ItemState::Running).is_err(),
+            "paused cannot run without being queued"
         );
         assert!(q.transition(id, ItemState::Queued).unwrap());
         assert!(!q.transition(id, ItemState::Queued).unwrap(), "no-op");
@@ -709,6 +1020,8 @@ mod tests {
             id
         };
         let q = TransferQueue::open(&db).unwrap();
+        assert_eq!(q.get(id).unwrap().state, ItemState::Running);
+        assert_eq!(q.settle_interrupted(Interrupted::Requeue).unwrap(), 1);
         let it = q.get(id).unwrap();
         assert_eq!(
             it.state,
@@ -850,5 +1163,85 @@ mod tests {
         assert_eq!(q.clear_finished().unwrap(), 1);
         assert!(q.get(a).is_err());
         assert!(q.get(b).is_ok());
+    }
+
+    #[test]
+    fn an_item_running_under_a_live_owner_is_left_alone_until_that_owner_is_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("q.sqlite3");
+        let first = TransferQueue::open(&db).unwrap();
+        let id = file(&first);
+        assert!(first.claim(id).unwrap());
+        let second = TransferQueue::open(&db).unwrap();
+        // Only one owner can take an item.
+        assert!(!second.claim(id).unwrap());
+        assert!(second.running_elsewhere(id).unwrap());
+        assert!(!first.running_elsewhere(id).unwrap());
+        assert_eq!(second.settle_interrupted(Interrupted::Requeue).unwrap(), 0);
+        assert_eq!(second.get(id).unwrap().state, ItemState::Running);
+        // The first process goes away without a word (crash, kill -9): its lock goes with it.
+        drop(first);
+        assert!(!second.running_elsewhere(id).unwrap());
+        assert_eq!(second.settle_interrupted(Interrupted::Pause).unwrap(), 1);
+        assert_eq!(second.get(id).unwrap().state, ItemState::Paused);
+        // No lock files pile up.
+        drop(second);
+        let owners = dir.path().join("q.sqlite3.owners");
+        assert_eq!(std::fs::read_dir(owners).unwrap().count(), 0);
+    }
+
+    /// Linux tells boots apart (`boot_id`); elsewhere unflushed ranges are never trusted.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn unflushed_download_ranges_survive_a_restart_but_not_a_reboot() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("q.sqlite3");
+        let q = TransferQueue::open(&db).unwrap();
+        let id = file(&q);
+        q.ack_chunks(id, &[0], 10).unwrap();
+        q.ack_chunks_unsynced(id, &[1, 2], 30).unwrap();
+        drop(q);
+        // Same boot: the page cache still holds what was written.
+        let q = TransferQueue::open(&db).unwrap();
+        assert_eq!(q.acked_chunks(id).unwrap(), BTreeSet::from([0, 1, 2]));
+        q.ack_chunks_unsynced(id, &[3], 40).unwrap();
+        q.mark_synced(id).unwrap();
+        q.ack_chunks_unsynced(id, &[4], 50).unwrap();
+        // As if the machine had restarted since.
+        q.conn()
+            .execute(
+                "UPDATE meta SET value = 'another boot' WHERE key = 'boot_id'",
+                [],
+            )
+            .unwrap();
+        drop(q);
+        let q = TransferQueue::open(&db).unwrap();
+        // 1 and 2 were flushed with 3; 4 was not, and is fetched again.
+        assert_eq!(q.acked_chunks(id).unwrap(), BTreeSet::from([0, 1, 2, 3]));
+    }
+
+    #[test]
+    fn options_are_kept_with_the_item_and_the_strictest_wins() {
+        let q = TransferQueue::open_in_memory().unwrap();
+        let id = file(&q);
+        assert_eq!(q.options(id).unwrap(), None);
+        let slow = TransferOptions {
+            bandwidth_limit: 1 << 20,
+            parallel_files: 4,
+        };
+        q.set_options(id, &slow).unwrap();
+        assert_eq!(q.options(id).unwrap(), Some(slow));
+        let unlimited = TransferOptions {
+            bandwidth_limit: 0,
+            parallel_files: 2,
+        };
+        assert_eq!(
+            TransferOptions::strictest(&[slow, unlimited]),
+            Some(TransferOptions {
+                bandwidth_limit: 1 << 20,
+                parallel_files: 2
+            })
+        );
+        assert_eq!(TransferOptions::strictest(&[]), None);
     }
 }
