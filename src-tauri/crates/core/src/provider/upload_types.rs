@@ -320,7 +320,11 @@ impl FileSlice {
                 if done >= slice.len {
                     return Ok(None);
                 }
-                let n = (slice.len - done).min(slice.block as u64);
+                let block = match &slice.limiter {
+                    Some(l) => l.piece_size(slice.block as u64),
+                    None => slice.block as u64,
+                };
+                let n = (slice.len - done).min(block);
                 if let Some(l) = &slice.limiter {
                     l.acquire(n).await;
                 }

@@ -8,6 +8,13 @@ use tokio::time::Instant;
 /// Longest single sleep, so a rate change (or lifting the limit) takes effect quickly.
 const MAX_SLEEP: Duration = Duration::from_millis(100);
 
+/// Unused allowance kept while idle, as a fraction of a second: more would let a burst through
+/// after a pause and break the limit over a short window.
+const BURST_SECS: f64 = 0.25;
+
+/// Smallest piece worth metering on its own.
+const MIN_PIECE: u64 = 4 << 10;
+
 /// Shared by every transfer in one direction; `acquire` before moving bytes.
 #[derive(Debug)]
 pub struct BandwidthLimiter {
@@ -45,8 +52,18 @@ impl BandwidthLimiter {
         self.rate.store(bytes_per_sec, Ordering::Relaxed);
     }
 
+    /// The largest piece a streaming caller should ask for at once (`default` when unlimited),
+    /// so that the bytes of one piece never go out in a burst longer than ~1/10 s.
+    pub fn piece_size(&self, default: u64) -> u64 {
+        match self.rate() {
+            0 => default,
+            rate => (rate / 10).clamp(MIN_PIECE, default.max(MIN_PIECE)),
+        }
+    }
+
     /// Waits until `bytes` may be sent. A caller proceeds when the bucket has no debt and then
-    /// takes its bytes (possibly into debt), so large pieces are allowed but paid for later.
+    /// takes its bytes (possibly into debt), so the next caller pays for them: callers that
+    /// stream should ask for pieces of at most [`BandwidthLimiter::piece_size`].
     pub async fn acquire(&self, bytes: u64) {
         loop {
             let rate = self.rate();
@@ -57,8 +74,7 @@ impl BandwidthLimiter {
                 let mut b = self.bucket.lock().expect("limiter poisoned");
                 let now = Instant::now();
                 let refill = now.duration_since(b.last).as_secs_f64() * rate as f64;
-                // At most one second of burst.
-                b.tokens = (b.tokens + refill).min(rate as f64);
+                b.tokens = (b.tokens + refill).min(rate as f64 * BURST_SECS);
                 b.last = now;
                 if b.tokens >= 0.0 {
                     b.tokens -= bytes as f64;

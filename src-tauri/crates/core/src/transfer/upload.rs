@@ -32,6 +32,9 @@ pub(crate) async fn run_upload(
     item: &TransferItem,
     tracker: &Arc<Mutex<ProgressTracker>>,
 ) -> Result<Outcome> {
+    // A name the server refuses fails here, before any byte goes (keep-both only adds a
+    // suffix to an accepted name, so checking the chosen one is enough).
+    ctx.provider.check_name(&item.name)?;
     let mut restarted_for_change = false;
     let mut renewed = false;
     loop {
@@ -136,8 +139,11 @@ async fn upload_attempt(
     let concurrency = session.chunk_concurrency.max(1) as usize;
     let session_ref = &session;
     let path = &item.local_path;
-    // The whole file in one request (relay policies, Upyun): never hold it in memory.
-    let stream_whole = session.chunk_size == 0 && now_fp.size > STREAM_THRESHOLD;
+    // The whole file in one request (relay policies, Upyun): never hold it in memory. Under a
+    // bandwidth limit every chunk is streamed too, so the limit paces the bytes on the wire
+    // block by block instead of letting a whole chunk through at once.
+    let stream_whole = (session.chunk_size == 0 && now_fp.size > STREAM_THRESHOLD)
+        || ctx.upload_limiter.rate() > 0;
     let result = futures::stream::iter(plan.missing(&acked).collect::<Vec<_>>())
         // Reading (and encrypting) runs on the blocking pool as soon as it is spawned, so with
         // a window of two the next chunk is prepared while the current one is on the wire:
