@@ -65,6 +65,12 @@ pub trait Provider: Send + Sync {
     /// Details of one object.
     async fn stat(&self, item: &RemoteRef) -> Result<Entry>;
 
+    /// Whether the server would accept `name` for a new file or folder; the error says why
+    /// not in plain words (checked before an upload sends any byte).
+    fn check_name(&self, _name: &str) -> Result<()> {
+        Ok(())
+    }
+
     /// Create a folder `name` in `parent` (returns the existing folder if it is already there).
     async fn create_folder(&self, parent: &RemoteRef, name: &str) -> Result<Entry>;
 

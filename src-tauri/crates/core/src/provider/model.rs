@@ -223,6 +223,23 @@ pub struct Share {
 }
 
 impl Share {
+    /// The share's limits as they stand at `now`, as options for an edit that keeps them:
+    /// what is left of the expiry and of the downloads, and the password.
+    pub fn options_now(&self, now: DateTime<Utc>) -> ShareOptions {
+        ShareOptions {
+            password: self.password.clone().filter(|p| !p.is_empty()),
+            // A limit already reached stays as close to it as the server allows (0 would mean
+            // "no limit" to the server).
+            expires_in_secs: self
+                .expires_at
+                .map(|at| (at - now).num_seconds().max(1) as u64),
+            download_limit: self
+                .remaining_downloads
+                .map(|n| n.clamp(1, u32::MAX as i64) as u32),
+            ..Default::default()
+        }
+    }
+
     /// Text to paste into a message: the link and, when set, the password.
     pub fn link_text(&self) -> String {
         match &self.password {

@@ -46,6 +46,7 @@ pub(crate) async fn prepare_upload_folder(
 ) -> Result<Option<()>> {
     let dest_parent = RemoteRef::new(folder.remote.clone());
     let mut root_name = folder.name.clone();
+    ctx.provider.check_name(&root_name)?;
     let existing = list_all(ctx.provider.as_ref(), &dest_parent).await?;
     if let Some(hit) = existing.iter().find(|e| e.name == root_name) {
         match folder.conflict {
@@ -80,6 +81,12 @@ pub(crate) async fn prepare_upload_folder(
             let name = entry.file_name().to_string_lossy().into_owned();
             let file_type = entry.file_type()?;
             if file_type.is_dir() {
+                ctx.provider.check_name(&name).map_err(|e| {
+                    Error::with_message(
+                        e.kind(),
+                        format!("{}: {}", entry.path().display(), e.message()),
+                    )
+                })?;
                 let sub = ctx.provider.create_folder(&remote_dir, &name).await?;
                 stack.push((entry.path(), sub.remote));
             } else if file_type.is_file() {
@@ -150,6 +157,7 @@ pub(crate) async fn prepare_download_folder(
                 total += entry.size;
                 children.push(NewItem {
                     parent_id: Some(folder.id),
+                    name: entry.name.clone(),
                     ..NewItem::download_file(
                         entry.remote.as_str(),
                         &local,

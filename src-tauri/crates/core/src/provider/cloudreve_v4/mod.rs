@@ -5,6 +5,7 @@ pub mod api;
 pub mod auth;
 pub mod envelope;
 mod files;
+mod names;
 mod policy_hints;
 mod shares;
 mod tasks;
@@ -117,6 +118,10 @@ fn validate_name(name: &str) -> Result<()> {
 impl Provider for CloudreveV4 {
     fn capabilities(&self) -> Capabilities {
         Self::CAPABILITIES
+    }
+
+    fn check_name(&self, name: &str) -> Result<()> {
+        names::check(name)
     }
 
     fn root(&self) -> RemoteRef {
