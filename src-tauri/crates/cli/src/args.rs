@@ -182,6 +182,12 @@ pub struct ShareLimits {
     /// Allow this many downloads.
     #[arg(long)]
     pub downloads: Option<u32>,
+    /// With `share edit`: remove the expiry.
+    #[arg(long, conflicts_with = "expires")]
+    pub no_expiry: bool,
+    /// With `share edit`: remove the download limit.
+    #[arg(long, conflicts_with = "downloads")]
+    pub no_download_limit: bool,
 }
 
 #[derive(Subcommand)]

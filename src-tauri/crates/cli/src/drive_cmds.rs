@@ -103,11 +103,7 @@ pub async fn mkdir(
     let p = provider(cirrus, account).await?;
     let mut made = Vec::new();
     for path in paths {
-        let names: Vec<String> = path
-            .split('/')
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .collect();
+        let names = folder_names(path);
         made.push(p.create_folders(&p.root(), &names).await?);
     }
     out.print(&made, || {
@@ -117,6 +113,14 @@ pub async fn mkdir(
             .join("\n")
     });
     Ok(exit::OK)
+}
+
+/// The folder names along a slash-separated path ("/a/b/" → ["a", "b"]).
+pub fn folder_names(path: &str) -> Vec<String> {
+    path.split('/')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 async fn resolve_all(p: &dyn Provider, paths: &[String]) -> Result<Vec<RemoteRef>, Error> {

@@ -24,6 +24,9 @@ pub const SERVER: i32 = 8;
 pub const PARTIAL: i32 = 9;
 /// Local I/O or database failure.
 pub const LOCAL: i32 = 10;
+/// Stopped before the end: Ctrl-C, or paused from another command; nothing is lost and
+/// `cirrus transfers resume` continues.
+pub const INTERRUPTED: i32 = 11;
 
 /// Text for `--help`.
 pub const HELP: &str = "Exit codes:
@@ -36,8 +39,11 @@ pub const HELP: &str = "Exit codes:
   6  refused (permission, quota, too large, invalid name/input, unsupported)
   7  network (unreachable, DNS, TLS, timeout, not a Cloudreve server)
   8  server error or unexpected answer
-  9  partial failure of a batch command
- 10  local I/O or database failure
+  9  partial failure of a batch: some items failed, others went through (the failed ones
+     and their reasons are listed, and under \"failedFiles\" with --json)
+ 10  local I/O or database failure of the whole command
+ 11  transfers stopped before the end (Ctrl-C, or paused from another command); resume with
+     `cirrus transfers resume`
 
 Every command accepts --json: the result (or {\"error\":{\"kind\",\"message\",...}}) is printed
 as JSON on stdout. The password is read from a prompt, from stdin (--password-stdin) or from

@@ -19,11 +19,13 @@ use output::Out;
 
 fn init_logging(verbose: bool) {
     // Logs go to stderr so `--json` output on stdout stays clean. The core never logs secrets.
+    // Without -v or CIRRUS_LOG, stderr carries only messages meant for people: every failure
+    // already reaches them as a sentence (and in --json), not as a log line.
     let filter = std::env::var("CIRRUS_LOG").unwrap_or_else(|_| {
         if verbose {
             "debug".into()
         } else {
-            "warn".into()
+            "off".into()
         }
     });
     let _ = tracing_subscriber::fmt()

@@ -8,10 +8,10 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use cirrus_core::provider::Provider;
+use cirrus_core::provider::{Provider, RemoteRef};
 use cirrus_core::transfer::{
-    ConflictPolicy, EngineConfig, ItemId, ItemKind, ItemState, Selection, TransferEngine,
-    TransferItem, TransferQueue, part_path,
+    ConflictPolicy, EngineConfig, Interrupted, ItemId, ItemKind, ItemState, Selection,
+    TransferEngine, TransferItem, TransferOptions, TransferQueue, local_name_differs, part_path,
 };
 use cirrus_core::{Cirrus, Error, ErrorKind};
 use clap::{Args, Subcommand, ValueEnum};
@@ -90,13 +90,15 @@ pub struct TransfersArgs {
 pub enum TransfersAction {
     /// List transfers (the default).
     List,
-    /// Pause queued transfers.
+    /// Pause transfers (a `put`/`get` running in another terminal stops them within a second).
     Pause(Pick),
-    /// Resume paused or interrupted transfers and run them to the end.
+    /// Resume paused or interrupted transfers (all of them when none is named) and run them
+    /// to the end, with the limits they were started with.
     Resume(Pick),
     /// Cancel transfers (server upload sessions and partial downloads are removed).
     Cancel(Pick),
-    /// Retry failed or cancelled transfers and run them to the end.
+    /// Retry failed or cancelled transfers (all failed ones when none is named) and run them
+    /// to the end.
     Retry(Pick),
     /// Remove completed and cancelled transfers from the list.
     Clear,
@@ -113,14 +115,21 @@ pub struct Pick {
 }
 
 impl Pick {
-    fn selection(&self) -> Result<Selection, Error> {
-        if self.all {
-            Ok(Selection::All)
-        } else if self.ids.is_empty() {
-            Err(Error::invalid("Give transfer ids or --all."))
+    /// The named transfers, or all of them when none is named.
+    fn selection(&self) -> Selection {
+        if self.all || self.ids.is_empty() {
+            Selection::All
         } else {
-            Ok(Selection::Ids(self.ids.clone()))
+            Selection::Ids(self.ids.clone())
         }
+    }
+
+    /// The named transfers; naming none is a mistake for commands that change many at once.
+    fn explicit_selection(&self) -> Result<Selection, Error> {
+        if !self.all && self.ids.is_empty() {
+            return Err(Error::invalid("Give transfer ids or --all."));
+        }
+        Ok(self.selection())
     }
 }
 
@@ -164,18 +173,54 @@ async fn context(
     Ok((cirrus.provider(&a.id).await?, queue))
 }
 
+impl TransferOpts {
+    fn stored(&self) -> TransferOptions {
+        TransferOptions {
+            bandwidth_limit: self.bwlimit,
+            parallel_files: self.parallel.max(1),
+        }
+    }
+}
+
+/// An engine on the CLI queue. Transfers of a process that is gone wait, paused, for
+/// `cirrus transfers resume`: a new `put` never quietly continues an older one.
 fn engine(
     provider: Arc<dyn Provider>,
     queue: Arc<TransferQueue>,
-    opts: Option<&TransferOpts>,
+    opts: Option<TransferOptions>,
 ) -> Result<TransferEngine, Error> {
-    let mut config = EngineConfig::default();
+    let mut config = EngineConfig {
+        interrupted: Interrupted::Pause,
+        ..EngineConfig::default()
+    };
     if let Some(o) = opts {
-        config.parallel_files = o.parallel.max(1);
-        config.upload_limit = o.bwlimit;
-        config.download_limit = o.bwlimit;
+        if o.parallel_files > 0 {
+            config.parallel_files = o.parallel_files;
+        }
+        config.upload_limit = o.bandwidth_limit;
+        config.download_limit = o.bandwidth_limit;
     }
     TransferEngine::new(provider, queue, config)
+}
+
+/// The remote folder at `path`, created with its missing parents (as `mkdir -p`).
+async fn ensure_remote_folder(p: &dyn Provider, path: &str) -> Result<RemoteRef, Error> {
+    let folder = p.resolve_path(path).await?;
+    match p.stat(&folder).await {
+        Ok(e) if e.is_folder() => Ok(folder),
+        Ok(_) => Err(Error::with_message(
+            ErrorKind::AlreadyExists,
+            format!("{path} is a file, not a folder."),
+        )),
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            let names = crate::drive_cmds::folder_names(path);
+            if names.is_empty() || path.contains("://") {
+                return Err(e);
+            }
+            Ok(p.create_folders(&p.root(), &names).await?.remote)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// `cirrus put`.
@@ -187,11 +232,18 @@ pub async fn put(
 ) -> Result<i32, Error> {
     let (p, queue) = context(cirrus, account).await?;
     let (dest, sources) = a.paths.split_last().expect("clap requires two paths");
-    let dest = p.resolve_path(dest).await?;
-    let e = engine(p, queue.clone(), Some(&a.opts))?;
+    for s in sources {
+        if std::fs::symlink_metadata(s).is_err() {
+            return Err(Error::invalid(format!("{s} does not exist.")));
+        }
+    }
+    let dest = ensure_remote_folder(p.as_ref(), dest).await?;
+    let e = engine(p, queue.clone(), Some(a.opts.stored()))?;
     let mut ids = Vec::new();
     for s in sources {
-        ids.push(e.enqueue_upload(&PathBuf::from(s), &dest, a.opts.conflict.into())?);
+        let id = e.enqueue_upload(&PathBuf::from(s), &dest, a.opts.conflict.into())?;
+        queue.set_options(id, &a.opts.stored())?;
+        ids.push(id);
     }
     run_to_end(&e, &queue, &ids, out).await
 }
@@ -212,10 +264,12 @@ pub async fn get(
         let r = p.resolve_path(s).await?;
         entries.push(p.stat(&r).await?);
     }
-    let e = engine(p, queue.clone(), Some(&a.opts))?;
+    let e = engine(p, queue.clone(), Some(a.opts.stored()))?;
     let mut ids = Vec::new();
     for entry in &entries {
-        ids.push(e.enqueue_download(entry, &dest, a.opts.conflict.into())?);
+        let id = e.enqueue_download(entry, &dest, a.opts.conflict.into())?;
+        queue.set_options(id, &a.opts.stored())?;
+        ids.push(id);
     }
     run_to_end(&e, &queue, &ids, out).await
 }
@@ -229,6 +283,8 @@ pub async fn transfers(
 ) -> Result<i32, Error> {
     let a = cirrus.account_or_active(account)?;
     let queue = queue_for(cirrus, &a.id)?;
+    // Transfers whose process is gone show (and resume) as paused, not as running.
+    queue.settle_interrupted(Interrupted::Pause)?;
     match t.action.unwrap_or(TransfersAction::List) {
         TransfersAction::List => {
             let items = queue.list()?;
@@ -243,19 +299,25 @@ pub async fn transfers(
             Ok(exit::OK)
         }
         TransfersAction::Pause(pick) => {
-            let ids = picked(&queue, &pick.selection()?)?;
-            for it in &ids {
-                if it.state == ItemState::Queued {
+            let items = picked(&queue, &pick.selection())?;
+            for it in &items {
+                // A running one belongs to a live `put`/`get`, which sees the change and stops.
+                if matches!(it.state, ItemState::Queued | ItemState::Running) {
                     queue.transition(it.id, ItemState::Paused)?;
                 }
             }
-            print_items(&queue, &ids, out)
+            print_items(&queue, &items, out)
         }
         TransfersAction::Cancel(pick) => {
-            let items = picked(&queue, &pick.selection()?)?;
+            let items = picked(&queue, &pick.explicit_selection()?)?;
             let p = cirrus.provider(&a.id).await?;
             for it in &items {
                 if it.state.is_finished() && it.state != ItemState::Failed {
+                    continue;
+                }
+                if queue.running_elsewhere(it.id)? {
+                    // Its process stops it and removes what it left behind.
+                    queue.transition(it.id, ItemState::Cancelled)?;
                     continue;
                 }
                 // Leave nothing behind: the server session, or the partial download.
@@ -268,24 +330,93 @@ pub async fn transfers(
             }
             print_items(&queue, &items, out)
         }
-        TransfersAction::Resume(pick) | TransfersAction::Retry(pick) => {
-            let sel = pick.selection()?;
+        TransfersAction::Resume(pick) => {
+            let sel = pick.selection();
+            let files = picked(&queue, &sel)?;
+            let paused: Vec<&TransferItem> = files
+                .iter()
+                .filter(|i| i.state == ItemState::Paused)
+                .collect();
+            if paused.is_empty() {
+                let failed = files.iter().any(|i| i.state == ItemState::Failed);
+                let msg = if failed {
+                    "Nothing to resume: those transfers failed. Use `cirrus transfers retry` to try them again."
+                } else {
+                    "Nothing to resume."
+                };
+                out.print(&Vec::<TransferItem>::new(), || msg.to_string());
+                return Ok(exit::OK);
+            }
+            let tops = top_ids(&paused);
             let p = cirrus.provider(&a.id).await?;
-            let e = engine(p, queue.clone(), None)?;
-            e.resume(&sel).await?;
-            e.retry(&sel).await?;
-            let ids = match &sel {
-                Selection::All => queue
-                    .list()?
-                    .iter()
-                    .filter(|i| i.parent_id.is_none())
-                    .map(|i| i.id)
-                    .collect(),
-                Selection::Ids(ids) => ids.clone(),
-            };
-            run_to_end(&e, &queue, &ids, out).await
+            let e = engine(p, queue.clone(), stored_options(&queue, &tops)?)?;
+            e.resume(&Selection::Ids(paused.iter().map(|i| i.id).collect()))
+                .await?;
+            run_to_end(&e, &queue, &tops, out).await
+        }
+        TransfersAction::Retry(pick) => {
+            let sel = pick.selection();
+            let files = picked(&queue, &sel)?;
+            let again: Vec<&TransferItem> = files
+                .iter()
+                .filter(|i| match sel {
+                    // Named ones: failed or cancelled; all: only the failed ones.
+                    Selection::Ids(_) => {
+                        matches!(i.state, ItemState::Failed | ItemState::Cancelled)
+                    }
+                    Selection::All => i.state == ItemState::Failed,
+                })
+                .collect();
+            let mut tops = top_ids(&again);
+            // Folders that failed before their files were listed have no file to retry.
+            for f in queue.list()?.iter().filter(|i| {
+                i.kind == ItemKind::Folder
+                    && i.state == ItemState::Failed
+                    && match &sel {
+                        Selection::All => true,
+                        Selection::Ids(ids) => ids.contains(&i.id),
+                    }
+            }) {
+                if !tops.contains(&f.id) {
+                    tops.push(f.id);
+                }
+            }
+            if tops.is_empty() {
+                out.print(&Vec::<TransferItem>::new(), || {
+                    "Nothing to retry.".to_string()
+                });
+                return Ok(exit::OK);
+            }
+            let p = cirrus.provider(&a.id).await?;
+            let e = engine(p, queue.clone(), stored_options(&queue, &tops)?)?;
+            let mut ids: Vec<ItemId> = again.iter().map(|i| i.id).collect();
+            ids.extend(&tops);
+            e.retry(&Selection::Ids(ids)).await?;
+            run_to_end(&e, &queue, &tops, out).await
         }
     }
+}
+
+/// The top-level transfers (folders or single files) the given files belong to.
+fn top_ids(files: &[&TransferItem]) -> Vec<ItemId> {
+    let mut tops: Vec<ItemId> = files.iter().map(|i| i.parent_id.unwrap_or(i.id)).collect();
+    tops.sort_unstable();
+    tops.dedup();
+    tops
+}
+
+/// The options the transfers were started with; when they differ, the strictest of them.
+fn stored_options(
+    queue: &TransferQueue,
+    tops: &[ItemId],
+) -> Result<Option<TransferOptions>, Error> {
+    let mut all = Vec::new();
+    for id in tops {
+        if let Some(o) = queue.options(*id)? {
+            all.push(o);
+        }
+    }
+    Ok(TransferOptions::strictest(&all))
 }
 
 fn picked(queue: &TransferQueue, sel: &Selection) -> Result<Vec<TransferItem>, Error> {
@@ -298,7 +429,8 @@ fn picked(queue: &TransferQueue, sel: &Selection) -> Result<Vec<TransferItem>, E
                 ids.contains(&i.id) || i.parent_id.is_some_and(|p| ids.contains(&p))
             }
         })
-        .filter(|i| i.kind == ItemKind::File)
+        // Files, and folders still to be listed (their files are not known yet).
+        .filter(|i| i.kind == ItemKind::File || !queue.is_prepared(i.id).unwrap_or(true))
         .collect())
 }
 
@@ -355,7 +487,8 @@ fn list_text(items: &[TransferItem]) -> String {
         .join("\n")
 }
 
-/// Runs the engine until idle, showing one progress bar per top-level item.
+/// Runs the engine until idle, showing one progress bar per top-level item. Ctrl-C pauses the
+/// batch cleanly (progress recorded) for `cirrus transfers resume`; a second Ctrl-C quits at once.
 async fn run_to_end(
     e: &TransferEngine,
     queue: &TransferQueue,
@@ -382,9 +515,23 @@ async fn run_to_end(
     let mut child_bytes: HashMap<ItemId, HashMap<ItemId, u64>> = HashMap::new();
     let done = e.wait_idle();
     tokio::pin!(done);
+    let mut interrupted = false;
     loop {
         tokio::select! {
             r = &mut done => { r?; break; }
+            _ = tokio::signal::ctrl_c(), if !interrupted => {
+                interrupted = true;
+                if !out.json {
+                    eprintln!("Stopping… (press Ctrl-C again to quit at once)");
+                }
+                tokio::spawn(async {
+                    if tokio::signal::ctrl_c().await.is_ok() {
+                        std::process::exit(exit::INTERRUPTED);
+                    }
+                });
+                // Paused items stop after recording their progress; `done` then completes.
+                e.pause(&Selection::Ids(ids.to_vec())).await?;
+            }
             ev = events.recv() => {
                 let Ok(ev) = ev else { continue };
                 let top = ev.parent_id.unwrap_or(ev.id);
@@ -405,21 +552,191 @@ async fn run_to_end(
     for bar in by_id.values() {
         bar.finish();
     }
-    let items: Vec<TransferItem> = ids.iter().filter_map(|id| queue.get(*id).ok()).collect();
-    out.print(&items, || list_text(&items));
-    let failed: Vec<&TransferItem> = items
-        .iter()
-        .filter(|i| i.state != ItemState::Completed)
-        .collect();
-    Ok(match failed.len() {
-        0 => exit::OK,
-        n if n == items.len() => failed[0]
-            .error_kind
-            .as_deref()
-            .map(kind_exit)
-            .unwrap_or(exit::FAILURE),
-        _ => exit::PARTIAL,
+    let report = BatchReport::collect(queue, ids)?;
+    out.print(&report.json(), || report.text());
+    Ok(if interrupted {
+        exit::INTERRUPTED
+    } else {
+        report.exit_code()
     })
+}
+
+/// The local file name a download was written under.
+fn saved_as(f: &TransferItem) -> String {
+    f.local_path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// How a batch of transfers ended, file by file.
+struct BatchReport {
+    /// The top-level items as they are now.
+    items: Vec<TransferItem>,
+    /// Every file of the batch (single files and the files of folders).
+    files: Vec<TransferItem>,
+    /// Top-level folders that failed before their files were known.
+    failed_folders: Vec<TransferItem>,
+}
+
+impl BatchReport {
+    fn collect(queue: &TransferQueue, ids: &[ItemId]) -> Result<Self, Error> {
+        let mut items = Vec::new();
+        let mut files = Vec::new();
+        let mut failed_folders = Vec::new();
+        for id in ids {
+            let tree = queue.subtree(*id)?;
+            let Some(top) = tree.first().cloned() else {
+                continue;
+            };
+            let mut has_files = false;
+            for i in tree.into_iter().filter(|i| i.kind == ItemKind::File) {
+                has_files = true;
+                files.push(i);
+            }
+            if top.kind == ItemKind::Folder && top.state == ItemState::Failed && !has_files {
+                failed_folders.push(top.clone());
+            }
+            items.push(top);
+        }
+        Ok(Self {
+            items,
+            files,
+            failed_folders,
+        })
+    }
+
+    /// Files and folders that did not transfer, with their reasons.
+    fn failures(&self) -> impl Iterator<Item = &TransferItem> {
+        self.files
+            .iter()
+            .filter(|i| i.state == ItemState::Failed)
+            .chain(self.failed_folders.iter())
+    }
+
+    /// Downloaded files whose local name differs from the server's (characters the disk
+    /// cannot hold, or too long for it).
+    fn renamed(&self) -> impl Iterator<Item = &TransferItem> {
+        self.files.iter().filter(|f| {
+            f.direction == cirrus_core::transfer::Direction::Download
+                && f.state == ItemState::Completed
+                && !f.skipped
+                && local_name_differs(&f.name)
+        })
+    }
+
+    fn unfinished(&self) -> usize {
+        self.files.iter().filter(|i| !i.state.is_finished()).count()
+            + self
+                .items
+                .iter()
+                .filter(|i| i.kind == ItemKind::Folder && !i.state.is_finished())
+                .filter(|i| !self.files.iter().any(|f| f.parent_id == Some(i.id)))
+                .count()
+    }
+
+    /// 0 when everything transferred; 11 when some were paused before the end; 9 when some
+    /// failed and others went through; when all failed, the code of the first failure.
+    fn exit_code(&self) -> i32 {
+        if self.unfinished() > 0 {
+            return exit::INTERRUPTED;
+        }
+        let failed: Vec<&TransferItem> = self.failures().collect();
+        let succeeded = self
+            .files
+            .iter()
+            .filter(|i| i.state == ItemState::Completed)
+            .count();
+        match (failed.first(), succeeded) {
+            (None, _) if self.items.iter().all(|i| i.state == ItemState::Completed) => exit::OK,
+            (None, _) => exit::FAILURE,
+            (Some(_), n) if n > 0 => exit::PARTIAL,
+            (Some(first), _) => first
+                .error_kind
+                .as_deref()
+                .map(kind_exit)
+                .unwrap_or(exit::FAILURE),
+        }
+    }
+
+    /// The top-level items, each with the files that failed below it and why.
+    fn json(&self) -> serde_json::Value {
+        let items = self
+            .items
+            .iter()
+            .map(|top| {
+                let mut v = serde_json::to_value(top).unwrap_or_default();
+                let failed: Vec<serde_json::Value> = self
+                    .files
+                    .iter()
+                    .filter(|f| f.parent_id == Some(top.id) && f.state == ItemState::Failed)
+                    .map(|f| {
+                        serde_json::json!({
+                            "id": f.id,
+                            "name": f.name,
+                            "localPath": f.local_path,
+                            "remote": f.remote,
+                            "error": f.error,
+                            "errorKind": f.error_kind,
+                        })
+                    })
+                    .collect();
+                if top.kind == ItemKind::Folder {
+                    v["failedFiles"] = serde_json::Value::Array(failed);
+                }
+                let renamed: Vec<serde_json::Value> = self
+                    .renamed()
+                    .filter(|f| f.id == top.id || f.parent_id == Some(top.id))
+                    .map(|f| serde_json::json!({ "name": f.name, "savedAs": saved_as(f) }))
+                    .collect();
+                if top.direction == cirrus_core::transfer::Direction::Download {
+                    v["renamed"] = serde_json::Value::Array(renamed);
+                }
+                v
+            })
+            .collect();
+        serde_json::Value::Array(items)
+    }
+
+    fn text(&self) -> String {
+        let mut text = list_text(&self.items);
+        let failed: Vec<&TransferItem> = self
+            .failures()
+            .filter(|f| f.parent_id.is_some() || f.kind == ItemKind::Folder)
+            .collect();
+        if !failed.is_empty() {
+            let total = self.files.len();
+            text.push_str(&format!("\n{} of {total} file(s) failed:", failed.len()));
+            for f in failed {
+                let path = if f.direction == cirrus_core::transfer::Direction::Upload {
+                    f.local_path.display().to_string()
+                } else {
+                    f.name.clone()
+                };
+                text.push_str(&format!(
+                    "\n  {path}: {}",
+                    f.error.as_deref().unwrap_or("unknown error")
+                ));
+            }
+        }
+        let renamed: Vec<&TransferItem> = self.renamed().collect();
+        if !renamed.is_empty() {
+            text.push_str(&format!(
+                "\n{} name(s) changed to fit the local disk:",
+                renamed.len()
+            ));
+            for f in renamed {
+                text.push_str(&format!("\n  {} → saved as {}", f.name, saved_as(f)));
+            }
+        }
+        let unfinished = self.unfinished();
+        if unfinished > 0 {
+            text.push_str(&format!(
+                "\n{unfinished} transfer(s) paused before the end. Resume with `cirrus transfers resume`."
+            ));
+        }
+        text
+    }
 }
 
 /// Exit code for a stored error kind string (the queue keeps `ErrorKind::as_str`).

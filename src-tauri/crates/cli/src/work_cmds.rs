@@ -19,6 +19,26 @@ fn limits(l: &ShareLimits) -> ShareOptions {
     }
 }
 
+/// One of the user's shares, by id.
+async fn find_share(p: &dyn Provider, id: &str) -> Result<Share, Error> {
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = p.list_shares(cursor.as_deref()).await?;
+        if let Some(s) = page.shares.into_iter().find(|s| s.id == id) {
+            return Ok(s);
+        }
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => {
+                return Err(Error::with_message(
+                    cirrus_core::ErrorKind::NotFound,
+                    format!("No share with id {id}."),
+                ));
+            }
+        }
+    }
+}
+
 pub async fn share(
     cirrus: &Cirrus,
     account: Option<&str>,
@@ -72,7 +92,23 @@ pub async fn share(
             limits: l,
         } => {
             let item = p.resolve_path(&path).await?;
-            let share = p.edit_share(&id, &item, &limits(&l)).await?;
+            // The server replaces every limit on edit: what was not asked to change is sent
+            // again as it is now, so changing one limit never drops the others.
+            let current = find_share(p.as_ref(), &id).await?;
+            let mut opts = current.options_now(chrono::Utc::now());
+            if let Some(e) = l.expires {
+                opts.expires_in_secs = Some(e);
+            }
+            if let Some(d) = l.downloads {
+                opts.download_limit = Some(d);
+            }
+            if l.no_expiry {
+                opts.expires_in_secs = None;
+            }
+            if l.no_download_limit {
+                opts.download_limit = None;
+            }
+            let share = p.edit_share(&id, &item, &opts).await?;
             out.print(&share, || share_text(&share));
         }
         ShareAction::Rm { id } => {

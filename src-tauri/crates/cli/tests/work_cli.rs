@@ -192,8 +192,19 @@ async fn share_create_list_edit_rm() {
     assert_eq!(code, 0, "{v}");
     assert_eq!(v["id"], id.as_str());
     assert_eq!(v["remainingDownloads"], 9);
-    // The password survives an edit.
+    // The password survives an edit, and so does the expiry that was not asked to change.
     assert_eq!(v["password"], "abc123");
+    assert!(v["expiresAt"].is_string(), "the expiry was dropped: {v}");
+    let (code, v) = cli.json(&["share", "edit", &id, "/Documents", "--expires", "60"]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(
+        v["remainingDownloads"], 9,
+        "the download limit was dropped: {v}"
+    );
+    let (code, v) = cli.json(&["share", "edit", &id, "/Documents", "--no-expiry"]);
+    assert_eq!(code, 0, "{v}");
+    assert!(v["expiresAt"].is_null(), "{v}");
+    assert_eq!(v["remainingDownloads"], 9, "{v}");
 
     let (code, v) = cli.json(&["share", "rm", &id]);
     assert_eq!(code, 0, "{v}");
