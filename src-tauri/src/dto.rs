@@ -228,6 +228,11 @@ pub struct TransferDto {
     pub eta_seconds: Option<u64>,
     /// Why it failed.
     pub error: Option<String>,
+    /// A download saved under another name than the server's (too long for the local disk,
+    /// or characters it cannot hold): the local name.
+    pub saved_as: Option<String>,
+    /// Files of a folder download saved under another name than the server's.
+    pub renamed_files: u32,
 }
 
 /// Streamed over the `transfers_subscribe` channel.

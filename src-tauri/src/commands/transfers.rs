@@ -10,6 +10,7 @@ use cirrus_core::provider::RemoteRef;
 use cirrus_core::settings::ConflictPreference;
 use cirrus_core::transfer::{
     ConflictPolicy, Direction, ItemId, ItemKind, ItemState, Progress, TransferEvent,
+    local_name_differs, sanitize_component,
 };
 use cirrus_core::transfer_hub::{HubItem, HubSelection};
 use std::collections::HashMap;
@@ -101,11 +102,20 @@ pub fn rows(items: &[HubItem]) -> Vec<TransferDto> {
             })
             .unwrap_or((0, 0))
     }
+    let renamed = |h: &HubItem| -> bool {
+        h.item.direction == Direction::Download
+            && h.item.kind == ItemKind::File
+            && local_name_differs(&h.item.name)
+    };
     items
         .iter()
         .filter(|h| h.item.parent_id.is_none())
         .map(|h| {
             let (done, total) = totals(h, &children);
+            let renamed_files = children
+                .get(&(h.account_id.as_str(), h.item.id))
+                .map(|kids| kids.iter().filter(|k| renamed(k)).count() as u32)
+                .unwrap_or(0);
             TransferDto {
                 id: transfer_id(&h.account_id, h.item.id),
                 direction: direction_str(h.item.direction).into(),
@@ -116,6 +126,14 @@ pub fn rows(items: &[HubItem]) -> Vec<TransferDto> {
                 speed_bps: 0.0,
                 eta_seconds: None,
                 error: h.item.error.clone(),
+                saved_as: renamed(h).then(|| {
+                    h.item
+                        .local_path
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default()
+                }),
+                renamed_files,
             }
         })
         .collect()
@@ -147,6 +165,10 @@ pub fn row_from_event(account_id: &str, e: &TransferEvent) -> TransferDto {
             None
         },
         error: e.error.clone(),
+        // Events carry the server's name; the local one follows from it.
+        saved_as: (e.direction == Direction::Download && local_name_differs(&e.name))
+            .then(|| sanitize_component(&e.name)),
+        renamed_files: 0,
     }
 }
 

@@ -148,6 +148,8 @@ export const en = {
   "transfers.state.completed": "Completed",
   "transfers.state.failed": "Failed",
   "transfers.state.cancelled": "Cancelled",
+  "transfers.savedAs": "Saved as",
+  "transfers.renamedFiles": "{count} name(s) changed to fit this disk",
 
   "share.title": "Share “{name}”",
   "share.usePassword": "Protect with a password",

@@ -150,6 +150,8 @@ export const zhCN: Record<MessageKey, string> = {
   "transfers.state.completed": "已完成",
   "transfers.state.failed": "失败",
   "transfers.state.cancelled": "已取消",
+  "transfers.savedAs": "另存为",
+  "transfers.renamedFiles": "{count} 个文件名已改短以适应本机磁盘",
 
   "share.title": "分享“{name}”",
   "share.usePassword": "使用密码保护",

@@ -39,4 +39,13 @@ etaSeconds: number | null,
 /**
  * Why it failed.
  */
-error: string | null, };
+error: string | null, 
+/**
+ * A download saved under another name than the server's (too long for the local disk,
+ * or characters it cannot hold): the local name.
+ */
+savedAs: string | null, 
+/**
+ * Files of a folder download saved under another name than the server's.
+ */
+renamedFiles: number, };

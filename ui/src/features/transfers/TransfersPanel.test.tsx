@@ -16,6 +16,8 @@ const base: Transfer = {
   speedBps: 1024 * 1024,
   etaSeconds: 65,
   error: null,
+  savedAs: null,
+  renamedFiles: 0,
 };
 
 test("shows live progress, speed and ETA from channel events, with per-item controls", async () => {
@@ -70,4 +72,27 @@ test("summariseDecisions keeps only the exceptions to the last choice", () => {
       { uri: "c", conflict: "skip" },
     ]),
   ).toEqual({ conflict: "skip", decisions: [{ uri: "a", conflict: "overwrite" }] });
+});
+
+test("a download saved under a shorter local name says so, as text", async () => {
+  const backend = new FakeBackend();
+  renderWith(backend, <TransfersPanel />);
+  await waitFor(() => expect(backend.transferListeners).toHaveLength(1));
+  const long = "数".repeat(83) + ".txt";
+  const local = "数".repeat(77) + "~a1b2c3.txt";
+  act(() =>
+    backend.emitTransfer({
+      kind: "update",
+      transfer: { ...base, id: "t9", direction: "download", name: long, state: "completed", savedAs: local },
+    }),
+  );
+  const row = await screen.findByTestId("transfer-row");
+  expect(within(row).getByTestId("transfer-saved-as").textContent).toContain(local);
+  act(() =>
+    backend.emitTransfer({
+      kind: "update",
+      transfer: { ...base, id: "t9", direction: "download", name: "folder", state: "completed", renamedFiles: 2 },
+    }),
+  );
+  await waitFor(() => expect(within(screen.getByTestId("transfer-row")).getByTestId("transfer-renamed").textContent).toContain("2"));
 });

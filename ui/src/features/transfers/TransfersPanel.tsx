@@ -100,6 +100,12 @@ function TransferRow({ transfer: x, act }: { transfer: Transfer; act: (fn: () =>
           {x.state === "running" && <span data-testid="transfer-speed">{formatSpeed(x.speedBps)}</span>}
           {x.state === "running" && <span data-testid="transfer-eta">{t("transfers.eta", { eta: formatEta(x.etaSeconds) })}</span>}
           {x.error && <span className="danger-text">{x.error}</span>}
+          {x.savedAs && (
+            <span data-testid="transfer-saved-as">
+              {t("transfers.savedAs")} <SafeName name={x.savedAs} />
+            </span>
+          )}
+          {x.renamedFiles > 0 && <span data-testid="transfer-renamed">{t("transfers.renamedFiles", { count: x.renamedFiles })}</span>}
         </div>
       </div>
       <div className="transfer-actions">
