@@ -12,7 +12,10 @@ use serde_json::{Value, json};
 fn assert_binding_error(v: &Value, msg: &str) {
     assert_eq!(v["code"], 40001, "{v}");
     assert_eq!(v["msg"], msg, "{v}");
-    assert!(v.get("correlation_id").is_none(), "binding errors carry none: {v}");
+    assert!(
+        v.get("correlation_id").is_none(),
+        "binding errors carry none: {v}"
+    );
 }
 
 fn share_id(url: &Value) -> String {
@@ -73,8 +76,14 @@ async fn query_integers_follow_parse_int() {
     let v = env.get("/share?page_size=%2B10").await;
     assert_eq!(v["code"], 0, "{v}");
     assert_eq!(v["data"]["pagination"]["page_size"], 10, "{v}");
-    assert_binding_error(&env.get("/share?page_size=10.0").await, "Invalid parameters.");
-    assert_binding_error(&env.get("/share?page_size=+10").await, "Invalid parameters.");
+    assert_binding_error(
+        &env.get("/share?page_size=10.0").await,
+        "Invalid parameters.",
+    );
+    assert_binding_error(
+        &env.get("/share?page_size=+10").await,
+        "Invalid parameters.",
+    );
     // The first of repeated values is the one bound.
     let v = env
         .get("/workflow?category=general&page_size=10&page_size=5")

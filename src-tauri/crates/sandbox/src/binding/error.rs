@@ -85,9 +85,18 @@ mod tests {
 
     #[test]
     fn messages_follow_cloudreve_error_response() {
-        assert_eq!(BindError::Missing("refresh_token").message(), "RefreshToken cannot be empty");
+        assert_eq!(
+            BindError::Missing("refresh_token").message(),
+            "RefreshToken cannot be empty"
+        );
         assert_eq!(BindError::Type("x".into()).message(), "JSON marshall error");
-        assert_eq!(BindError::Malformed("EOF".into()).message(), "Invalid parameters.");
-        assert_eq!(BindError::Type("x".into()).in_form().message(), "Invalid parameters.");
+        assert_eq!(
+            BindError::Malformed("EOF".into()).message(),
+            "Invalid parameters."
+        );
+        assert_eq!(
+            BindError::Type("x".into()).in_form().message(),
+            "Invalid parameters."
+        );
     }
 }

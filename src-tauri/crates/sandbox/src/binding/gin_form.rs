@@ -270,7 +270,10 @@ mod tests {
         assert_eq!(q("page_size=50").unwrap().page_size, Some(50));
         assert_eq!(q("").unwrap().page_size, None);
         for bad in ["5.0", "1e3", "five", "1_000", " 5", "99999999999999999999"] {
-            assert!(q(&format!("page={}", bad.replace(' ', "+"))).is_err(), "{bad}");
+            assert!(
+                q(&format!("page={}", bad.replace(' ', "+"))).is_err(),
+                "{bad}"
+            );
         }
         assert_eq!(q("count=7").unwrap().count, 7);
         assert!(q("count=%2B7").is_err());

@@ -356,14 +356,26 @@ mod tests {
 
     #[test]
     fn keys_match_case_insensitively_with_exact_match_preferred() {
-        let b = body(r#"{"Password":"p","DOWNLOADS":4,"Type":"file","Inner":{"NAME":"n"}}"#).unwrap();
+        let b =
+            body(r#"{"Password":"p","DOWNLOADS":4,"Type":"file","Inner":{"NAME":"n"}}"#).unwrap();
         assert_eq!((b.password.as_str(), b.downloads), ("p", 4));
         assert_eq!((b.kind.as_str(), b.inner.name.as_str()), ("file", "n"));
         // Members are assigned in order, so the later spelling wins either way round.
-        assert_eq!(body(r#"{"password":"a","Password":"b"}"#).unwrap().password, "b");
-        assert_eq!(body(r#"{"Password":"b","password":"a"}"#).unwrap().password, "a");
+        assert_eq!(
+            body(r#"{"password":"a","Password":"b"}"#).unwrap().password,
+            "b"
+        );
+        assert_eq!(
+            body(r#"{"Password":"b","password":"a"}"#).unwrap().password,
+            "a"
+        );
         // A later null does not undo an earlier value.
-        assert_eq!(body(r#"{"password":"a","Password":null}"#).unwrap().password, "a");
+        assert_eq!(
+            body(r#"{"password":"a","Password":null}"#)
+                .unwrap()
+                .password,
+            "a"
+        );
     }
 
     #[test]

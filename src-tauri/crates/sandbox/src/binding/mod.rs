@@ -6,6 +6,10 @@
 //! [`GinQuery`] instead of axum's stricter `Json`/`Query`. Nothing here depends on the API
 //! version: a failure is a [`BindError`], rendered as the 40001 envelope both Cloudreve v3 and
 //! v4 answer with, so another protocol module can use the same extractors.
+//!
+//! Go fills an absent field with its zero value, so request structs mark plain fields
+//! `#[serde(default)]`; a field left without a default stands for a `binding:"required"` tag and
+//! fails as "<Field> cannot be empty" when absent or `null`.
 
 mod error;
 pub mod gin_form;
