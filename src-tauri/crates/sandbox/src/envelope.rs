@@ -4,11 +4,8 @@
 //! always present, `data` only when non-nil, and errors built through the common path carry a
 //! per-request `correlation_id`.
 
-use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 tokio::task_local! {
@@ -190,108 +187,3 @@ impl IntoResponse for Success {
 
 /// Result type of every API handler.
 pub type ApiResult = Result<Success, ApiError>;
-
-/// Turn a serde error text into the message the Go validator would print.
-fn binding_message(text: &str) -> String {
-    if let Some(rest) = text.split("missing field `").nth(1) {
-        let field = rest.split('`').next().unwrap_or_default();
-        return format!("{} cannot be empty", go_field_name(field));
-    }
-    if text.contains("invalid type") {
-        return "JSON marshall error".to_string();
-    }
-    "Invalid parameters.".to_string()
-}
-
-fn go_field_name(snake: &str) -> String {
-    snake
-        .split('_')
-        .map(|p| {
-            let mut c = p.chars();
-            match c.next() {
-                Some(f) => f.to_uppercase().chain(c).collect::<String>(),
-                None => String::new(),
-            }
-        })
-        .collect()
-}
-
-/// JSON body extractor whose rejections become 40001 envelopes.
-pub struct ApiJson<T>(pub T);
-
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
-    type Rejection = ApiError;
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = axum::body::Bytes::from_request(req, state)
-            .await
-            .map_err(|_| ApiError::binding("Invalid parameters."))?;
-        // Go's decoder is lenient about Content-Type; so are we.
-        let body: &[u8] = if bytes.is_empty() { b"{}" } else { &bytes };
-        serde_json::from_slice(body)
-            .map(ApiJson)
-            .map_err(|e| ApiError::binding(binding_message(&e.to_string())))
-    }
-}
-
-/// Query-string extractor whose rejections become 40001 envelopes.
-pub struct ApiQuery<T>(pub T);
-
-impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
-    type Rejection = ApiError;
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let q = parts.uri.query().unwrap_or("");
-        serde_urlencoded_lite(q)
-            .map(ApiQuery)
-            .map_err(|e| ApiError::binding(binding_message(&e)))
-    }
-}
-
-fn serde_urlencoded_lite<T: DeserializeOwned>(q: &str) -> Result<T, String> {
-    // Decode into a flat string map first (last value wins) and let serde_json coerce types
-    // from strings, so numeric and boolean query parameters parse like gin's form binding.
-    let mut m = Map::new();
-    for (k, v) in url::form_urlencoded::parse(q.as_bytes()) {
-        m.insert(k.into_owned(), Value::String(v.into_owned()));
-    }
-    serde_json::from_value(Value::Object(m)).map_err(|e| e.to_string())
-}
-
-/// serde helpers that accept query strings for numbers and booleans.
-pub mod lenient {
-    use serde::{Deserialize, Deserializer};
-    use serde_json::Value;
-
-    fn as_string(v: Value) -> String {
-        match v {
-            Value::String(s) => s,
-            other => other.to_string(),
-        }
-    }
-
-    /// Optional integer that may arrive as a string.
-    pub fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-        let v = Option::<Value>::deserialize(d)?;
-        match v {
-            None | Some(Value::Null) => Ok(None),
-            Some(v) => {
-                let s = as_string(v);
-                if s.is_empty() {
-                    return Ok(None);
-                }
-                s.parse()
-                    .map(Some)
-                    .map_err(|_| serde::de::Error::custom("invalid type: number"))
-            }
-        }
-    }
-
-    /// Boolean that may arrive as a string ("true", "1", "" = true when present without value).
-    pub fn bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-        let v = Option::<Value>::deserialize(d)?;
-        Ok(match v {
-            None | Some(Value::Null) => false,
-            Some(Value::Bool(b)) => b,
-            Some(v) => matches!(as_string(v).as_str(), "true" | "1"),
-        })
-    }
-}

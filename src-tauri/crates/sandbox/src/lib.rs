@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod binding;
 pub mod crypto;
 pub mod envelope;
 pub mod faults;

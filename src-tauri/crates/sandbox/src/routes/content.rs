@@ -2,18 +2,19 @@
 //! on-the-fly decryption.
 
 use axum::body::Body;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use futures::StreamExt;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::{fs_user, request_base};
 use crate::app::AppRef;
 use crate::auth::Caller;
+use crate::binding::{GinJson, GinQuery};
 use crate::crypto::SignError;
-use crate::envelope::{ApiError, ApiJson, Success};
+use crate::envelope::{ApiError, Success};
 use crate::ids::Kind;
 use crate::timefmt::go_time;
 use crate::uri::{CrUri, escape_segment};
@@ -43,7 +44,7 @@ pub async fn urls(
     State(app): State<AppRef>,
     caller: Caller,
     headers: HeaderMap,
-    ApiJson(b): ApiJson<UrlBody>,
+    GinJson(b): GinJson<UrlBody>,
 ) -> Result<Response, ApiError> {
     if b.uris.is_empty() {
         return Err(ApiError::binding("Uris cannot be empty"));
@@ -208,15 +209,9 @@ fn plain(status: StatusCode, text: &'static str) -> Response {
 pub async fn serve(
     State(app): State<AppRef>,
     Path((entity, _speed, name)): Path<(String, String, String)>,
-    RawQuery(raw_query): RawQuery,
+    GinQuery(q): GinQuery<ContentQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let q: ContentQuery = serde_json::from_value(Value::Object(
-        url::form_urlencoded::parse(raw_query.unwrap_or_default().as_bytes())
-            .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
-            .collect(),
-    ))
-    .map_err(|_| ApiError::binding("Invalid parameters."))?;
     let sign = q.sign.unwrap_or_default();
     match app
         .signer

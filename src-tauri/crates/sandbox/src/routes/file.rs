@@ -12,7 +12,8 @@ use serde_json::{Value, json};
 use super::{fs_user, lock_conflict, parse_uri};
 use crate::app::{App, AppRef};
 use crate::auth::Caller;
-use crate::envelope::{ApiError, ApiJson, ApiQuery, ApiResult, Success, lenient};
+use crate::binding::{GinJson, GinQuery};
+use crate::envelope::{ApiError, ApiResult, Success};
 use crate::ids::Kind;
 use crate::store::{Cursor, Id, NodeKind, OrderBy, SearchSpec, SortKey, Store, validate_name};
 use crate::timefmt::{ZERO_TIME, go_time};
@@ -28,9 +29,7 @@ const MAX_SEARCH_FOLDERS: usize = 65535;
 #[derive(Deserialize)]
 pub struct ListQuery {
     uri: Option<String>,
-    #[serde(default, deserialize_with = "lenient::opt_i64")]
     page_size: Option<i64>,
-    #[serde(default, deserialize_with = "lenient::opt_i64")]
     #[allow(dead_code)]
     page: Option<i64>,
     order_by: Option<String>,
@@ -164,7 +163,7 @@ pub(crate) fn default_view() -> Value {
 pub async fn list(
     State(app): State<AppRef>,
     caller: Caller,
-    ApiQuery(q): ApiQuery<ListQuery>,
+    GinQuery(q): GinQuery<ListQuery>,
 ) -> ApiResult {
     let uri = parse_uri(q.uri.as_deref(), "Uri")?;
     let page_size = match q.page_size.unwrap_or(0) {
@@ -363,9 +362,9 @@ pub async fn list(
 pub struct InfoQuery {
     uri: Option<String>,
     id: Option<String>,
-    #[serde(default, deserialize_with = "lenient::bool")]
+    #[serde(default)]
     extended: bool,
-    #[serde(default, deserialize_with = "lenient::bool")]
+    #[serde(default)]
     folder_summary: bool,
 }
 
@@ -373,7 +372,7 @@ pub struct InfoQuery {
 pub async fn info(
     State(app): State<AppRef>,
     caller: Caller,
-    ApiQuery(q): ApiQuery<InfoQuery>,
+    GinQuery(q): GinQuery<InfoQuery>,
 ) -> ApiResult {
     let store_id = match q.id.as_deref().filter(|s| !s.is_empty()) {
         Some(hid) => {
@@ -464,7 +463,7 @@ pub fn validate_metadata(m: &BTreeMap<String, String>) -> Result<(), ApiError> {
 pub async fn create(
     State(app): State<AppRef>,
     caller: Caller,
-    ApiJson(b): ApiJson<CreateBody>,
+    GinJson(b): GinJson<CreateBody>,
 ) -> ApiResult {
     let uri = parse_uri(b.uri.as_deref(), "Uri")?;
     let kind = match b.kind.as_str() {
@@ -513,7 +512,7 @@ pub struct RenameBody {
 pub async fn rename(
     State(app): State<AppRef>,
     caller: Caller,
-    ApiJson(b): ApiJson<RenameBody>,
+    GinJson(b): GinJson<RenameBody>,
 ) -> ApiResult {
     let uri = parse_uri(b.uri.as_deref(), "Uri")?;
     if b.new_name.is_empty() {
@@ -573,7 +572,7 @@ fn restore_trash_meta(store: &mut Store, id: Id) {
 pub async fn move_or_copy(
     State(app): State<AppRef>,
     caller: Caller,
-    ApiJson(b): ApiJson<MoveBody>,
+    GinJson(b): GinJson<MoveBody>,
 ) -> ApiResult {
     if b.uris.is_empty() {
         return Err(ApiError::binding("Uris cannot be empty"));
@@ -733,7 +732,7 @@ fn delete_inner(app: &AppRef, uid: Id, uris: &[String], skip_soft: bool) -> Resu
 pub async fn delete(
     State(app): State<AppRef>,
     caller: Caller,
-    ApiJson(b): ApiJson<DeleteBody>,
+    GinJson(b): GinJson<DeleteBody>,
 ) -> ApiResult {
     if b.uris.is_empty() {
         return Err(ApiError::binding("Uris cannot be empty"));
@@ -758,7 +757,7 @@ pub struct RestoreBody {
 pub async fn restore(
     State(app): State<AppRef>,
     caller: Caller,
-    ApiJson(b): ApiJson<RestoreBody>,
+    GinJson(b): GinJson<RestoreBody>,
 ) -> ApiResult {
     if b.uris.is_empty() {
         return Err(ApiError::binding("Uris cannot be empty"));

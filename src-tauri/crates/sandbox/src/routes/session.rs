@@ -6,7 +6,8 @@ use serde_json::json;
 
 use crate::app::{App, AppRef};
 use crate::auth::{totp_valid, two_fa_expiry};
-use crate::envelope::{ApiError, ApiJson, ApiQuery, ApiResult, Success};
+use crate::binding::{GinJson, GinQuery};
+use crate::envelope::{ApiError, ApiResult, Success};
 use crate::store::Id;
 
 #[derive(Deserialize)]
@@ -34,7 +35,7 @@ fn login_response(app: &App, uid: Id) -> ApiResult {
 }
 
 /// `POST /session/token`
-pub async fn login(State(app): State<AppRef>, ApiJson(b): ApiJson<LoginBody>) -> ApiResult {
+pub async fn login(State(app): State<AppRef>, GinJson(b): GinJson<LoginBody>) -> ApiResult {
     if app.settings.login_captcha {
         // CaptchaRequired runs before binding.
         let ok = match (b.ticket.as_deref(), b.captcha.as_deref()) {
@@ -93,7 +94,7 @@ pub struct TwoFaBody {
 }
 
 /// `POST /session/token/2fa`
-pub async fn login_2fa(State(app): State<AppRef>, ApiJson(b): ApiJson<TwoFaBody>) -> ApiResult {
+pub async fn login_2fa(State(app): State<AppRef>, GinJson(b): GinJson<TwoFaBody>) -> ApiResult {
     if b.otp.is_empty() {
         return Err(ApiError::binding("Otp cannot be empty"));
     }
@@ -126,7 +127,7 @@ pub struct RefreshBody {
 }
 
 /// `POST /session/token/refresh`: a new pair in the same family (no rotation).
-pub async fn refresh(State(app): State<AppRef>, ApiJson(b): ApiJson<RefreshBody>) -> ApiResult {
+pub async fn refresh(State(app): State<AppRef>, GinJson(b): GinJson<RefreshBody>) -> ApiResult {
     if b.refresh_token.is_empty() {
         return Err(ApiError::binding("RefreshToken cannot be empty"));
     }
@@ -139,7 +140,7 @@ pub async fn refresh(State(app): State<AppRef>, ApiJson(b): ApiJson<RefreshBody>
 }
 
 /// `DELETE /session/token`: revokes the refresh-token family.
-pub async fn sign_out(State(app): State<AppRef>, ApiJson(b): ApiJson<RefreshBody>) -> ApiResult {
+pub async fn sign_out(State(app): State<AppRef>, GinJson(b): GinJson<RefreshBody>) -> ApiResult {
     if b.refresh_token.is_empty() {
         return Err(ApiError::binding("RefreshToken cannot be empty"));
     }
@@ -157,7 +158,7 @@ pub struct PrepareQuery {
 }
 
 /// `GET /session/prepare?email=`
-pub async fn prepare(State(app): State<AppRef>, ApiQuery(q): ApiQuery<PrepareQuery>) -> ApiResult {
+pub async fn prepare(State(app): State<AppRef>, GinQuery(q): GinQuery<PrepareQuery>) -> ApiResult {
     if q.email.is_empty() {
         return Err(ApiError::binding("Email cannot be empty"));
     }

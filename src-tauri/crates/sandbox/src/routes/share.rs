@@ -13,7 +13,8 @@ use serde_json::{Map, Value, json};
 use super::request_base;
 use crate::app::{App, AppRef};
 use crate::auth::Caller;
-use crate::envelope::{ApiError, ApiJson, ApiQuery, ApiResult, Success, lenient};
+use crate::binding::{GinJson, GinQuery};
+use crate::envelope::{ApiError, ApiResult, Success};
 use crate::ids::Kind;
 use crate::store::{Cursor, Id, OrderBy, Store};
 use crate::timefmt::go_time;
@@ -316,7 +317,7 @@ pub async fn create(
     State(app): State<AppRef>,
     caller: Caller,
     headers: HeaderMap,
-    ApiJson(b): ApiJson<ShareBody>,
+    GinJson(b): GinJson<ShareBody>,
 ) -> ApiResult {
     let uid = caller.require()?;
     let now = app.now();
@@ -355,7 +356,7 @@ pub async fn edit(
     caller: Caller,
     Path(id): Path<String>,
     headers: HeaderMap,
-    ApiJson(b): ApiJson<ShareBody>,
+    GinJson(b): GinJson<ShareBody>,
 ) -> ApiResult {
     let sid = app.ids.require(Kind::Share, &id)?;
     let uid = caller.require()?;
@@ -410,7 +411,7 @@ pub struct BatchDeleteBody {
 pub async fn delete_batch(
     State(app): State<AppRef>,
     caller: Caller,
-    ApiJson(b): ApiJson<BatchDeleteBody>,
+    GinJson(b): GinJson<BatchDeleteBody>,
 ) -> ApiResult {
     let ids = b
         .ids
@@ -512,9 +513,9 @@ fn share_json(
 pub struct InfoQuery {
     #[serde(default)]
     password: String,
-    #[serde(default, deserialize_with = "lenient::bool")]
+    #[serde(default)]
     count_views: bool,
-    #[serde(default, deserialize_with = "lenient::bool")]
+    #[serde(default)]
     owner_extended: bool,
 }
 
@@ -524,7 +525,7 @@ pub async fn share_info(
     caller: Caller,
     Path(id): Path<String>,
     headers: HeaderMap,
-    ApiQuery(q): ApiQuery<InfoQuery>,
+    GinQuery(q): GinQuery<InfoQuery>,
 ) -> ApiResult {
     let sid = app.ids.require(Kind::Share, &id)?;
     let now = app.now();
@@ -552,7 +553,6 @@ pub async fn share_info(
 /// Query of `GET /share`.
 #[derive(Deserialize)]
 pub struct ListQuery {
-    #[serde(default, deserialize_with = "lenient::opt_i64")]
     page_size: Option<i64>,
     order_by: Option<String>,
     order_direction: Option<String>,
@@ -574,7 +574,7 @@ pub async fn list_mine(
     State(app): State<AppRef>,
     caller: Caller,
     headers: HeaderMap,
-    ApiQuery(q): ApiQuery<ListQuery>,
+    GinQuery(q): GinQuery<ListQuery>,
 ) -> ApiResult {
     let page_size = page_size_10_100(q.page_size)?;
     let uid = caller.require()?;

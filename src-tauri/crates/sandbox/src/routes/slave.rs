@@ -19,6 +19,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::upload::{declared_length, read_exact};
+use crate::binding::go_json;
 use crate::envelope::{ApiError, ApiResult, Success};
 use crate::policies::blobserve;
 use crate::policies::remote::{NodeSession, SIGNATURE_TTL, SlaveNode, WireSession};
@@ -73,8 +74,8 @@ async fn create_session(
 ) -> ApiResult {
     node.auth
         .check_request(&decoded_path(&uri), &headers, &body, Utc::now().timestamp())?;
-    let b: CreateBody =
-        serde_json::from_slice(&body).map_err(|_| ApiError::binding("Invalid parameters."))?;
+    // The node binds the (signed) body with Gin too.
+    let b: CreateBody = go_json::from_slice(&body)?;
     let s = b.session;
     let expires = chrono::DateTime::parse_from_rfc3339(&s.Props.ExpireAt)
         .map(|t| t.timestamp())

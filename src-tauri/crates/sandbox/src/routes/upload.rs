@@ -18,8 +18,9 @@ use super::file::validate_metadata;
 use super::{fs_user, lock_conflict, parse_uri};
 use crate::app::AppRef;
 use crate::auth::Caller;
+use crate::binding::{GinJson, GinQuery};
 use crate::crypto::EncryptionKey;
-use crate::envelope::{ApiError, ApiJson, ApiQuery, ApiResult, Success};
+use crate::envelope::{ApiError, ApiResult, Success};
 use crate::ids::Kind;
 use crate::store::{Id, NodeKind, Store, UploadSession, validate_name};
 use crate::uri::Fs;
@@ -125,7 +126,7 @@ fn discard_pending(store: &mut Store, file: Id, session_id: &str) -> Vec<String>
 pub async fn create(
     State(app): State<AppRef>,
     caller: Caller,
-    ApiJson(b): ApiJson<CreateSessionBody>,
+    GinJson(b): GinJson<CreateSessionBody>,
 ) -> ApiResult {
     let uri = parse_uri(b.uri.as_deref(), "Uri")?;
     if b.size < 0 {
@@ -436,7 +437,7 @@ pub struct CancelBody {
 pub async fn cancel(
     State(app): State<AppRef>,
     caller: Caller,
-    ApiJson(b): ApiJson<CancelBody>,
+    GinJson(b): GinJson<CancelBody>,
 ) -> ApiResult {
     if b.id.is_empty() {
         return Err(ApiError::binding("ID cannot be empty"));
@@ -471,7 +472,7 @@ pub struct PutContentQuery {
 pub async fn put_content(
     State(app): State<AppRef>,
     caller: Caller,
-    ApiQuery(q): ApiQuery<PutContentQuery>,
+    GinQuery(q): GinQuery<PutContentQuery>,
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult {

@@ -8,7 +8,8 @@ use serde_json::{Map, Value, json};
 use super::{fs_user, parse_uri};
 use crate::app::{App, AppRef};
 use crate::auth::Caller;
-use crate::envelope::{ApiError, ApiJson, ApiQuery, ApiResult, Success, lenient};
+use crate::binding::{GinJson, GinQuery};
+use crate::envelope::{ApiError, ApiResult, Success};
 use crate::ids::Kind;
 use crate::store::{Id, validate_name};
 use crate::tasks::archive::{self, ArchiveJob};
@@ -40,7 +41,7 @@ fn invalid_destination(e: ApiError) -> ApiError {
 pub async fn create_archive(
     State(app): State<AppRef>,
     caller: Caller,
-    ApiJson(b): ApiJson<ArchiveBody>,
+    GinJson(b): GinJson<ArchiveBody>,
 ) -> ApiResult {
     let src = b
         .src
@@ -94,7 +95,7 @@ pub async fn create_archive(
 pub async fn create_extract(
     State(app): State<AppRef>,
     caller: Caller,
-    ApiJson(b): ApiJson<ArchiveBody>,
+    GinJson(b): GinJson<ArchiveBody>,
 ) -> ApiResult {
     let src = b
         .src
@@ -158,7 +159,7 @@ pub struct DownloadBody {
 pub async fn create_download(
     State(app): State<AppRef>,
     caller: Caller,
-    ApiJson(b): ApiJson<DownloadBody>,
+    GinJson(b): GinJson<DownloadBody>,
 ) -> ApiResult {
     let dst_raw = b.dst.filter(|s| !s.is_empty());
     let dst = parse_uri(dst_raw.as_deref(), "Dst")?;
@@ -215,7 +216,6 @@ fn task_json(app: &App, id: Id) -> Value {
 /// Query of `GET /workflow`.
 #[derive(Deserialize)]
 pub struct ListQuery {
-    #[serde(default, deserialize_with = "lenient::opt_i64")]
     page_size: Option<i64>,
     category: Option<String>,
     next_page_token: Option<String>,
@@ -225,7 +225,7 @@ pub struct ListQuery {
 pub async fn list(
     State(app): State<AppRef>,
     caller: Caller,
-    ApiQuery(q): ApiQuery<ListQuery>,
+    GinQuery(q): GinQuery<ListQuery>,
 ) -> ApiResult {
     let page_size = super::share::page_size_10_100(q.page_size)?;
     let category = match q.category.as_deref() {
