@@ -300,11 +300,16 @@ pub async fn transfers(
         }
         TransfersAction::Pause(pick) => {
             let items = picked(&queue, &pick.selection())?;
+            let mut parents = std::collections::BTreeSet::new();
             for it in &items {
                 // A running one belongs to a live `put`/`get`, which sees the change and stops.
                 if matches!(it.state, ItemState::Queued | ItemState::Running) {
                     queue.transition(it.id, ItemState::Paused)?;
+                    parents.extend(it.parent_id);
                 }
+            }
+            for parent in parents {
+                queue.refresh_folder(parent)?;
             }
             print_items(&queue, &items, out)
         }
@@ -507,6 +512,9 @@ async fn run_to_end(
             let bar = m.add(ProgressBar::new(item.size));
             bar.set_style(style.clone());
             bar.set_message(item.name.clone());
+            // A resumed transfer starts where it stopped; its speed counts from here.
+            bar.set_position(item.bytes_done);
+            bar.reset_eta();
             by_id.insert(*id, bar);
         }
     }
@@ -549,8 +557,12 @@ async fn run_to_end(
             }
         }
     }
-    for bar in by_id.values() {
-        bar.finish();
+    for (id, bar) in &by_id {
+        // A bar that did not get to the end stays where it stopped.
+        match queue.get(*id).map(|i| i.state) {
+            Ok(ItemState::Completed) => bar.finish(),
+            _ => bar.abandon(),
+        }
     }
     let report = BatchReport::collect(queue, ids)?;
     out.print(&report.json(), || report.text());

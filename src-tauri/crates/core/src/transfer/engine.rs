@@ -263,13 +263,21 @@ impl TransferEngine {
 
     /// Pauses items: running ones stop after their in-flight requests, keeping their progress.
     pub async fn pause(&self, sel: &Selection) -> Result<()> {
+        let mut parents = std::collections::BTreeSet::new();
         for item in self.inner.files_of(sel)? {
             if !self.inner.stop_running(item.id, ItemState::Paused)
                 && item.state == ItemState::Queued
             {
                 self.inner.queue.transition(item.id, ItemState::Paused)?;
                 self.inner.emit_item(item.id);
+                parents.extend(item.parent_id);
             }
+        }
+        // Folders whose files were all waiting are paused now; running files update theirs
+        // as they stop.
+        for parent in parents {
+            self.inner.queue.refresh_folder(parent)?;
+            self.inner.emit_item(parent);
         }
         Ok(())
     }
@@ -280,6 +288,13 @@ impl TransferEngine {
             if item.state == ItemState::Paused {
                 self.inner.queue.transition(item.id, ItemState::Queued)?;
                 self.inner.emit_item(item.id);
+                // Its folder was paused with it: it runs again, so its files can be picked.
+                if let Some(parent) = item.parent_id
+                    && self.inner.queue.get(parent)?.state == ItemState::Paused
+                {
+                    self.inner.queue.transition(parent, ItemState::Running)?;
+                    self.inner.emit_item(parent);
+                }
             }
         }
         self.inner.wake.notify_one();

@@ -233,6 +233,7 @@ pub fn transition_allowed(from: ItemState, to: ItemState) -> bool {
             // A prepared folder goes straight back to running its children.
             | (Failed, Running)
             | (Cancelled, Running)
+            | (Paused, Running)
     )
 }
 
@@ -361,6 +362,9 @@ impl TransferQueue {
                  WHERE id = ?1 AND state = 'running'",
                 params![id, to, now_ms()],
             )?;
+            if let Some(parent) = self.get(id)?.parent_id {
+                self.refresh_folder(parent)?;
+            }
         }
         Ok(changed)
     }
@@ -672,18 +676,25 @@ impl TransferQueue {
     pub fn refresh_folder(&self, id: ItemId) -> Result<ItemState> {
         let folder = self.get(id)?;
         // One aggregate instead of loading every child: this runs after each file of a folder.
-        let (done, total, finished, completed): (i64, i64, i64, i64) = self
+        let (done, total, finished, completed, paused): (i64, i64, i64, i64, i64) = self
             .conn()
             .prepare_cached(
                 "SELECT COALESCE(SUM(bytes_done), 0), COUNT(*),
                         COALESCE(SUM(state IN ('completed', 'failed', 'cancelled')), 0),
-                        COALESCE(SUM(state = 'completed'), 0)
+                        COALESCE(SUM(state = 'completed'), 0),
+                        COALESCE(SUM(state = 'paused'), 0)
                  FROM items WHERE parent_id = ?1",
             )?
             .query_row(params![id], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
             })?;
         self.set_bytes_done(id, done as u64)?;
+        // A folder whose unfinished files are all paused is paused itself (and runs again as
+        // soon as one of them is resumed, see `TransferEngine::resume`).
+        if folder.state == ItemState::Running && paused > 0 && finished + paused == total {
+            self.transition(id, ItemState::Paused)?;
+            return Ok(ItemState::Paused);
+        }
         if folder.state != ItemState::Running || finished < total {
             return Ok(folder.state);
         }
@@ -953,8 +964,8 @@ mod tests {
         assert!(q.transition(id, ItemState::Running).unwrap());
         assert!(q.transition(id, ItemState::Paused).unwrap());
         assert!(
-            q.transition(id, ItemState::Running).is_err(),
-            "paused cannot run without being queued"
+            q.transition(id, ItemState::Failed).is_err(),
+            "paused cannot fail"
         );
         assert!(q.transition(id, ItemState::Queued).unwrap());
         assert!(!q.transition(id, ItemState::Queued).unwrap(), "no-op");
@@ -1243,5 +1254,37 @@ mod tests {
             })
         );
         assert_eq!(TransferOptions::strictest(&[]), None);
+    }
+
+    #[test]
+    fn a_folder_whose_unfinished_files_are_all_paused_is_paused() {
+        let q = TransferQueue::open_in_memory().unwrap();
+        let folder = q
+            .add(&NewItem {
+                kind: ItemKind::Folder,
+                ..NewItem::upload_file(
+                    Path::new("/tmp/f"),
+                    "cloudreve://my",
+                    0,
+                    ConflictPolicy::Ask,
+                )
+            })
+            .unwrap();
+        let child = |name: &str| NewItem {
+            parent_id: Some(folder),
+            ..NewItem::upload_file(Path::new(name), "cloudreve://my/f", 10, ConflictPolicy::Ask)
+        };
+        let kids = q
+            .prepare_folder(folder, &[child("/tmp/f/a"), child("/tmp/f/b")], 20)
+            .unwrap();
+        assert!(q.claim(kids[0]).unwrap());
+        q.transition(kids[0], ItemState::Completed).unwrap();
+        assert_eq!(q.refresh_folder(folder).unwrap(), ItemState::Running);
+        q.transition(kids[1], ItemState::Paused).unwrap();
+        assert_eq!(q.refresh_folder(folder).unwrap(), ItemState::Paused);
+        // Resuming a file brings its folder back to running, so the file is runnable again.
+        q.transition(kids[1], ItemState::Queued).unwrap();
+        q.transition(folder, ItemState::Running).unwrap();
+        assert_eq!(q.runnable(10).unwrap()[0].id, kids[1]);
     }
 }
