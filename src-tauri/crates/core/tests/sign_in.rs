@@ -158,3 +158,51 @@ async fn accounts_switch_rename_remove() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn an_address_without_scheme_falls_back_to_plain_http_and_says_so() {
+    let e = env(SandboxConfig::default()).await;
+    // The sandbox serves plain http; the user types only host:port.
+    let typed = e
+        .sandbox
+        .base_url()
+        .trim_start_matches("http://")
+        .to_string();
+    let AddAccountOutcome::Added(a) = e
+        .cirrus
+        .add_account(AddAccount {
+            server_url: typed.clone(),
+            ..demo_login("")
+        })
+        .await
+        .unwrap()
+    else {
+        panic!("demo user has no 2FA")
+    };
+    assert_eq!(a.server_url, e.sandbox.base_url());
+    assert!(
+        !a.is_encrypted(),
+        "plain http must be reported as not encrypted"
+    );
+    // Explicit https is not downgraded, and the failure reads as a sentence.
+    let err = e
+        .cirrus
+        .probe(&format!("https://{typed}"), None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Tls, "{err}");
+    assert!(err.message().contains("plain http"), "{err}");
+    assert!(!err.message().contains("InvalidContentType"), "{err}");
+    // A scheme-less address where nothing listens keeps the https error, not an http one.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let err = e
+        .cirrus
+        .probe(&format!("127.0.0.1:{port}"), None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unreachable, "{err}");
+}
