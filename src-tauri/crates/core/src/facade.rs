@@ -434,6 +434,23 @@ impl Cirrus {
         Ok(a)
     }
 
+    /// Whether an account can be used without asking for a password: it has a live session
+    /// (saved tokens whose refresh has not expired) or a remembered password. False after
+    /// [`Cirrus::sign_out`].
+    pub fn is_signed_in(&self, account_id: &str) -> Result<bool> {
+        if lock(&self.providers).contains_key(account_id) {
+            return Ok(true);
+        }
+        if self
+            .load_tokens(account_id)?
+            .is_some_and(|t| !t.refresh_expired(Utc::now()))
+        {
+            return Ok(true);
+        }
+        let a = self.account(account_id)?;
+        Ok(a.remember_password && self.secrets.get(&a.id, secrets::PASSWORD)?.is_some())
+    }
+
     /// Remove an account entirely (signs out first).
     pub async fn remove_account(&self, selector: &str) -> Result<Account> {
         let a = self.sign_out(selector).await?;

@@ -206,3 +206,24 @@ async fn an_address_without_scheme_falls_back_to_plain_http_and_says_so() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unreachable, "{err}");
 }
+
+#[tokio::test]
+async fn sign_out_keeps_the_account_and_signing_in_again_reuses_it() {
+    let e = env(SandboxConfig::default()).await;
+    let (id, _) = e.signed_in().await;
+    assert!(e.cirrus.is_signed_in(&id).unwrap());
+    let label = e.cirrus.rename_account(&id, "Home").unwrap().label;
+    e.cirrus.sign_out(&id).await.unwrap();
+    let accounts = e.cirrus.accounts().unwrap();
+    assert_eq!(accounts.len(), 1, "signing out must not remove the account");
+    assert_eq!(accounts[0].label, label);
+    assert!(!e.cirrus.is_signed_in(&id).unwrap());
+    let err = e.cirrus.provider(&id).await.err().expect("no session");
+    assert_eq!(err.kind(), ErrorKind::SignInAgain, "{err}");
+    // Signing in again to the same server and email brings back the same account.
+    let (again, p) = e.signed_in().await;
+    assert_eq!(again, id);
+    assert!(e.cirrus.is_signed_in(&id).unwrap());
+    assert_eq!(e.cirrus.account(&id).unwrap().label, "Home");
+    p.whoami().await.unwrap();
+}
