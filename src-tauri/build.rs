@@ -8,6 +8,7 @@ const COMMANDS: &[&str] = &[
     "account_switch",
     "account_rename",
     "account_remove",
+    "account_sign_out",
     "sandbox_start",
     "browse_list",
     "browse_search",
@@ -34,6 +35,7 @@ const COMMANDS: &[&str] = &[
     "shares_create",
     "shares_list",
     "shares_delete",
+    "shares_edit",
     "clipboard_copy",
     "tasks_list",
     "tasks_archive",
@@ -43,6 +45,8 @@ const COMMANDS: &[&str] = &[
     "settings_get",
     "settings_set",
     "settings_pick_download_folder",
+    "secret_store_info",
+    "secret_notice_dismiss",
 ];
 
 fn main() {

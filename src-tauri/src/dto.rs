@@ -22,6 +22,14 @@ pub struct AccountDto {
     pub nickname: String,
     /// Whether this is the account the window shows.
     pub active: bool,
+    /// Whether the account has a session; false after "Sign out" (one sign-in brings it back).
+    pub signed_in: bool,
+    /// Whether the server is reached over https; false means plain http (warn the user).
+    pub encrypted: bool,
+    /// The "Try the local sandbox" account: the app starts the sandbox when it is opened.
+    pub sandbox: bool,
+    /// Transfers of this account that are not finished (kept, paused, across a sign-out).
+    pub pending_transfers: u32,
 }
 
 /// The outcome of the first sign-in step.
@@ -278,6 +286,23 @@ pub struct ShareDto {
     /// Downloads so far.
     #[ts(type = "number")]
     pub downloaded: u64,
+    /// Whether the expiry and download limit can be changed (`shares_edit`).
+    pub limits_editable: bool,
+    /// Whether the password can be changed after creation (not on Cloudreve v4).
+    pub password_editable: bool,
+}
+
+/// Where sign-in secrets are kept, for the notice and the Settings page.
+#[derive(Clone, Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SecretStoreDto {
+    /// `keyring` (the OS credential store) or `file` (a file readable only by the user).
+    pub backend: String,
+    /// Why the OS credential store is not used; `None` when it is, or the file was chosen.
+    pub fallback_reason: Option<String>,
+    /// Whether the one-time notice about the fallback is still to be shown.
+    pub notice_due: bool,
 }
 
 /// A server task.

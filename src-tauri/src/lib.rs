@@ -24,6 +24,7 @@ macro_rules! cirrus_handlers {
             $crate::commands::accounts::account_switch,
             $crate::commands::accounts::account_rename,
             $crate::commands::accounts::account_remove,
+            $crate::commands::accounts::account_sign_out,
             $crate::commands::accounts::sandbox_start,
             $crate::commands::browse::browse_list,
             $crate::commands::browse::browse_search,
@@ -50,6 +51,7 @@ macro_rules! cirrus_handlers {
             $crate::commands::shares::shares_create,
             $crate::commands::shares::shares_list,
             $crate::commands::shares::shares_delete,
+            $crate::commands::shares::shares_edit,
             $crate::commands::shares::clipboard_copy,
             $crate::commands::tasks::tasks_list,
             $crate::commands::tasks::tasks_archive,
@@ -59,6 +61,8 @@ macro_rules! cirrus_handlers {
             $crate::commands::settings::settings_get,
             $crate::commands::settings::settings_set,
             $crate::commands::settings::settings_pick_download_folder,
+            $crate::commands::settings::secret_store_info,
+            $crate::commands::settings::secret_notice_dismiss,
         ]
     };
 }

@@ -683,3 +683,262 @@ fn dropped_files_upload_with_conflict_answers() {
             .is_empty()
     );
 }
+
+fn account_row(h: &Harness, id: &str) -> Option<Value> {
+    h.ok("accounts_list", json!({}))
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == id)
+        .cloned()
+}
+
+#[test]
+fn sign_out_keeps_the_account_and_its_paused_transfers_and_remove_forgets_both() {
+    // A slow link, so the upload is still running when the user signs out.
+    let h = Harness::new(SandboxConfig {
+        faults: cirrus_sandbox::faults::FaultConfig {
+            bandwidth_bps: 32 * 1024,
+            ..Default::default()
+        },
+        ..SandboxConfig::default()
+    });
+    let account = h.sign_in();
+    let row = account_row(&h, &account).unwrap();
+    assert_eq!(row["signedIn"], true, "{row}");
+    assert_eq!(row["encrypted"], false, "the sandbox is plain http: {row}");
+    assert_eq!(row["sandbox"], false);
+
+    let local = tempfile::tempdir().unwrap();
+    let file = local.path().join("slow.bin");
+    std::fs::write(&file, vec![3u8; 512 * 1024]).unwrap();
+    *lock(&h.state().dropped) = vec![file];
+    let plan = h.ok(
+        "transfers_plan_drop",
+        json!({"accountId": account, "parentUri": "cloudreve://my"}),
+    );
+    h.ok(
+        "transfers_start_upload",
+        json!({"planId": plan["planId"], "conflict": "keepBoth"}),
+    );
+    let id = h.wait_for("the upload runs", || {
+        let rows = h.ok("transfers_list", json!({}));
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["state"] == "running")
+            .map(|r| r["id"].as_str().unwrap().to_string())
+    });
+
+    h.ok("account_sign_out", json!({"accountId": account}));
+    let row = account_row(&h, &account).expect("signing out keeps the account");
+    assert_eq!(row["signedIn"], false, "{row}");
+    assert_eq!(row["pendingTransfers"], 1, "{row}");
+    let state_of = |h: &Harness| {
+        h.ok("transfers_list", json!({}))
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id.as_str())
+            .map(|r| r["state"].as_str().unwrap().to_string())
+    };
+    assert_eq!(state_of(&h).as_deref(), Some("paused"));
+    let e = h.err("capacity", json!({"accountId": account}));
+    assert_eq!(e["kind"], "signInAgain", "{e}");
+
+    // Signing in again brings back the same account; the transfer waits, paused, to be resumed.
+    assert_eq!(h.sign_in(), account);
+    assert_eq!(account_row(&h, &account).unwrap()["signedIn"], true);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(state_of(&h).as_deref(), Some("paused"));
+    h.ok("transfers_resume", json!({"ids": [id]}));
+    h.wait_for("the resumed upload completes", || {
+        (state_of(&h).as_deref() == Some("completed")).then_some(())
+    });
+
+    // Removing the account forgets it and its transfer list.
+    h.ok("account_remove", json!({"accountId": account}));
+    assert!(account_row(&h, &account).is_none());
+    assert!(
+        h.ok("transfers_list", json!({}))
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn an_address_without_scheme_signs_in_over_http_and_is_marked_unencrypted() {
+    let h = Harness::new(SandboxConfig::default());
+    let typed = h.sandbox.base_url().replace("http://", "");
+    let r = h.ok(
+        "account_add",
+        json!({"serverUrl": typed, "email": demo::EMAIL, "password": demo::PASSWORD,
+               "remember": false}),
+    );
+    assert_eq!(r["status"], "signedIn", "{r}");
+    assert_eq!(r["account"]["serverUrl"], h.sandbox.base_url());
+    assert_eq!(r["account"]["encrypted"], false);
+    // Typed https is never downgraded; the failure is a sentence, not rustls' wording.
+    let e = h.err(
+        "account_add",
+        json!({"serverUrl": format!("https://{typed}"), "email": demo::EMAIL,
+               "password": demo::PASSWORD, "remember": false}),
+    );
+    assert_eq!(e["kind"], "tls", "{e}");
+    let message = e["message"].as_str().unwrap();
+    assert!(message.contains("plain http"), "{message}");
+    assert!(!message.contains("InvalidContentType"), "{message}");
+}
+
+#[test]
+fn shares_are_edited_with_the_unchanged_values_kept() {
+    let h = Harness::new(SandboxConfig::default());
+    let account = h.sign_in();
+    let s = h.ok(
+        "shares_create",
+        json!({"accountId": account, "uri": "cloudreve://my/Welcome.txt", "password": "abc123",
+               "downloads": 5}),
+    );
+    let id = s["id"].as_str().unwrap().to_string();
+    assert_eq!(s["limitsEditable"], true, "{s}");
+    assert_eq!(
+        s["passwordEditable"], false,
+        "Cloudreve v4 cannot change it: {s}"
+    );
+    assert_eq!(s["expires"], Value::Null);
+
+    // New expiry and limit; the password is sent back unchanged.
+    let edited = h.ok(
+        "shares_edit",
+        json!({"accountId": account, "id": id, "password": "abc123", "expireSeconds": 7200,
+               "downloads": 2}),
+    );
+    assert_eq!(edited["remainDownloads"], 2, "{edited}");
+    assert!(edited["expires"].is_string(), "{edited}");
+    let listed = h.ok("shares_list", json!({"accountId": account}));
+    let row = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == id.as_str())
+        .cloned()
+        .unwrap();
+    assert_eq!(row["remainDownloads"], 2, "{row}");
+    assert_eq!(row["password"], "abc123", "{row}");
+    assert!(row["expires"].is_string(), "{row}");
+
+    // Lifting both limits.
+    let open = h.ok(
+        "shares_edit",
+        json!({"accountId": account, "id": id, "password": "abc123"}),
+    );
+    assert_eq!(open["remainDownloads"], Value::Null, "{open}");
+    assert_eq!(open["expires"], Value::Null, "{open}");
+
+    // A new password is refused in words, and nothing changes.
+    let e = h.err(
+        "shares_edit",
+        json!({"accountId": account, "id": id, "password": "other1", "downloads": 9}),
+    );
+    assert_eq!(e["kind"], "unsupported", "{e}");
+    h.ok("shares_delete", json!({"accountId": account, "id": id}));
+    let e = h.err(
+        "shares_edit",
+        json!({"accountId": account, "id": id, "password": "abc123"}),
+    );
+    assert_eq!(e["kind"], "notFound", "{e}");
+}
+
+#[test]
+fn the_sandbox_account_comes_back_after_a_restart() {
+    // SAFETY: nextest runs each test in its own process; set before any thread reads it.
+    unsafe { std::env::set_var("CIRRUS_SECRET_STORE", "file") };
+    let dir = tempfile::tempdir().unwrap();
+    let (first_id, url) = {
+        let (app, webview) = app_over(dir.path());
+        let h = Probe { app, webview };
+        let a = h.ok("sandbox_start", json!({}));
+        assert_eq!(a["sandbox"], true, "{a}");
+        let listed = h.ok("accounts_list", json!({}));
+        assert_eq!(listed[0]["sandbox"], true, "{listed}");
+        // The app quits: its in-process sandbox stops with it.
+        let sandbox = h.app.state::<AppState>().sandbox.blocking_lock().take();
+        drop(sandbox.expect("the sandbox ran"));
+        (
+            a["id"].as_str().unwrap().to_string(),
+            a["serverUrl"].clone(),
+        )
+    };
+    // A new run over the same data dir: the old sandbox is gone with the old process.
+    let (app, webview) = app_over(dir.path());
+    let h = Probe { app, webview };
+    let listed = h.ok("accounts_list", json!({}));
+    assert_eq!(listed[0]["id"], first_id.as_str());
+    assert_eq!(
+        listed[0]["sandbox"], true,
+        "the UI must know to start it: {listed}"
+    );
+    let a = h.ok("sandbox_start", json!({}));
+    assert_eq!(a["id"], first_id.as_str(), "same port, same account: {a}");
+    assert_eq!(a["serverUrl"], url);
+    let page = h.ok(
+        "browse_list",
+        json!({"accountId": first_id, "uri": "cloudreve://my", "orderBy": "name",
+               "direction": "asc", "offset": 0, "limit": 50}),
+    );
+    assert!(
+        Harness::names(&page).iter().any(|n| n == "Welcome.txt"),
+        "{page}"
+    );
+}
+
+#[test]
+fn the_secret_store_is_reported_with_the_fallback_reason() {
+    // SAFETY: nextest runs each test in its own process; set before any thread reads it.
+    unsafe {
+        std::env::remove_var("CIRRUS_SECRET_STORE");
+        std::env::set_var(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/cirrus-test-bus",
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (app, webview) = app_over(dir.path());
+    let h = Probe { app, webview };
+    let info = h.ok("secret_store_info", json!({}));
+    assert_eq!(info["backend"], "file", "{info}");
+    let reason = info["fallbackReason"].as_str().expect("a reason");
+    assert!(reason.contains("secrets.json"), "{reason}");
+    assert_eq!(info["noticeDue"], true);
+    h.ok("secret_notice_dismiss", json!({}));
+    assert_eq!(h.ok("secret_store_info", json!({}))["noticeDue"], false);
+    // Shown once: a new run over the same data dir does not show it again.
+    drop(h);
+    let (app, webview) = app_over(dir.path());
+    let h = Probe { app, webview };
+    assert_eq!(h.ok("secret_store_info", json!({}))["noticeDue"], false);
+}
+
+/// A mock app without a sandbox of its own, for tests that manage their own data dir.
+struct Probe {
+    app: tauri::App<MockRuntime>,
+    webview: tauri::WebviewWindow<MockRuntime>,
+}
+
+impl Probe {
+    fn ok(&self, cmd: &str, args: Value) -> Value {
+        let req = InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.into(),
+        };
+        get_ipc_response(&self.webview, req)
+            .map(|body| body.deserialize::<Value>().unwrap())
+            .unwrap_or_else(|e| panic!("{cmd} was rejected: {e}"))
+    }
+}

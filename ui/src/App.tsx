@@ -3,6 +3,8 @@ import { BackendProvider, tauriBackend, toBackendError, useBackend, type Account
 import { Icon, type IconName } from "./components/Icon";
 import { ToastProvider, useToast } from "./components/Toast";
 import { AccountSwitcher } from "./features/accounts/AccountSwitcher";
+import { SandboxStarter } from "./features/accounts/SandboxStarter";
+import { SecretsNotice } from "./features/accounts/SecretsNotice";
 import { Browser } from "./features/browser/Browser";
 import { CapacityBar } from "./features/browser/CapacityBar";
 import { SettingsPage } from "./features/settings/SettingsPage";
@@ -38,6 +40,7 @@ export function App({ backend = tauriBackend }: { backend?: Backend }) {
           <ToastProvider>
             <TransfersProvider>
               <Root />
+              <SecretsNotice />
             </TransfersProvider>
           </ToastProvider>
         </LocalisedApp>
@@ -59,6 +62,7 @@ function Root() {
   const errorText = useErrorText();
   const [accounts, setAccounts] = useState<Account[] | null>(null);
   const [adding, setAdding] = useState(false);
+  const [sandboxReady, setSandboxReady] = useState(false);
 
   const reload = useCallback(
     () =>
@@ -82,14 +86,32 @@ function Root() {
 
   if (accounts === null) return <div className="splash">{t("common.loading")}</div>;
   const active = accounts.find((a) => a.active);
-  if (!active || adding) {
+  const otherSignedIn = accounts.find((a) => !a.active && a.signedIn);
+  // The sandbox lives inside the app: after a restart it is started again before its
+  // account is shown, so the account never meets a closed port.
+  if (active?.sandbox && !sandboxReady && !adding) {
+    return (
+      <SandboxStarter
+        onReady={() => {
+          setSandboxReady(true);
+          void reload();
+        }}
+        onElsewhere={() => setAdding(true)}
+      />
+    );
+  }
+  if (!active || adding || !active.signedIn) {
+    const back = adding && active?.signedIn ? () => setAdding(false) : otherSignedIn ? () => run(() => backend.switchAccount(otherSignedIn.id)) : undefined;
     return (
       <SignIn
-        onSignedIn={() => {
+        key={active && !active.signedIn && !adding ? active.id : "new"}
+        signedOut={active && !active.signedIn && !adding ? active : undefined}
+        onSignedIn={(account) => {
+          if (account.sandbox) setSandboxReady(true);
           setAdding(false);
           void reload();
         }}
-        onCancel={active ? () => setAdding(false) : undefined}
+        onCancel={back}
       />
     );
   }
@@ -104,6 +126,7 @@ function Root() {
           onSwitch={(id) => run(() => backend.switchAccount(id))}
           onRename={(id, label) => run(() => backend.renameAccount(id, label))}
           onRemove={(id) => run(() => backend.removeAccount(id))}
+          onSignOut={(id) => run(() => backend.signOut(id))}
         />
       }
     />

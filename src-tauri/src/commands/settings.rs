@@ -1,7 +1,9 @@
 //! Preferences: read, validate and save, and apply them to running transfers at once.
 
+use crate::dto::SecretStoreDto;
 use crate::error::{CmdResult, CommandError};
 use crate::state::{AppState, kbps_to_bytes, lock};
+use cirrus_core::secrets::SecretBackend;
 use cirrus_core::settings::Settings;
 use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_dialog::DialogExt;
@@ -45,4 +47,42 @@ pub async fn settings_pick_download_folder<R: Runtime>(
     Ok(picked
         .and_then(|p| p.into_path().ok())
         .map(|p| p.to_string_lossy().into_owned()))
+}
+
+/// The file remembering that the user has read the secret-store notice (for which reason).
+fn notice_seen_path(state: &AppState) -> std::path::PathBuf {
+    state.cirrus.data_dir().join("secret-notice-seen.txt")
+}
+
+/// Where sign-in secrets are kept, why not in the OS credential store when they are not, and
+/// whether the one-time notice about it is still to be shown.
+#[tauri::command]
+pub async fn secret_store_info(state: State<'_, AppState>) -> CmdResult<SecretStoreDto> {
+    let info = state.cirrus.secret_store_info();
+    let seen = std::fs::read_to_string(notice_seen_path(&state)).ok();
+    Ok(SecretStoreDto {
+        backend: match info.backend {
+            SecretBackend::Keyring => "keyring",
+            SecretBackend::File => "file",
+        }
+        .to_string(),
+        fallback_reason: info.fallback_reason.clone(),
+        notice_due: info
+            .fallback_reason
+            .as_deref()
+            .is_some_and(|r| seen.as_deref() != Some(r)),
+    })
+}
+
+/// The user has read the secret-store notice: do not show it again for the same reason.
+#[tauri::command]
+pub async fn secret_notice_dismiss(state: State<'_, AppState>) -> CmdResult<()> {
+    let reason = state
+        .cirrus
+        .secret_store_info()
+        .fallback_reason
+        .clone()
+        .unwrap_or_default();
+    std::fs::write(notice_seen_path(&state), reason)
+        .map_err(|e| CommandError::new("io", format!("Could not save the notice state: {e}")))
 }

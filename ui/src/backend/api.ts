@@ -13,6 +13,7 @@ import type {
   OrderBy,
   Page,
   PlannedUpload,
+  SecretStore,
   Settings,
   Share,
   ShareOptions,
@@ -37,8 +38,15 @@ export interface Backend {
   submit2fa(pendingId: string, code: string): Promise<Account>;
   switchAccount(accountId: string): Promise<void>;
   renameAccount(accountId: string, label: string): Promise<void>;
+  /** Removes the account from this computer (its transfers are cancelled and forgotten). */
   removeAccount(accountId: string): Promise<void>;
+  /** Signs out: the account stays listed, its transfers are paused and kept. */
+  signOut(accountId: string): Promise<void>;
   startSandbox(): Promise<Account>;
+  /** Where sign-in secrets are kept, and why not in the OS credential store. */
+  secretStoreInfo(): Promise<SecretStore>;
+  /** The user read the notice about the secret-store fallback; it is not shown again. */
+  dismissSecretNotice(): Promise<void>;
   // browsing
   list(accountId: string, uri: string, orderBy: OrderBy, direction: Direction, offset: number, limit: number): Promise<Page>;
   search(accountId: string, uri: string, query: string): Promise<Page>;
@@ -68,6 +76,8 @@ export interface Backend {
   createShare(accountId: string, uri: string, options: ShareOptions): Promise<Share>;
   listShares(accountId: string): Promise<Share[]>;
   deleteShare(accountId: string, id: string): Promise<void>;
+  /** Replaces a share's limits: send every value, the unchanged ones as prefilled. */
+  editShare(accountId: string, id: string, options: ShareOptions): Promise<Share>;
   copyToClipboard(text: string): Promise<void>;
   // server tasks
   listTasks(accountId: string, category: TaskCategory): Promise<Task[]>;
@@ -94,7 +104,10 @@ export const tauriBackend: Backend = {
   switchAccount: (accountId) => invoke("account_switch", { accountId }),
   renameAccount: (accountId, label) => invoke("account_rename", { accountId, label }),
   removeAccount: (accountId) => invoke("account_remove", { accountId }),
+  signOut: (accountId) => invoke("account_sign_out", { accountId }),
   startSandbox: () => invoke("sandbox_start", {}),
+  secretStoreInfo: () => invoke("secret_store_info", {}),
+  dismissSecretNotice: () => invoke("secret_notice_dismiss", {}),
 
   list: (accountId, uri, orderBy, direction, offset, limit) =>
     invoke("browse_list", { accountId, uri, orderBy, direction, offset, limit }),
@@ -134,6 +147,8 @@ export const tauriBackend: Backend = {
     invoke("shares_create", { accountId, uri, password, expireSeconds, downloads }),
   listShares: (accountId) => invoke("shares_list", { accountId }),
   deleteShare: (accountId, id) => invoke("shares_delete", { accountId, id }),
+  editShare: (accountId, id, { password, expireSeconds, downloads }) =>
+    invoke("shares_edit", { accountId, id, password, expireSeconds, downloads }),
   copyToClipboard: (text) => invoke("clipboard_copy", { text }),
 
   listTasks: (accountId, category) => invoke("tasks_list", { accountId, category }),

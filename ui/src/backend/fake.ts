@@ -34,6 +34,8 @@ export interface FakeOptions {
   signInError?: string;
   /** Conflicts reported by the next upload plan. */
   uploadConflicts?: { name: string; uri: string }[];
+  /** Secrets fell back to the private file for this reason. */
+  secretFallback?: string;
 }
 
 const T0 = "2025-01-02T03:04:05Z";
@@ -84,6 +86,10 @@ export class FakeBackend implements Backend {
         email: "me@example.com",
         nickname: "Me",
         active: true,
+        signedIn: true,
+        encrypted: true,
+        sandbox: false,
+        pendingTransfers: 0,
       });
     }
     this.folders.set(FAKE_ROOT, [
@@ -151,7 +157,26 @@ export class FakeBackend implements Backend {
   }
   private signIn(serverUrl: string, email: string): Account {
     this.accounts.forEach((a) => (a.active = false));
-    const account = { id: `acc-${++this.seq + 1}`, label: new URL(serverUrl).host, serverUrl, email, nickname: email.split("@")[0], active: true };
+    // Without a scheme, https is tried first; in the fake, numeric (LAN) addresses only speak
+    // plain http, like the sandbox.
+    const url = serverUrl.includes("://") ? serverUrl : /^\d/.test(serverUrl) ? `http://${serverUrl}` : `https://${serverUrl}`;
+    const known = this.accounts.find((a) => a.serverUrl === url && a.email === email);
+    if (known) {
+      Object.assign(known, { active: true, signedIn: true });
+      return { ...known };
+    }
+    const account: Account = {
+      id: `acc-${++this.seq + 1}`,
+      label: new URL(url).host,
+      serverUrl: url,
+      email,
+      nickname: email.split("@")[0],
+      active: true,
+      signedIn: true,
+      encrypted: url.startsWith("https://"),
+      sandbox: false,
+      pendingTransfers: 0,
+    };
     this.accounts.push(account);
     return { ...account };
   }
@@ -173,9 +198,27 @@ export class FakeBackend implements Backend {
     this.log("removeAccount", accountId);
     this.accounts = this.accounts.filter((a) => a.id !== accountId);
   }
+  async signOut(accountId: string) {
+    this.log("signOut", accountId);
+    const a = this.accounts.find((x) => x.id === accountId);
+    if (a) a.signedIn = false;
+  }
   async startSandbox() {
     this.log("startSandbox");
-    return this.signIn("http://127.0.0.1:5212", "admin@cloudreve.org");
+    const a = this.signIn("http://127.0.0.1:5212", "admin@cloudreve.org");
+    const stored = this.accounts.find((x) => x.id === a.id)!;
+    stored.sandbox = true;
+    return { ...stored };
+  }
+  async secretStoreInfo() {
+    this.log("secretStoreInfo");
+    const reason = this.opts.secretFallback ?? null;
+    return { backend: reason ? "file" : "keyring", fallbackReason: reason, noticeDue: !!reason && !this.secretNoticeSeen };
+  }
+  secretNoticeSeen = false;
+  async dismissSecretNotice() {
+    this.log("dismissSecretNotice");
+    this.secretNoticeSeen = true;
   }
 
   // browsing ---------------------------------------------------------------
@@ -373,8 +416,19 @@ export class FakeBackend implements Backend {
       remainDownloads: options.downloads,
       visited: 0,
       downloaded: 0,
+      limitsEditable: true,
+      passwordEditable: false,
     };
     this.shares.push(share);
+    return { ...share };
+  }
+  async editShare(accountId: string, id: string, options: { password: string | null; expireSeconds: number | null; downloads: number | null }) {
+    this.log("editShare", accountId, id, options);
+    const share = this.shares.find((s) => s.id === id);
+    if (!share) fail("notFound");
+    if ((options.password ?? null) !== (share.password ?? null)) fail("unsupported", "password cannot change");
+    share.expires = options.expireSeconds == null ? null : new Date(Date.parse(T0) + options.expireSeconds * 1000).toISOString();
+    share.remainDownloads = options.downloads;
     return { ...share };
   }
   async listShares(accountId: string) {

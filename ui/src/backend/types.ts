@@ -12,6 +12,7 @@ import type { ConflictDecisionDto } from "./generated/ConflictDecisionDto";
 import type { EntryDto } from "./generated/EntryDto";
 import type { PageDto } from "./generated/PageDto";
 import type { PlannedUploadDto } from "./generated/PlannedUploadDto";
+import type { SecretStoreDto } from "./generated/SecretStoreDto";
 import type { ShareDto } from "./generated/ShareDto";
 import type { TaskDto } from "./generated/TaskDto";
 import type { TransferDto } from "./generated/TransferDto";
@@ -38,6 +39,8 @@ export type TransferState = TransferDto["state"];
 /** Streamed over the `transfers_subscribe` channel. */
 export type TransferEvent = TransferEventDto;
 export type Share = ShareDto;
+/** Where sign-in secrets are kept (`keyring` or the private `file`), and why. */
+export type SecretStore = SecretStoreDto;
 /** A server-side workflow (archive, extract, remote download, …). */
 export type Task = TaskDto;
 export type TaskStatus = TaskDto["status"];

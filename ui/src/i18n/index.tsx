@@ -46,7 +46,7 @@ const ERROR_KEYS = new Set<string>(Object.keys(en).filter((k) => k.startsWith("e
 /** A human message for a backend error: specific text for known kinds, else the raw message. */
 export function errorText(t: Translate, err: BackendError): string {
   const key = `error.${err.kind}`;
-  if (key !== "error.unknown" && ERROR_KEYS.has(key)) return t(key as MessageKey);
+  if (key !== "error.unknown" && ERROR_KEYS.has(key)) return t(key as MessageKey, { message: err.message });
   return t("error.unknown", { message: err.message || err.kind });
 }
 

@@ -83,13 +83,23 @@ pub async fn login(
             cirrus.complete_2fa(&pending_id, &code).await?
         }
     };
+    if !added.is_encrypted() && !out.json {
+        eprintln!(
+            "warning: {} does not use https; the connection is not encrypted, so your password \
+             and files can be read on the network.",
+            added.server_url
+        );
+    }
     let store = cirrus.secret_store_info();
-    out.print(&json!({ "account": added, "secretStore": store }), || {
-        format!(
-            "Signed in as {} on {} (account \"{}\").",
-            added.email, added.server_url, added.label
-        )
-    });
+    out.print(
+        &json!({ "account": added, "secretStore": store, "encrypted": added.is_encrypted() }),
+        || {
+            format!(
+                "Signed in as {} on {} (account \"{}\").",
+                added.email, added.server_url, added.label
+            )
+        },
+    );
     Ok(exit::OK)
 }
 

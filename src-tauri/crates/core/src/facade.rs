@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use url::Url;
 
 use crate::account::{
-    Account, AccountStore, ProviderKind, ServerInfo, normalize_server_url, probe_server,
-    server_string,
+    Account, AccountStore, ProviderKind, ServerInfo, has_explicit_scheme, normalize_server_url,
+    probe_server, server_string,
 };
 use crate::error::{Error, ErrorKind, Result};
 use crate::net::{HttpOptions, build_client};
@@ -203,6 +203,11 @@ impl Cirrus {
     }
 
     /// Check a server address: normalised URL and what runs there.
+    ///
+    /// An address typed without a scheme is tried with https first; when nothing speaks https
+    /// there (a TLS failure, or nothing listening) but a Cloudreve answers over plain http, the
+    /// http address is used. The caller sees that from the returned URL
+    /// ([`Account::is_encrypted`]) and must warn that the connection is not encrypted.
     pub async fn probe(
         &self,
         server_url: &str,
@@ -212,8 +217,31 @@ impl Cirrus {
         let http = build_client(&HttpOptions {
             pinned_cert_sha256: pinned_cert_sha256.map(str::to_string),
         })?;
-        let info = probe_server(&http, &server).await?;
-        Ok((server, info))
+        match probe_server(&http, &server).await {
+            Ok(info) => Ok((server, info)),
+            Err(e)
+                if !has_explicit_scheme(server_url)
+                    && pinned_cert_sha256.is_none()
+                    && matches!(e.kind(), ErrorKind::Tls | ErrorKind::Unreachable) =>
+            {
+                let mut plain = server.clone();
+                if plain.set_scheme("http").is_err() {
+                    return Err(e);
+                }
+                match probe_server(&http, &plain).await {
+                    Ok(info) => {
+                        tracing::warn!(
+                            "{} does not speak https; using plain http (not encrypted)",
+                            server_string(&plain)
+                        );
+                        Ok((plain, info))
+                    }
+                    // The https failure says more about what the user asked for.
+                    Err(_) => Err(e),
+                }
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Sign in and save the account (updating it if this server+email is already known).
@@ -404,6 +432,23 @@ impl Cirrus {
         self.secrets.delete(&a.id, secrets::PASSWORD)?;
         lock(&self.providers).remove(&a.id);
         Ok(a)
+    }
+
+    /// Whether an account can be used without asking for a password: it has a live session
+    /// (saved tokens whose refresh has not expired) or a remembered password. False after
+    /// [`Cirrus::sign_out`].
+    pub fn is_signed_in(&self, account_id: &str) -> Result<bool> {
+        if lock(&self.providers).contains_key(account_id) {
+            return Ok(true);
+        }
+        if self
+            .load_tokens(account_id)?
+            .is_some_and(|t| !t.refresh_expired(Utc::now()))
+        {
+            return Ok(true);
+        }
+        let a = self.account(account_id)?;
+        Ok(a.remember_password && self.secrets.get(&a.id, secrets::PASSWORD)?.is_some())
     }
 
     /// Remove an account entirely (signs out first).

@@ -8,8 +8,8 @@
 use crate::error::{Error, Result};
 use crate::facade::Cirrus;
 use crate::transfer::{
-    EngineConfig, ItemId, ItemState, Selection, TransferEngine, TransferEvent, TransferItem,
-    TransferQueue,
+    EngineConfig, ItemId, ItemKind, ItemState, Selection, TransferEngine, TransferEvent,
+    TransferItem, TransferQueue,
 };
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -268,6 +268,70 @@ impl TransferHub {
                 Ok(out)
             }
         }
+    }
+
+    /// Before an account signs out: pauses its unfinished items and stops its engine, so
+    /// nothing runs without a session. The queue stays on disk and keeps listing; the items
+    /// wait, paused, until the user resumes them after signing in again. Returns how many
+    /// items were paused.
+    pub async fn park_account(&self, account_id: &str) -> Result<usize> {
+        let engine = self.engines.lock().await.remove(account_id);
+        if let Some(engine) = engine {
+            engine.pause(&Selection::All).await?;
+        }
+        let path = self.queue_path(account_id);
+        if !path.exists() {
+            return Ok(0);
+        }
+        let queue = TransferQueue::open(&path)?;
+        let mut paused = 0;
+        for item in queue.list()? {
+            let runnable = item.kind == ItemKind::File || !queue.is_prepared(item.id)?;
+            let now_paused = item.state == ItemState::Paused
+                || (item.state == ItemState::Queued
+                    && runnable
+                    && queue.transition(item.id, ItemState::Paused)?);
+            if now_paused {
+                paused += 1;
+            }
+        }
+        Ok(paused)
+    }
+
+    /// How many items of an account are not finished (shown before removing the account).
+    pub async fn unfinished_count(&self, account_id: &str) -> Result<usize> {
+        let path = self.queue_path(account_id);
+        let items = match self.engines.lock().await.get(account_id) {
+            Some(engine) => engine.list()?,
+            None if path.exists() => TransferQueue::open(&path)?.list()?,
+            None => Vec::new(),
+        };
+        Ok(items
+            .iter()
+            .filter(|i| i.parent_id.is_none() && !i.state.is_finished())
+            .count())
+    }
+
+    /// Removing an account: cancels its transfers (cleaning up server sessions while the
+    /// session still works), stops its engine and deletes its queue.
+    pub async fn forget_account(&self, account_id: &str) -> Result<()> {
+        let engine = self.engines.lock().await.remove(account_id);
+        if let Some(engine) = engine
+            && let Err(e) = engine.cancel(&Selection::All).await
+        {
+            tracing::info!("cancelling transfers of a removed account: {}", e.message());
+        }
+        let path = self.queue_path(account_id);
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let mut p = path.clone().into_os_string();
+            p.push(suffix);
+            match std::fs::remove_file(&p) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
     }
 
     /// Stops every engine; unfinished work resumes next time.

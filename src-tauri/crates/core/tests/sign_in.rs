@@ -158,3 +158,72 @@ async fn accounts_switch_rename_remove() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn an_address_without_scheme_falls_back_to_plain_http_and_says_so() {
+    let e = env(SandboxConfig::default()).await;
+    // The sandbox serves plain http; the user types only host:port.
+    let typed = e
+        .sandbox
+        .base_url()
+        .trim_start_matches("http://")
+        .to_string();
+    let AddAccountOutcome::Added(a) = e
+        .cirrus
+        .add_account(AddAccount {
+            server_url: typed.clone(),
+            ..demo_login("")
+        })
+        .await
+        .unwrap()
+    else {
+        panic!("demo user has no 2FA")
+    };
+    assert_eq!(a.server_url, e.sandbox.base_url());
+    assert!(
+        !a.is_encrypted(),
+        "plain http must be reported as not encrypted"
+    );
+    // Explicit https is not downgraded, and the failure reads as a sentence.
+    let err = e
+        .cirrus
+        .probe(&format!("https://{typed}"), None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Tls, "{err}");
+    assert!(err.message().contains("plain http"), "{err}");
+    assert!(!err.message().contains("InvalidContentType"), "{err}");
+    // A scheme-less address where nothing listens keeps the https error, not an http one.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let err = e
+        .cirrus
+        .probe(&format!("127.0.0.1:{port}"), None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unreachable, "{err}");
+}
+
+#[tokio::test]
+async fn sign_out_keeps_the_account_and_signing_in_again_reuses_it() {
+    let e = env(SandboxConfig::default()).await;
+    let (id, _) = e.signed_in().await;
+    assert!(e.cirrus.is_signed_in(&id).unwrap());
+    let label = e.cirrus.rename_account(&id, "Home").unwrap().label;
+    e.cirrus.sign_out(&id).await.unwrap();
+    let accounts = e.cirrus.accounts().unwrap();
+    assert_eq!(accounts.len(), 1, "signing out must not remove the account");
+    assert_eq!(accounts[0].label, label);
+    assert!(!e.cirrus.is_signed_in(&id).unwrap());
+    let err = e.cirrus.provider(&id).await.err().expect("no session");
+    assert_eq!(err.kind(), ErrorKind::SignInAgain, "{err}");
+    // Signing in again to the same server and email brings back the same account.
+    let (again, p) = e.signed_in().await;
+    assert_eq!(again, id);
+    assert!(e.cirrus.is_signed_in(&id).unwrap());
+    assert_eq!(e.cirrus.account(&id).unwrap().label, "Home");
+    p.whoami().await.unwrap();
+}

@@ -27,4 +27,20 @@ nickname: string,
 /**
  * Whether this is the account the window shows.
  */
-active: boolean, };
+active: boolean, 
+/**
+ * Whether the account has a session; false after "Sign out" (one sign-in brings it back).
+ */
+signedIn: boolean, 
+/**
+ * Whether the server is reached over https; false means plain http (warn the user).
+ */
+encrypted: boolean, 
+/**
+ * The "Try the local sandbox" account: the app starts the sandbox when it is opened.
+ */
+sandbox: boolean, 
+/**
+ * Transfers of this account that are not finished (kept, paused, across a sign-out).
+ */
+pendingTransfers: number, };

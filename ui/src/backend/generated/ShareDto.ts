@@ -39,4 +39,12 @@ visited: number,
 /**
  * Downloads so far.
  */
-downloaded: number, };
+downloaded: number, 
+/**
+ * Whether the expiry and download limit can be changed (`shares_edit`).
+ */
+limitsEditable: boolean, 
+/**
+ * Whether the password can be changed after creation (not on Cloudreve v4).
+ */
+passwordEditable: boolean, };

@@ -2,8 +2,9 @@ import { useState } from "react";
 import type { Account } from "../../backend";
 import { ConfirmDialog, PromptDialog } from "../../components/Dialog";
 import { SafeName } from "../../components/SafeName";
-import { useI18n } from "../../i18n";
+import { useI18n, type Translate } from "../../i18n";
 import "./AccountSwitcher.css";
+import "./notices.css";
 
 /** Host part of a server URL, for a compact account subtitle. */
 function host(url: string): string {
@@ -15,8 +16,9 @@ function host(url: string): string {
 }
 
 /**
- * The active account with a menu to switch, add, rename, remove and sign
- * out. Sign-out forgets the account on this computer (`account_remove`).
+ * The active account with a menu to switch, add, rename, sign out and remove.
+ * Sign-out keeps the account listed (signed out; its transfers paused); removing
+ * forgets it on this computer and asks first, saying what happens to its transfers.
  */
 export function AccountSwitcher({
   accounts,
@@ -24,12 +26,14 @@ export function AccountSwitcher({
   onAdd,
   onRename,
   onRemove,
+  onSignOut,
 }: {
   accounts: Account[];
   onSwitch: (id: string) => void;
   onAdd: () => void;
   onRename: (id: string, label: string) => void;
   onRemove: (id: string) => void;
+  onSignOut: (id: string) => void;
 }) {
   const { t } = useI18n();
   const [open, setOpen] = useState(false);
@@ -56,6 +60,11 @@ export function AccountSwitcher({
           <SafeName name={active.label || active.email} className="account-label" />
           <span className="account-sub">
             <SafeName name={`${active.email} · ${host(active.serverUrl)}`} />
+            {!active.encrypted && (
+              <span className="account-badge" data-testid="account-not-encrypted" title={t("accounts.notEncrypted")}>
+                {t("accounts.notEncrypted")}
+              </span>
+            )}
           </span>
         </span>
         <span aria-hidden="true">▾</span>
@@ -71,12 +80,14 @@ export function AccountSwitcher({
                 className="account-pick"
                 data-testid="account-item"
                 data-account-id={a.id}
+                data-signed-in={a.signedIn}
                 onClick={() => {
                   setOpen(false);
                   if (!a.active) onSwitch(a.id);
                 }}
               >
                 <SafeName name={a.label || a.email} className="account-label" />
+                {!a.signedIn && <span className="account-badge">{t("accounts.signedOut")}</span>}
                 <span className="account-sub">
                   <SafeName name={`${a.email} · ${host(a.serverUrl)}`} />
                 </span>
@@ -85,7 +96,14 @@ export function AccountSwitcher({
                 ✎
               </button>
               {!a.active && (
-                <button type="button" className="icon-button small" onClick={() => setRemoving(a)} aria-label={t("accounts.remove")} title={t("accounts.remove")}>
+                <button
+                  type="button"
+                  className="icon-button small"
+                  onClick={() => setRemoving(a)}
+                  aria-label={t("accounts.remove")}
+                  title={t("accounts.remove")}
+                  data-testid="account-item-remove"
+                >
                   ×
                 </button>
               )}
@@ -95,8 +113,11 @@ export function AccountSwitcher({
           <button type="button" role="menuitem" className="menu-line" onClick={() => (setOpen(false), onAdd())} data-testid="account-add">
             {t("accounts.add")}
           </button>
-          <button type="button" role="menuitem" className="menu-line danger-text" onClick={() => (setOpen(false), onRemove(active.id))} data-testid="sign-out">
+          <button type="button" role="menuitem" className="menu-line" onClick={() => (setOpen(false), onSignOut(active.id))} data-testid="sign-out">
             {t("accounts.signOut")}
+          </button>
+          <button type="button" role="menuitem" className="menu-line danger-text" onClick={() => (setOpen(false), setRemoving(active))} data-testid="account-remove">
+            {t("accounts.removeAction")}
           </button>
         </div>
       )}
@@ -114,8 +135,8 @@ export function AccountSwitcher({
       )}
       {removing && (
         <ConfirmDialog
-          title={t("accounts.remove")}
-          message={t("accounts.removeConfirm", { label: removing.label || removing.email })}
+          title={t("accounts.removeTitle")}
+          message={removeMessage(t, removing)}
           confirmLabel={t("accounts.remove")}
           onCancel={() => setRemoving(null)}
           onConfirm={() => {
@@ -126,4 +147,10 @@ export function AccountSwitcher({
       )}
     </div>
   );
+}
+
+/** What removing an account does, in words: forgotten here, transfers cancelled, server untouched. */
+export function removeMessage(t: Translate, account: Account): string {
+  const what = t("accounts.removeWhat", { label: account.label || account.email });
+  return account.pendingTransfers > 0 ? `${what} ${t("accounts.removeTransfers", { count: account.pendingTransfers })}` : what;
 }

@@ -2,6 +2,7 @@ import { useState } from "react";
 import { useBackend, type ConflictPolicy, type Language, type Settings, type Theme } from "../../backend";
 import { useToast } from "../../components/Toast";
 import { useErrorText, useI18n } from "../../i18n";
+import { SecretsExplanation, useSecretStore } from "../accounts/SecretsNotice";
 import { useSettings } from "./SettingsContext";
 
 /** Parses a "KiB/s" field: empty or 0 means unlimited (null). */
@@ -128,6 +129,21 @@ export function SettingsPage() {
           </select>
         </label>
       </div>
+      <SecretStoreCard />
     </section>
+  );
+}
+
+/** Where sign-in secrets are kept; with the file fallback, why and how to fix it. */
+function SecretStoreCard() {
+  const { t } = useI18n();
+  const info = useSecretStore();
+  if (!info) return null;
+  return (
+    <div className="card form" data-testid="settings-secrets" data-backend={info.backend}>
+      <h2>{t("settings.security")}</h2>
+      <p>{info.backend === "keyring" ? t("secrets.keyring") : t("secrets.file")}</p>
+      {info.fallbackReason && <SecretsExplanation reason={info.fallbackReason} />}
+    </div>
   );
 }

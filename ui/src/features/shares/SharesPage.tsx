@@ -5,6 +5,7 @@ import { SafeName } from "../../components/SafeName";
 import { useToast } from "../../components/Toast";
 import { useErrorText, useI18n } from "../../i18n";
 import { formatDate } from "../../lib/format";
+import { ShareEditDialog } from "./ShareEditDialog";
 
 /** "My shares": every share link of the account, with copy and delete. */
 export function SharesPage({ accountId }: { accountId: string }) {
@@ -15,6 +16,7 @@ export function SharesPage({ accountId }: { accountId: string }) {
   const [shares, setShares] = useState<Share[] | null>(null);
   const [error, setError] = useState<BackendError | null>(null);
   const [deleting, setDeleting] = useState<Share | null>(null);
+  const [editing, setEditing] = useState<Share | null>(null);
 
   const load = useCallback(() => {
     backend
@@ -55,7 +57,7 @@ export function SharesPage({ accountId }: { accountId: string }) {
           </thead>
           <tbody>
             {shares.map((s) => (
-              <tr key={s.id} data-testid="share-row" data-id={s.id}>
+              <tr key={s.id} data-testid="share-row" data-id={s.id} data-remain={s.remainDownloads ?? ""} data-expires={s.expires ?? ""}>
                 <td>
                   <SafeName name={s.name} />
                   {s.passwordProtected && (
@@ -83,6 +85,11 @@ export function SharesPage({ accountId }: { accountId: string }) {
                   >
                     {t("share.copyLink")}
                   </button>
+                  {s.limitsEditable && (
+                    <button type="button" onClick={() => setEditing(s)} data-testid="share-row-edit">
+                      {t("share.edit")}
+                    </button>
+                  )}
                   <button type="button" className="danger" onClick={() => setDeleting(s)} data-testid="share-row-delete">
                     {t("common.delete")}
                   </button>
@@ -91,6 +98,18 @@ export function SharesPage({ accountId }: { accountId: string }) {
             ))}
           </tbody>
         </table>
+      )}
+      {editing && (
+        <ShareEditDialog
+          accountId={accountId}
+          share={editing}
+          onClose={() => setEditing(null)}
+          onSaved={() => {
+            setEditing(null);
+            toast(t("share.saved"));
+            load();
+          }}
+        />
       )}
       {deleting && (
         <ConfirmDialog

@@ -1,4 +1,4 @@
-import { screen } from "@testing-library/react";
+import { screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { FakeBackend } from "../../backend/fake";
 import { renderWith } from "../../test/render";
@@ -17,7 +17,7 @@ test("signs in with a normalised server URL and the remember flag", async () => 
   renderWith(backend, <SignIn onSignedIn={onSignedIn} />);
   await userEvent.click(screen.getByTestId("signin-remember")); // default on → off
   await fillAndSubmit("drive.example.com/");
-  expect(backend.callsOf("addAccount")).toEqual([["https://drive.example.com", "me@example.com", "secret", false]]);
+  expect(backend.callsOf("addAccount")).toEqual([["drive.example.com", "me@example.com", "secret", false]]);
   expect(onSignedIn).toHaveBeenCalledTimes(1);
 });
 
@@ -26,7 +26,7 @@ test.each([
   ["notCloudreve", "does not look like a Cloudreve"],
   ["wrongPassword", "Wrong email or password."],
   ["captchaRequired", "requires a captcha"],
-  ["tls", "certificate is not trusted"],
+  ["tls", "Secure connection failed. rejected by fake"],
   ["somethingNew", "Something went wrong: rejected by fake"],
 ])("shows a clear message for error kind %s", async (kind, text) => {
   renderWith(new FakeBackend({ signedIn: false, signInError: kind }), <SignIn onSignedIn={vi.fn()} />);
@@ -67,9 +67,32 @@ test("the sign-in screen is fully translated in 简体中文", () => {
 });
 
 test("normaliseServerUrl", () => {
-  expect(normaliseServerUrl(" drive.example.com ")).toBe("https://drive.example.com");
+  // Without a scheme the address goes to Rust as typed: https is tried first there.
+  expect(normaliseServerUrl(" drive.example.com ")).toBe("drive.example.com");
+  expect(normaliseServerUrl("10.0.0.2:5212/cloud/")).toBe("10.0.0.2:5212/cloud");
   expect(normaliseServerUrl("http://10.0.0.2:5212/")).toBe("http://10.0.0.2:5212");
   expect(normaliseServerUrl("https://x.example/cloud/")).toBe("https://x.example/cloud");
   expect(normaliseServerUrl("javascript:alert(1)")).toBeNull();
   expect(normaliseServerUrl("")).toBeNull();
+});
+
+test("an address without a scheme that only answers over http shows a warning before the files", async () => {
+  const backend = new FakeBackend({ signedIn: false });
+  const onSignedIn = vi.fn();
+  renderWith(backend, <SignIn onSignedIn={onSignedIn} />);
+  await fillAndSubmit("10.0.0.2:5212");
+  const warning = await screen.findByTestId("signin-insecure");
+  expect(warning.textContent).toContain("not encrypted");
+  expect(warning.textContent).toContain("http://10.0.0.2:5212");
+  expect(onSignedIn).not.toHaveBeenCalled();
+  await userEvent.click(screen.getByTestId("signin-insecure-continue"));
+  expect(onSignedIn).toHaveBeenCalledTimes(1);
+});
+
+test("an explicit http:// address signs in without the warning", async () => {
+  const onSignedIn = vi.fn();
+  renderWith(new FakeBackend({ signedIn: false }), <SignIn onSignedIn={onSignedIn} />);
+  await fillAndSubmit("http://10.0.0.2:5212");
+  await waitFor(() => expect(onSignedIn).toHaveBeenCalledTimes(1));
+  expect(screen.queryByTestId("signin-insecure")).toBeNull();
 });

@@ -6,13 +6,25 @@ import "./SignIn.css";
 /**
  * Sign-in screen: server, email, password, "remember", then an optional
  * two-factor step. Also offers the local sandbox for people without a server.
+ * `signedOut` prefills a signed-out account so signing in again is one step.
+ * When an address typed without a scheme only answered over plain http, a
+ * warning that the connection is not encrypted comes before the files.
  */
-export function SignIn({ onSignedIn, onCancel }: { onSignedIn: (account: Account) => void; onCancel?: () => void }) {
+export function SignIn({
+  onSignedIn,
+  onCancel,
+  signedOut,
+}: {
+  onSignedIn: (account: Account) => void;
+  onCancel?: () => void;
+  signedOut?: Account;
+}) {
   const backend = useBackend();
   const { t } = useI18n();
   const errorText = useErrorText();
-  const [serverUrl, setServerUrl] = useState("");
-  const [email, setEmail] = useState("");
+  const [serverUrl, setServerUrl] = useState(signedOut?.serverUrl ?? "");
+  const [email, setEmail] = useState(signedOut?.email ?? "");
+  const [insecure, setInsecure] = useState<Account | null>(null);
   const [password, setPassword] = useState("");
   const [remember, setRemember] = useState(true);
   const [pendingId, setPendingId] = useState<string | null>(null);
@@ -41,15 +53,21 @@ export function SignIn({ onSignedIn, onCancel }: { onSignedIn: (account: Account
     }
     void run(async () => {
       const result = await backend.addAccount(url, email.trim(), password, remember);
-      if (result.status === "signedIn") onSignedIn(result.account);
+      if (result.status === "signedIn") signedIn(result.account);
       else setPendingId(result.pendingId);
     });
+  }
+
+  /** Warns first when Cirrus chose plain http for an address typed without a scheme. */
+  function signedIn(account: Account) {
+    if (!account.encrypted && !hasScheme(serverUrl)) setInsecure(account);
+    else onSignedIn(account);
   }
 
   function submitCode(e: FormEvent) {
     e.preventDefault();
     if (!pendingId) return;
-    void run(async () => onSignedIn(await backend.submit2fa(pendingId, code.trim())));
+    void run(async () => signedIn(await backend.submit2fa(pendingId, code.trim())));
   }
 
   const errorBox = error && (
@@ -66,7 +84,15 @@ export function SignIn({ onSignedIn, onCancel }: { onSignedIn: (account: Account
           <h1>{t("app.name")}</h1>
           <p>{t("app.tagline")}</p>
         </div>
-        {pendingId ? (
+        {insecure ? (
+          <div className="form" role="alert" data-testid="signin-insecure">
+            <h2>{t("signin.insecureTitle")}</h2>
+            <p className="form-warning">{t("signin.insecureText", { server: insecure.serverUrl })}</p>
+            <button type="button" className="primary wide" onClick={() => onSignedIn(insecure)} data-testid="signin-insecure-continue">
+              {t("signin.insecureContinue")}
+            </button>
+          </div>
+        ) : pendingId ? (
           <form className="form" onSubmit={submitCode} data-testid="signin-2fa">
             <h2>{t("signin.twoFactorTitle")}</h2>
             <p className="muted">{t("signin.twoFactorHint")}</p>
@@ -95,6 +121,11 @@ export function SignIn({ onSignedIn, onCancel }: { onSignedIn: (account: Account
         ) : (
           <form className="form" onSubmit={submit} data-testid="signin-form">
             <h2>{t("signin.title")}</h2>
+            {signedOut && (
+              <p className="muted" data-testid="signin-signed-out">
+                {t("signin.signedOutNote", { label: signedOut.label || signedOut.email })}
+              </p>
+            )}
             <label>
               {t("signin.server")}
               <input
@@ -125,6 +156,7 @@ export function SignIn({ onSignedIn, onCancel }: { onSignedIn: (account: Account
                 value={password}
                 onChange={(e) => setPassword(e.target.value)}
                 autoComplete="current-password"
+                autoFocus={!!signedOut}
                 required
                 data-testid="signin-password"
               />
@@ -162,19 +194,27 @@ export function SignIn({ onSignedIn, onCancel }: { onSignedIn: (account: Account
   );
 }
 
+/** Whether the address was typed with a scheme (`http://`, `https://`, …). */
+export function hasScheme(input: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(input.trim());
+}
+
 /**
- * Accepts "drive.example.com" and adds https://; returns null for anything
- * that is not an http(s) URL. Only the origin and path are kept.
+ * Checks a typed server address; returns null for anything that is not an
+ * http(s) URL. Only the origin and path are kept. An address without a scheme
+ * stays without one: Rust tries https first and falls back to plain http (with
+ * a warning) only when the server has no https.
  */
 export function normaliseServerUrl(input: string): string | null {
   const raw = input.trim();
   if (!raw) return null;
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `https://${raw}`;
+  const typedScheme = hasScheme(raw);
   try {
-    const url = new URL(withScheme);
+    const url = new URL(typedScheme ? raw : `https://${raw}`);
     if (url.protocol !== "http:" && url.protocol !== "https:") return null;
     if (!url.hostname) return null;
-    return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
+    const path = url.pathname.replace(/\/+$/, "");
+    return typedScheme ? `${url.origin}${path}` : `${url.host}${path}`;
   } catch {
     return null;
   }

@@ -7,7 +7,7 @@ mod url_norm;
 
 pub use probe::{ServerInfo, probe_server};
 pub use store::AccountStore;
-pub use url_norm::{normalize_server_url, server_string};
+pub use url_norm::{has_explicit_scheme, normalize_server_url, server_string};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -65,4 +65,12 @@ pub struct Account {
     pub created_at: DateTime<Utc>,
     /// Whether this is the active account.
     pub active: bool,
+}
+
+impl Account {
+    /// Whether the connection to the server is encrypted (https). Plain http sends the
+    /// password, tokens and files readable by anyone on the network path.
+    pub fn is_encrypted(&self) -> bool {
+        self.server_url.starts_with("https://")
+    }
 }

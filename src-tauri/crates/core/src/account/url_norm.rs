@@ -46,6 +46,12 @@ pub fn normalize_server_url(input: &str) -> Result<Url> {
     Url::parse(&s).map_err(|e| Error::invalid(format!("Invalid server address: {e}")))
 }
 
+/// Whether the user typed the scheme (`http://`, `https://`) themselves; without one,
+/// https is tried first and plain http only as a fallback.
+pub fn has_explicit_scheme(input: &str) -> bool {
+    input.trim().contains("://")
+}
+
 /// The string form we store: no trailing slash.
 pub fn server_string(url: &Url) -> String {
     url.as_str().trim_end_matches('/').to_string()
@@ -77,6 +83,14 @@ mod tests {
             "https://h.example"
         );
         assert_eq!(n("https://h.example:443/"), "https://h.example");
+    }
+
+    #[test]
+    fn knows_whether_a_scheme_was_typed() {
+        assert!(has_explicit_scheme(" http://h.example"));
+        assert!(has_explicit_scheme("https://h.example"));
+        assert!(!has_explicit_scheme("h.example:5212"));
+        assert!(!has_explicit_scheme("127.0.0.1:5212/cloud"));
     }
 
     #[test]

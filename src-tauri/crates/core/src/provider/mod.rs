@@ -130,6 +130,12 @@ pub trait Provider: Send + Sync {
         Err(Error::unsupported("share links"))
     }
 
+    /// One of the user's share links with its current limits and its source item (what
+    /// `edit_share` needs).
+    async fn share(&self, _id: &str) -> Result<Share> {
+        Err(Error::unsupported("share links"))
+    }
+
     /// Change a share's limits (expiry, download count). `item` is the shared object.
     async fn edit_share(
         &self,

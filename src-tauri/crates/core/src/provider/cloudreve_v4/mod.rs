@@ -227,6 +227,10 @@ impl Provider for CloudreveV4 {
         self.list_shares_impl(cursor).await
     }
 
+    async fn share(&self, id: &str) -> Result<Share> {
+        self.share_info(id, None).await
+    }
+
     async fn edit_share(&self, id: &str, item: &RemoteRef, opts: &ShareOptions) -> Result<Share> {
         self.edit_share_impl(id, item, opts).await
     }

@@ -31,7 +31,7 @@ fn share_body(item: &RemoteRef, opts: &ShareOptions) -> Value {
 }
 
 impl CloudreveV4 {
-    async fn share_info(&self, id: &str, password: Option<&str>) -> Result<Share> {
+    pub(super) async fn share_info(&self, id: &str, password: Option<&str>) -> Result<Share> {
         let mut q: Vec<(&str, String)> = vec![("owner_extended", "true".into())];
         if let Some(p) = password {
             q.push(("password", p.to_string()));
