@@ -30,3 +30,28 @@ export async function screenshot(browser, name) {
   await browser.pause(800);
   execFileSync("import", ["-window", "root", join(artifacts, `${name}.png`)], { timeout: 20000 });
 }
+
+/**
+ * The families of the installed fonts that cover Chinese (`fc-list :lang=zh`). Without one, the
+ * 简体中文 screens render as empty boxes, which a DOM assertion cannot see.
+ */
+export function chineseFonts() {
+  try {
+    return execFileSync("fc-list", [":lang=zh", "family"], { encoding: "utf8", timeout: 20000 })
+      .split("\n")
+      .map((l) => l.trim())
+      .filter(Boolean);
+  } catch (e) {
+    throw new Error(`fc-list failed (is fontconfig installed?): ${e.message}`);
+  }
+}
+
+/** Fails with a message that says what to install when no font covers Chinese. */
+export function assertChineseFont() {
+  if (chineseFonts().length === 0) {
+    throw new Error(
+      "no font covering Chinese is installed (`fc-list :lang=zh` is empty), so 简体中文 screens would show empty boxes; " +
+        "install one, e.g. `apt-get install fonts-noto-cjk` (part of TEST_PKGS in the Makefile: `make deps-test`)",
+    );
+  }
+}

@@ -5,7 +5,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { launchApp, screenshot } from "./helpers.js";
+import { assertChineseFont, launchApp, screenshot } from "./helpers.js";
 import { startSandbox, totp } from "./sandbox-server.js";
 
 const TOTP_EMAIL = "2fa@cirrus.local";
@@ -144,6 +144,8 @@ describe("journey", () => {
   });
 
   test("switch to 简体中文 and the dark theme", async () => {
+    // Checked first: without a CJK font the screenshots below show empty boxes and nothing else fails.
+    assertChineseFont();
     await (await byTestId("nav-settings")).click();
     await (await byTestId("settings-language")).selectByAttribute("value", "zh-CN");
     await (await byTestId("settings-theme")).selectByAttribute("value", "dark");
