@@ -150,7 +150,11 @@ describe("journey", () => {
     await (await byTestId("settings-language")).selectByAttribute("value", "zh-CN");
     await (await byTestId("settings-theme")).selectByAttribute("value", "dark");
     await browser.waitUntil(async () => (await browser.execute(() => document.documentElement.lang)) === "zh-CN", { timeout: 5000 });
-    assert.equal(await browser.execute(() => document.documentElement.dataset.theme), "dark");
+    // Saves are chained (language, then theme): wait for the second rather than race it.
+    await browser.waitUntil(async () => (await browser.execute(() => document.documentElement.dataset.theme)) === "dark", {
+      timeout: 5000,
+      timeoutMsg: "the dark theme was not applied",
+    });
     const nav = await (await byTestId("nav-files")).getText();
     assert.match(nav, /[\u4e00-\u9fff]/, `navigation is in Chinese: ${nav}`);
     await screenshot(browser, "07-settings-zh-dark");
