@@ -106,6 +106,9 @@ pub struct PageDto {
     pub complete: bool,
     /// How many rows are known so far (grows while scrolling a big folder).
     pub loaded: u32,
+    /// The server cut the listing short and said so (a search that ran out of its folder
+    /// budget): more may match than it lists.
+    pub limited: bool,
 }
 
 /// Storage usage.

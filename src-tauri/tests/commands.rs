@@ -683,3 +683,42 @@ fn dropped_files_upload_with_conflict_answers() {
             .is_empty()
     );
 }
+
+#[test]
+fn search_pages_like_a_folder_and_says_when_the_server_capped_it() {
+    let h = Harness::new(SandboxConfig::default());
+    h.sandbox.seed_files(demo::EMAIL, "/A/B", 2_500);
+    let account = h.sign_in();
+    let search = |offset: u32, limit: u32| {
+        h.ok(
+            "browse_search",
+            json!({"accountId": account, "uri": "cloudreve://my", "query": "file-",
+                   "offset": offset, "limit": limit}),
+        )
+    };
+    let first = search(0, 200);
+    assert_eq!(first["entries"].as_array().unwrap().len(), 200);
+    assert_eq!(first["complete"], false, "more hits than one server page");
+    assert_eq!(first["limited"], false);
+    // Hits carry their whole address: the UI shows the folder from it.
+    let uri = first["entries"][0]["uri"].as_str().unwrap();
+    assert!(uri.starts_with("cloudreve://my/A/B/file-"), "{uri}");
+    // Past the 2 000 rows one call used to return: the rest arrives on scroll.
+    let tail = search(2_400, 200);
+    assert_eq!(tail["entries"].as_array().unwrap().len(), 100);
+    assert_eq!(tail["total"], 2_500);
+    assert_eq!(tail["complete"], true);
+
+    // A server whose folder budget runs out says so, and the page carries it.
+    let capped = Harness::new(SandboxConfig {
+        max_search_folders: 2,
+        ..SandboxConfig::default()
+    });
+    let account = capped.sign_in();
+    let page = capped.ok(
+        "browse_search",
+        json!({"accountId": account, "uri": "cloudreve://my", "query": "."}),
+    );
+    assert_eq!(page["limited"], true, "{page}");
+    assert_eq!(page["complete"], true, "{page}");
+}

@@ -29,7 +29,8 @@ describe("journey", () => {
   }
 
   before(async () => {
-    sandbox = await startSandbox();
+    // A search budget of one folder: a search at the root stops before the new folder.
+    sandbox = await startSandbox(["--max-search-folders", "1"]);
     const dropDir = process.env.CIRRUS_E2E_DROP_DIR;
     mkdirSync(dropDir, { recursive: true });
     writeFileSync(join(dropDir, DROPPED), "Dropped onto the Cirrus window by the end-to-end suite.\n".repeat(2000));
@@ -141,6 +142,31 @@ describe("journey", () => {
     await (await byTestId("nav-files")).click();
     await (await byTestId("refresh")).click();
     await (await row("e2e-archive.zip")).waitForExist({ timeout: 15000 });
+  });
+
+  test("search says when the server capped it and shows each hit's folder", async () => {
+    await (await browser.$$('[data-testid="crumb"]'))[0].click();
+    const box = await byTestId("search-input");
+    await box.setValue("report");
+    await browser.keys("Enter");
+    await (await byTestId("search-capped")).waitForExist({ timeout: 10000 });
+    await screenshot(browser, "06b-search-capped");
+    await box.click();
+    await browser.keys("Escape");
+    await (await row(FOLDER)).waitForExist({ timeout: 10000 });
+    await (await row(FOLDER)).doubleClick();
+    await browser.waitUntil(async () => (await (await byTestId("breadcrumbs")).getText()).includes(FOLDER), { timeout: 10000 });
+    await box.setValue("report");
+    await browser.keys("Enter");
+    await (await row(DROPPED)).waitForExist({ timeout: 10000 });
+    assert.equal(await (await byTestId("search-capped")).isExisting(), false, "a search inside the folder is complete");
+    const where = await (await row(DROPPED)).$('[data-testid="hit-folder"]');
+    assert.equal(await where.getText(), `/${FOLDER}`);
+    await screenshot(browser, "06c-search-hit-folder");
+    await where.click();
+    await browser.waitUntil(async () => !(await (await byTestId("breadcrumbs")).getText()).includes("report"), { timeout: 10000, timeoutMsg: "the folder link did not open the folder" });
+    await (await row(DROPPED)).waitForExist({ timeout: 10000 });
+    assert.equal(await (await byTestId("hit-folder")).isExisting(), false);
   });
 
   test("switch to 简体中文 and the dark theme", async () => {

@@ -212,6 +212,10 @@ export const en = {
   "settings.theme.system": "Follow system",
   "settings.language": "Language",
   "settings.saved": "Settings saved",
+
+  "browser.folder": "Folder",
+  "browser.openFolder": "Open the folder this item is in",
+  "browser.searchCapped": "The server stopped searching after the number of folders it allows, so some matches may be missing. Search inside a smaller folder to find them.",
 } as const;
 
 /** Every translatable message id. */

@@ -214,4 +214,8 @@ export const zhCN: Record<MessageKey, string> = {
   "settings.theme.system": "跟随系统",
   "settings.language": "语言",
   "settings.saved": "设置已保存",
+
+  "browser.folder": "所在文件夹",
+  "browser.openFolder": "打开此项目所在的文件夹",
+  "browser.searchCapped": "服务器搜索的文件夹数量已达上限，部分结果可能缺失。请在更小的文件夹中搜索。",
 };

@@ -154,7 +154,7 @@ test("search runs in Rust and shows results; Escape returns to the folder", asyn
   expect(document.activeElement).toBe(box);
   await userEvent.type(box, "cv{Enter}");
   await waitFor(() => expect(names()).toEqual(["cv.docx"]));
-  expect(backend.callsOf("search")).toEqual([["acc-1", FAKE_ROOT, "cv"]]);
+  expect(backend.callsOf("search")).toEqual([["acc-1", FAKE_ROOT, "cv", 0, 200]]);
   await userEvent.type(box, "{Escape}");
   await waitFor(() => expect(names()).toContain("Documents"));
 });
@@ -253,4 +253,31 @@ test("archive and extract from the context menu create server tasks", async () =
   await userEvent.clear(input);
   await userEvent.type(input, "my notes.zip{Enter}");
   await waitFor(() => expect(backend.callsOf("createArchive")).toEqual([["acc-1", [`${FAKE_ROOT}/notes.txt`], FAKE_ROOT, "my notes.zip"]]));
+});
+
+test("search hits show the folder they are in; clicking it opens that folder", async () => {
+  await setup();
+  await userEvent.type(screen.getByTestId("search-input"), "cv{Enter}");
+  await waitFor(() => expect(names()).toEqual(["cv.docx"]));
+  const folder = within(row("cv.docx")).getByTestId("hit-folder");
+  expect(folder.textContent).toBe("/Documents");
+  expect(screen.getByRole("columnheader", { name: "Folder" })).toBeTruthy();
+  expect(screen.queryByTestId("search-capped")).toBeNull();
+  await userEvent.click(folder);
+  await waitFor(() => expect(screen.getAllByTestId("crumb").map((c) => c.textContent)).toEqual(["My files", "Documents"]));
+  expect(names()).toEqual(["cv.docx"]);
+  expect(screen.queryAllByTestId("hit-folder")).toEqual([]);
+});
+
+test("a search the server capped says so", async () => {
+  const backend = new FakeBackend();
+  backend.searchLimited = true;
+  await setup(backend);
+  await userEvent.type(screen.getByTestId("search-input"), "o{Enter}");
+  const banner = await screen.findByTestId("search-capped");
+  expect(banner.getAttribute("role")).toBe("status");
+  expect(banner.textContent).toMatch(/some matches may be missing/);
+  // Back in a folder the notice is gone.
+  await userEvent.type(screen.getByTestId("search-input"), "{Escape}");
+  await waitFor(() => expect(screen.queryByTestId("search-capped")).toBeNull());
 });

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type MouseEvent } from "react";
-import { toBackendError, useBackend, type BatchResult, type Direction, type Entry, type OrderBy, type Page } from "../../backend";
+import { toBackendError, useBackend, type BatchResult, type Direction, type Entry, type OrderBy } from "../../backend";
 import { ConfirmDialog, PromptDialog } from "../../components/Dialog";
 import { ContextMenu, type MenuItem } from "../../components/ContextMenu";
 import { Icon } from "../../components/Icon";
@@ -101,13 +101,8 @@ export function Browser({
   const fetcher: RowFetcher = useMemo(() => {
     if (inTrash) return (offset, limit) => backend.listTrash(accountId, offset, limit);
     if (location.kind === "search") {
-      // Search answers once with every hit; the list pages through that answer locally.
-      let all: Promise<Page> | null = null;
-      return async (offset, limit) => {
-        all ??= backend.search(accountId, location.uri, location.query);
-        const page = await all;
-        return { ...page, entries: page.entries.slice(offset, offset + limit), total: page.entries.length, complete: true };
-      };
+      // Paged in Rust like a folder: more server pages are fetched as the list scrolls.
+      return (offset, limit) => backend.search(accountId, location.uri, location.query, offset, limit);
     }
     return (offset, limit) => backend.list(accountId, location.uri, orderBy, direction, offset, limit);
   }, [backend, accountId, inTrash, location, orderBy, direction]);
@@ -587,6 +582,11 @@ export function Browser({
 
       <div className="browser-body">
         <div className="browser-main">
+          {location.kind === "search" && source.limited && (
+            <div className="banner warning" role="status" data-testid="search-capped">
+              {t("browser.searchCapped")}
+            </div>
+          )}
           {source.error && (
             <div className="banner error" role="alert" data-testid="browser-error">
               {errorText(source.error)}
@@ -603,6 +603,8 @@ export function Browser({
             orderBy={orderBy}
             direction={direction}
             sortable={location.kind === "folder" && !inTrash}
+            showFolder={location.kind === "search"}
+            onOpenFolder={(uri) => navigate({ kind: "folder", uri })}
             renaming={renaming}
             dropTarget={dropTarget}
             emptyText={emptyText}

@@ -86,6 +86,10 @@ pub struct ListPage {
     pub entries: Vec<Entry>,
     /// Opaque cursor for the next page.
     pub next_cursor: Option<String>,
+    /// The server stopped early and said so (a search that ran out of its folder budget):
+    /// the listing is not everything that matches.
+    #[serde(default)]
+    pub limited: bool,
 }
 
 /// Sort key for listings.

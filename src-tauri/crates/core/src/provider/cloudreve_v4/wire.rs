@@ -109,6 +109,9 @@ pub struct ListWire {
     pub storage_policy: Option<PolicyWire>,
     #[serde(default)]
     pub parent: Option<FileWire>,
+    /// A search stopped at the server's folder budget (`max_recursive_searched_folder`).
+    #[serde(default)]
+    pub recursion_limit_reached: bool,
 }
 
 /// Token pair as the server sends it.
