@@ -5,7 +5,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { assertChineseFont, launchApp, screenshot } from "./helpers.js";
+import { assertAccessible, assertChineseFont, launchApp, screenshot } from "./helpers.js";
 import { startSandbox, totp } from "./sandbox-server.js";
 
 const TOTP_EMAIL = "2fa@cirrus.local";
@@ -53,6 +53,7 @@ describe("journey", () => {
     await error.waitForExist({ timeout: 15000 });
     assert.equal(await error.getAttribute("data-kind"), "wrongPassword");
     await screenshot(browser, "01-signin-error");
+    await assertAccessible(browser, "the sign-in screen with an error");
   });
 
   test("sign in with a two-factor code", async () => {
@@ -63,6 +64,7 @@ describe("journey", () => {
     const code = await byTestId("signin-code");
     await code.waitForExist({ timeout: 15000 });
     await screenshot(browser, "02-signin-2fa");
+    await assertAccessible(browser, "the two-factor step");
     await code.setValue(totp(TOTP_SECRET));
     await (await byTestId("signin-verify")).click();
     await (await byTestId("browser")).waitForExist({ timeout: 20000 });
@@ -102,6 +104,7 @@ describe("journey", () => {
       timeoutMsg: "the upload did not complete",
     });
     await screenshot(browser, "04-transfers");
+    await assertAccessible(browser, "the transfers page");
     await (await byTestId("nav-files")).click();
     await browser.waitUntil(async () => !(await (await row(DROPPED)).getAttribute("class")).includes("uploading"), { timeout: 10000 });
   });
@@ -117,6 +120,7 @@ describe("journey", () => {
     const url = await link.getValue();
     assert.match(url, new RegExp(`^${sandbox.url}/s/\\w+`));
     await screenshot(browser, "05-share");
+    await assertAccessible(browser, "the share dialog");
     await (await browser.$("button=Close")).click();
     await (await byTestId("nav-shares")).click();
     await (await byTestId("share-row")).waitForExist({ timeout: 10000 });
@@ -184,9 +188,11 @@ describe("journey", () => {
     const nav = await (await byTestId("nav-files")).getText();
     assert.match(nav, /[\u4e00-\u9fff]/, `navigation is in Chinese: ${nav}`);
     await screenshot(browser, "07-settings-zh-dark");
+    await assertAccessible(browser, "the settings page in Chinese");
     await (await byTestId("nav-files")).click();
     await (await row(DROPPED)).waitForExist({ timeout: 10000 });
     await screenshot(browser, "08-browser-zh-dark");
+    await assertAccessible(browser, "the file browser in Chinese");
   });
 
   test("sign out returns to the sign-in screen", async () => {

@@ -216,6 +216,19 @@ export const en = {
   "browser.folder": "Folder",
   "browser.openFolder": "Open the folder this item is in",
   "browser.searchCapped": "The server stopped searching after the number of folders it allows, so some matches may be missing. Search inside a smaller folder to find them.",
+  "browser.moveToMenu": "Move to…",
+  "browser.copyToMenu": "Copy to…",
+  "browser.sortBy": "Sort by",
+  "browser.fileList": "Files",
+  "picker.moveTitle": "Move to folder",
+  "picker.copyTitle": "Copy to folder",
+  "picker.moveHere": "Move here",
+  "picker.copyHere": "Copy here",
+  "picker.subfolders": "Folders",
+  "picker.noSubfolders": "No folders here",
+  "transfers.progressOf": "Progress of {name}",
+  "tasks.progressOf": "Progress of {name}",
+  "browser.capacityBar": "Storage used",
 } as const;
 
 /** Every translatable message id. */

@@ -49,6 +49,7 @@ export interface FileListProps {
 /** The virtualised file list / grid. Only visible rows (plus overscan) are in the DOM. */
 export function FileList(props: FileListProps) {
   const { source, view } = props;
+  const { t } = useI18n();
   const scrollRef = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(0);
 
@@ -96,7 +97,15 @@ export function FileList(props: FileListProps) {
   }, [view, virtualizer]);
 
   return (
-    <div className={`file-list view-${view}${props.showFolder ? " with-folder" : ""}`} role="grid" aria-rowcount={source.total ?? undefined} aria-multiselectable="true">
+    <div
+      className={`file-list view-${view}${props.showFolder ? " with-folder" : ""}`}
+      role="grid"
+      aria-label={t("browser.fileList")}
+      aria-rowcount={source.total ?? undefined}
+      aria-multiselectable="true"
+      tabIndex={0}
+      data-testid="file-list"
+    >
       {view === "list" && <ListHeader {...props} />}
       <div
         ref={scrollRef}

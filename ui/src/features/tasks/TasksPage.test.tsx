@@ -52,5 +52,6 @@ test("a running task can be cancelled", async () => {
   fireEvent.click(await screen.findByTestId("task-cancel"));
   await act(async () => {});
   expect(backend.callsOf("cancelTask")).toEqual([["acc-1", task.id]]);
+  expect(screen.getByRole("progressbar", { name: `Progress of ${task.summary}` })).toBeTruthy();
   expect((await screen.findByTestId("task-row")).dataset.status).toBe("canceled");
 });

@@ -121,7 +121,7 @@ export function TasksPage({ accountId }: { accountId: string }) {
                 </td>
                 <td>{t(`tasks.status.${task.status}`)}</td>
                 <td className="task-progress">
-                  {task.progress != null && <progress max={1} value={task.progress} />}
+                  {task.progress != null && <progress max={1} value={task.progress} aria-label={t("tasks.progressOf", { name: task.summary })} />}
                   {task.progress != null && <span className="small muted">{Math.round(task.progress * 100)}%</span>}
                 </td>
                 <td>{formatDate(task.createdAt, lang)}</td>
