@@ -5,6 +5,7 @@ pub mod commands;
 pub mod dto;
 pub mod error;
 pub mod state;
+pub mod task_watch;
 pub mod tray;
 pub mod tray_model;
 mod watcher;
@@ -106,6 +107,7 @@ pub fn run() {
             tray::setup(&handle)?;
             window::install_e2e_drop(&handle);
             watcher::start(handle.clone());
+            task_watch::start(handle.clone());
             let hub = app.state::<AppState>().hub.clone();
             tauri::async_runtime::spawn(async move {
                 for (account, err) in hub.resume_unfinished().await {

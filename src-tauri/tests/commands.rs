@@ -722,3 +722,99 @@ fn search_pages_like_a_folder_and_says_when_the_server_capped_it() {
     assert_eq!(page["limited"], true, "{page}");
     assert_eq!(page["complete"], true, "{page}");
 }
+
+#[test]
+fn running_tasks_show_phase_counters_and_an_estimate() {
+    let h = Harness::new(SandboxConfig {
+        task_step_delay: Duration::from_millis(400),
+        ..SandboxConfig::default()
+    });
+    let account = h.sign_in();
+    let t = h.ok(
+        "tasks_archive",
+        json!({"accountId": account, "uris": ["cloudreve://my/Documents"],
+               "dstFolderUri": "cloudreve://my", "name": "docs.zip"}),
+    );
+    let id = t["id"].as_str().unwrap().to_string();
+    let mut seen_counts = None;
+    let mut seen_eta = false;
+    let done = h.wait_for("archive task completes", || {
+        let list = h.ok(
+            "tasks_list",
+            json!({"accountId": account, "category": "general"}),
+        );
+        let task = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["id"] == id.as_str())
+            .cloned()
+            .expect("the task is listed");
+        if task["phase"] == "compress_files"
+            && let Some(c) = task["counters"]
+                .as_array()
+                .and_then(|c| c.iter().find(|c| c["name"] == "archive_count"))
+        {
+            assert_eq!(c["unit"], "items", "{task}");
+            seen_counts = Some(c["total"].as_u64().unwrap());
+            seen_eta |= task["etaSeconds"].as_u64().is_some_and(|s| s > 0);
+            assert!(task["progress"].as_f64().is_some(), "{task}");
+        }
+        (task["status"] == "completed").then_some(task)
+    });
+    // The server counted Documents' files while compressing.
+    let files = h.ok(
+        "browse_list",
+        json!({"accountId": account, "uri": "cloudreve://my/Documents", "orderBy": "name",
+               "direction": "asc", "offset": 0, "limit": 100}),
+    );
+    let files = files["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "file")
+        .count() as u64;
+    assert!(files > 1);
+    assert_eq!(
+        seen_counts,
+        Some(files),
+        "counters were reported while running"
+    );
+    assert!(seen_eta, "an estimate was given once a rate was known");
+    assert_eq!(done["progress"], 1.0);
+    assert_eq!(done["etaSeconds"], Value::Null);
+}
+
+#[test]
+fn a_task_that_ends_unseen_is_announced_once() {
+    let h = Harness::new(SandboxConfig {
+        task_step_delay: Duration::from_millis(100),
+        ..SandboxConfig::default()
+    });
+    let account = h.sign_in();
+    let state = h.state();
+    assert!(tauri::async_runtime::block_on(cirrus_desktop::task_watch::poll(&state)).is_empty());
+    let t = h.ok(
+        "tasks_archive",
+        json!({"accountId": account, "uris": ["cloudreve://my/Welcome.txt"],
+               "dstFolderUri": "cloudreve://my", "name": "w.zip"}),
+    );
+    // Nobody lists the tasks (the window is hidden): the watch notices the end by itself.
+    let ended = h.wait_for("the watch sees the task end", || {
+        let e = tauri::async_runtime::block_on(cirrus_desktop::task_watch::poll(&state));
+        (!e.is_empty()).then_some(e)
+    });
+    assert_eq!(ended.len(), 1);
+    assert_eq!(ended[0].0, account);
+    assert_eq!(ended[0].1.id, t["id"].as_str().unwrap());
+    let (title, body) = cirrus_desktop::task_watch::notification_text(&ended[0].1, false);
+    assert_eq!(title, "Server task finished");
+    assert!(body.contains("cloudreve://my/w.zip"), "{body}");
+    assert_eq!(
+        cirrus_desktop::task_watch::notification_text(&ended[0].1, true).0,
+        "服务器任务已完成"
+    );
+    // Announced once; nothing is left to watch.
+    assert!(tauri::async_runtime::block_on(cirrus_desktop::task_watch::poll(&state)).is_empty());
+    assert!(lock(&state.task_watch).is_empty());
+}

@@ -400,7 +400,19 @@ export class FakeBackend implements Backend {
 
   // tasks ------------------------------------------------------------------
   private task(type: string, summary: string): Task {
-    const task: Task = { id: `t${++this.seq}`, type, status: "queued", progress: 0, error: null, createdAt: T0, summary };
+    const task: Task = {
+      id: `t${++this.seq}`,
+      type,
+      status: "queued",
+      progress: 0,
+      error: null,
+      createdAt: T0,
+      summary,
+      phase: null,
+      counters: [],
+      etaSeconds: null,
+      failed: null,
+    };
     this.tasks.push(task);
     return { ...task };
   }

@@ -229,6 +229,17 @@ export const en = {
   "transfers.progressOf": "Progress of {name}",
   "tasks.progressOf": "Progress of {name}",
   "browser.capacityBar": "Storage used",
+  "tasks.countItems": "{current} of {total} files",
+  "tasks.countBytes": "{current} of {total}",
+  "tasks.failedItems": "{count} could not be included",
+  "tasks.phase.notStarted": "Waiting to start",
+  "tasks.phase.compressFiles": "Compressing files",
+  "tasks.phase.uploadArchive": "Saving the archive",
+  "tasks.phase.completeUpload": "Finishing",
+  "tasks.phase.downloadZip": "Reading the archive",
+  "tasks.phase.monitor": "Downloading",
+  "tasks.phase.transfer": "Saving to the drive",
+  "tasks.phase.seeding": "Seeding",
 } as const;
 
 /** Every translatable message id. */

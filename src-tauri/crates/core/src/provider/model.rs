@@ -330,6 +330,12 @@ pub struct Task {
     pub destination: Option<String>,
     /// Remote-download details (name, bytes done/total, speed), when relevant.
     pub download: Option<DownloadStatus>,
+    /// How long the task has been running (server-measured), when reported.
+    #[serde(default)]
+    pub duration_ms: Option<u64>,
+    /// How many items the task could not handle (e.g. files left out of an archive).
+    #[serde(default)]
+    pub failed: Option<u64>,
 }
 
 /// Progress of a remote download as the server reports it.

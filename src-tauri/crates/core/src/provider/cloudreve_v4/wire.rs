@@ -326,6 +326,9 @@ pub struct TaskWire {
     pub created_at: Option<String>,
     #[serde(default)]
     pub updated_at: Option<String>,
+    /// Milliseconds the task has been executing.
+    #[serde(default)]
+    pub duration: Option<i64>,
 }
 
 impl TaskWire {
@@ -383,6 +386,11 @@ impl TaskWire {
             source,
             destination: text("dst"),
             download,
+            duration_ms: self.duration.filter(|d| *d > 0).map(|d| d as u64),
+            failed: props
+                .get("failed")
+                .and_then(|v| v.as_u64())
+                .filter(|n| *n > 0),
         }
     }
 }
