@@ -8,7 +8,7 @@ pub mod state;
 pub mod task_watch;
 pub mod tray;
 pub mod tray_model;
-mod watcher;
+pub mod watcher;
 mod window;
 
 use state::AppState;

@@ -10,6 +10,9 @@ use tauri::{AppHandle, DragDropEvent, Emitter, Listener, Manager, Runtime, Windo
 pub const E2E_DROP_DIR: &str = "CIRRUS_E2E_DROP_DIR";
 /// The event the end-to-end suite emits to trigger that drop.
 pub const E2E_DROP_EVENT: &str = "cirrus-e2e-drop";
+/// The event the end-to-end suite emits to close the main window as its title-bar button does
+/// (WebDriver has no way to press a window manager's close button).
+pub const E2E_CLOSE_EVENT: &str = "cirrus-e2e-close";
 
 /// Handles events of every window (there is one: "main").
 pub fn on_window_event<R: Runtime>(window: &Window<R>, event: &WindowEvent) {
@@ -42,11 +45,19 @@ pub fn accept_drop<R: Runtime>(app: &AppHandle<R>, paths: Vec<PathBuf>) {
 
 /// WebDriver cannot perform an OS drag and drop, so when (and only when) the app is started with
 /// `CIRRUS_E2E_DROP_DIR`, an event from the page makes the files of that folder arrive through
-/// exactly the same path a real drop takes. Without the variable nothing is registered.
+/// exactly the same path a real drop takes; another closes the window like its close button.
+/// Without the variable nothing is registered.
 pub fn install_e2e_drop<R: Runtime>(app: &AppHandle<R>) {
     let Some(dir) = std::env::var_os(E2E_DROP_DIR).map(PathBuf::from) else {
         return;
     };
+    let closer = app.clone();
+    app.listen_any(E2E_CLOSE_EVENT, move |_| {
+        if let Some(w) = closer.get_webview_window("main") {
+            // The same request the title bar makes: `on_window_event` gets CloseRequested.
+            let _ = w.close();
+        }
+    });
     let handle = app.clone();
     app.listen_any(E2E_DROP_EVENT, move |_| {
         let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)

@@ -818,3 +818,52 @@ fn a_task_that_ends_unseen_is_announced_once() {
     assert!(tauri::async_runtime::block_on(cirrus_desktop::task_watch::poll(&state)).is_empty());
     assert!(lock(&state.task_watch).is_empty());
 }
+
+#[test]
+fn a_finished_batch_raises_one_notification_not_one_per_file() {
+    let h = Harness::new(SandboxConfig::default());
+    let account = h.sign_in();
+    let local = tempfile::tempdir().unwrap();
+    let folder = local.path().join("batch");
+    std::fs::create_dir_all(folder.join("sub")).unwrap();
+    std::fs::write(folder.join("one.txt"), b"one").unwrap();
+    std::fs::write(folder.join("two.txt"), b"two").unwrap();
+    std::fs::write(folder.join("sub/three.txt"), b"three").unwrap();
+    let mut events = h.state().hub.subscribe();
+
+    *lock(&h.state().dropped) = vec![folder];
+    let plan = h.ok(
+        "transfers_plan_drop",
+        json!({"accountId": account, "parentUri": "cloudreve://my"}),
+    );
+    h.ok(
+        "transfers_start_upload",
+        json!({"planId": plan["planId"], "conflict": "keepBoth"}),
+    );
+    h.wait_for("the batch completes", || {
+        let rows = h.ok("transfers_list", json!({}));
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["name"] == "batch" && r["state"] == "completed")
+            .then_some(())
+    });
+    // What the app would have shown: every event through the notification rule.
+    let mut finished_files = 0;
+    let mut shown = Vec::new();
+    while let Ok(e) = events.try_recv() {
+        if e.event.parent_id.is_some()
+            && e.event.state == cirrus_core::transfer::ItemState::Completed
+        {
+            finished_files += 1;
+        }
+        shown.extend(cirrus_desktop::watcher::transfer_notification(
+            &e.event, false,
+        ));
+    }
+    assert!(finished_files >= 3, "the files inside finished one by one");
+    assert_eq!(
+        shown,
+        vec![("Transfer finished".to_string(), "batch".to_string())]
+    );
+}
