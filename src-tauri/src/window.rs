@@ -4,7 +4,10 @@
 use crate::state::{AppState, lock};
 use serde_json::json;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 use tauri::{AppHandle, DragDropEvent, Emitter, Listener, Manager, Runtime, Window, WindowEvent};
+use tauri_plugin_window_state::{AppHandleExt, StateFlags};
 
 /// Environment variable naming a folder whose files the end-to-end suite "drops" on the window.
 pub const E2E_DROP_DIR: &str = "CIRRUS_E2E_DROP_DIR";
@@ -22,6 +25,7 @@ pub fn on_window_event<R: Runtime>(window: &Window<R>, event: &WindowEvent) {
             api.prevent_close();
             let _ = window.hide();
         }
+        WindowEvent::Moved(_) | WindowEvent::Resized(_) => save_geometry_soon(window.app_handle()),
         WindowEvent::DragDrop(DragDropEvent::Enter { .. }) => {
             let _ = window.emit("drop-hover", json!({ "hovering": true }));
         }
@@ -33,6 +37,26 @@ pub fn on_window_event<R: Runtime>(window: &Window<R>, event: &WindowEvent) {
         }
         _ => {}
     }
+}
+
+/// Bumped by every move or resize; a save runs only when no newer one came in meanwhile.
+static GEOMETRY_GENERATION: AtomicU64 = AtomicU64::new(0);
+/// Quiet time after the last move or resize before the window's size and place are saved.
+const GEOMETRY_SAVE_DELAY: Duration = Duration::from_millis(500);
+
+/// Saves the window's size and position shortly after it stops changing, so they survive a
+/// crash or a session logout too (the window-state plugin itself saves only on a clean exit).
+fn save_geometry_soon<R: Runtime>(app: &AppHandle<R>) {
+    let generation = GEOMETRY_GENERATION.fetch_add(1, Ordering::SeqCst) + 1;
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        tokio::time::sleep(GEOMETRY_SAVE_DELAY).await;
+        if GEOMETRY_GENERATION.load(Ordering::SeqCst) == generation
+            && let Err(e) = app.save_window_state(StateFlags::all())
+        {
+            tracing::debug!("window size and position not saved: {e}");
+        }
+    });
 }
 
 /// Keeps dropped paths in Rust and tells the UI a drop happened; the UI then asks for an

@@ -82,4 +82,20 @@ describe("desktop", () => {
     if (await ok.isExisting()) await ok.click();
     await (await byTestId("signin")).waitForExist({ timeout: 10000 });
   });
+
+  test("the window's size and position are remembered across launches", async () => {
+    await browser.setWindowRect(40, 30, 860, 610);
+    await browser.pause(1500); // saved once the window has been still for a moment
+    const before = await browser.getWindowRect();
+    assert.deepEqual([before.width, before.height], [860, 610], "the window took the new size");
+    await browser.deleteSession();
+    browser = await launchApp();
+    await (await byTestId("signin")).waitForExist({ timeout: 20000 });
+    const again = await browser.getWindowRect();
+    assert.deepEqual([again.width, again.height], [before.width, before.height], "the size came back");
+    assert.ok(Math.abs(again.x - before.x) <= 2 && Math.abs(again.y - before.y) <= 2, `the place came back: ${JSON.stringify([before, again])}`);
+    // Back to the default for the specs that follow.
+    await browser.setWindowRect(null, null, 1100, 720);
+    await browser.pause(1500);
+  });
 });
