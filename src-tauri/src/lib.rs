@@ -108,14 +108,9 @@ pub fn run() {
             window::install_e2e_drop(&handle);
             watcher::start(handle.clone());
             task_watch::start(handle.clone());
-            let hub = app.state::<AppState>().hub.clone();
+            let resumer = handle.clone();
             tauri::async_runtime::spawn(async move {
-                for (account, err) in hub.resume_unfinished().await {
-                    tracing::warn!(
-                        "transfers of account {account} cannot resume yet: {}",
-                        err.message()
-                    );
-                }
+                resumer.state::<AppState>().resume_transfers().await;
             });
             Ok(())
         })

@@ -86,6 +86,17 @@ impl AppState {
         self.listings.lock().await.invalidate_account(account_id);
     }
 
+    /// At start: transfers left unfinished by the last run (quit, crash, logout) carry on.
+    /// Accounts that cannot sign in yet are logged and left for later.
+    pub async fn resume_transfers(&self) {
+        for (account, err) in self.hub.resume_unfinished().await {
+            tracing::warn!(
+                "transfers of account {account} cannot resume yet: {}",
+                err.message()
+            );
+        }
+    }
+
     /// A snapshot of the settings.
     pub fn settings(&self) -> Settings {
         lock(&self.settings).clone()

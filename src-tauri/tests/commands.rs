@@ -867,3 +867,80 @@ fn a_finished_batch_raises_one_notification_not_one_per_file() {
         vec![("Transfer finished".to_string(), "batch".to_string())]
     );
 }
+
+#[test]
+fn an_upload_cut_off_by_quitting_resumes_at_the_next_start() {
+    let h = Harness::new(SandboxConfig::default());
+    // Slow enough to be caught half-way.
+    h.sandbox.set_faults(cirrus_sandbox::faults::FaultConfig {
+        bandwidth_bps: 128 * 1024,
+        ..Default::default()
+    });
+    let r = h.ok(
+        "account_add",
+        json!({"serverUrl": h.sandbox.base_url(), "email": demo::EMAIL,
+               "password": demo::PASSWORD, "remember": true}),
+    );
+    let account = r["account"]["id"].as_str().unwrap().to_string();
+    let local = tempfile::tempdir().unwrap();
+    let file = local.path().join("half.bin");
+    let data: Vec<u8> = (0..1_048_576u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(&file, &data).unwrap();
+    *lock(&h.state().dropped) = vec![file];
+    let plan = h.ok(
+        "transfers_plan_drop",
+        json!({"accountId": account, "parentUri": "cloudreve://my"}),
+    );
+    h.ok(
+        "transfers_start_upload",
+        json!({"planId": plan["planId"], "conflict": "keepBoth"}),
+    );
+    h.wait_for("the upload is under way", || {
+        let rows = h.ok("transfers_list", json!({}));
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["name"] == "half.bin" && r["state"] == "running")
+            .then_some(())
+    });
+    // Quit: the engines stop where they are, the upload unfinished.
+    std::thread::sleep(Duration::from_millis(300));
+    tauri::async_runtime::block_on(h.state().hub.shutdown());
+    let rows = h.ok("transfers_list", json!({}));
+    assert!(
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["name"] == "half.bin" && r["state"] != "completed"),
+        "{rows}"
+    );
+    h.sandbox.set_faults(Default::default());
+
+    // The next start, over the same data: what `setup` does, then the UI's list.
+    let (app2, webview2) = app_over(h.dir.path());
+    let state2 = app2.state::<AppState>();
+    tauri::async_runtime::block_on(state2.resume_transfers());
+    let list = || {
+        let req = InvokeRequest {
+            cmd: "transfers_list".into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(json!({})),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.into(),
+        };
+        get_ipc_response(&webview2, req)
+            .map(|b| b.deserialize::<Value>().unwrap())
+            .unwrap()
+    };
+    h.wait_for("the upload finishes after the restart", || {
+        let rows = list();
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["name"] == "half.bin" && r["state"] == "completed")
+            .then_some(())
+    });
+    assert_eq!(server_bytes(&h, &account, "cloudreve://my/half.bin"), data);
+}
