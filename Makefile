@@ -12,9 +12,10 @@ TAURI_DRIVER_VERSION := 2.1.0
 # Packages to build and run the desktop app (WebKitGTK 4.1, tray, build tools).
 RUN_PKGS := build-essential pkg-config curl file libwebkit2gtk-4.1-dev librsvg2-dev \
 	libayatana-appindicator3-dev libdbus-1-dev libssl-dev
-# Extra packages for the test suites (virtual display, WebDriver, session bus, keyring).
+# Extra packages for the test suites (virtual display, WebDriver, session bus, keyring, and a
+# CJK font so the 简体中文 screens render as characters rather than empty boxes).
 TEST_PKGS := xvfb xauth webkit2gtk-driver dbus-daemon dbus-x11 gnome-keyring libsecret-tools \
-	imagemagick openssl
+	imagemagick openssl fonts-noto-cjk fontconfig
 
 .PHONY: run test deps-run deps-test ui ui-deps build-desktop test-rust test-ui test-e2e bench soak fmt lint clean
 

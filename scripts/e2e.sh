@@ -12,6 +12,8 @@ rm -rf "$CIRRUS_ARTIFACTS"; mkdir -p "$CIRRUS_ARTIFACTS"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 export CIRRUS_DATA_DIR="$work/data" CIRRUS_SECRET_STORE=file CIRRUS_E2E_DROP_DIR="$work/drop"
+# The saved window size and position (XDG config dir) belong to the run too, not to the user.
+export XDG_CONFIG_HOME="$work/config"
 [ -x "$CIRRUS_APP" ] && [ -x "$CIRRUS_SANDBOX_BIN" ] || cargo build -p cirrus-desktop -p cirrus-sandbox --quiet
 (cd tests/e2e && { [ -d node_modules ] && [ ! package-lock.json -nt node_modules/.package-lock.json ] || npm ci --no-audit --no-fund --silent; })
 export PATH="$HOME/.cargo/bin:$PATH"

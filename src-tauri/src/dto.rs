@@ -114,6 +114,9 @@ pub struct PageDto {
     pub complete: bool,
     /// How many rows are known so far (grows while scrolling a big folder).
     pub loaded: u32,
+    /// The server cut the listing short and said so (a search that ran out of its folder
+    /// budget): more may match than it lists.
+    pub limited: bool,
 }
 
 /// Storage usage.
@@ -329,4 +332,32 @@ pub struct TaskDto {
     pub created_at: Option<String>,
     /// One line about what it does.
     pub summary: String,
+    /// The server's phase name (`compress_files`, `upload_archive`, `transfer`…), if any.
+    pub phase: Option<String>,
+    /// Live counters with a known total (items first, then bytes).
+    pub counters: Vec<TaskCounterDto>,
+    /// Estimated seconds left while running, when the rate so far tells.
+    #[ts(type = "number | null")]
+    pub eta_seconds: Option<u64>,
+    /// Items the task could not handle (e.g. files left out of an archive).
+    #[ts(type = "number | null")]
+    pub failed: Option<u64>,
+}
+
+/// One progress counter of a server task.
+#[derive(Clone, Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct TaskCounterDto {
+    /// The server's name (`archive_count`, `extract_size`, `upload`, `download`…).
+    pub name: String,
+    /// Done so far.
+    #[ts(type = "number")]
+    pub current: u64,
+    /// Out of.
+    #[ts(type = "number")]
+    pub total: u64,
+    /// What is counted.
+    #[ts(type = "\"items\" | \"bytes\"")]
+    pub unit: String,
 }

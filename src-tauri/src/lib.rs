@@ -5,9 +5,10 @@ pub mod commands;
 pub mod dto;
 pub mod error;
 pub mod state;
+pub mod task_watch;
 pub mod tray;
 pub mod tray_model;
-mod watcher;
+pub mod watcher;
 mod window;
 
 use state::AppState;
@@ -110,14 +111,10 @@ pub fn run() {
             tray::setup(&handle)?;
             window::install_e2e_drop(&handle);
             watcher::start(handle.clone());
-            let hub = app.state::<AppState>().hub.clone();
+            task_watch::start(handle.clone());
+            let resumer = handle.clone();
             tauri::async_runtime::spawn(async move {
-                for (account, err) in hub.resume_unfinished().await {
-                    tracing::warn!(
-                        "transfers of account {account} cannot resume yet: {}",
-                        err.message()
-                    );
-                }
+                resumer.state::<AppState>().resume_transfers().await;
             });
             Ok(())
         })

@@ -5,6 +5,7 @@ use cirrus_core::Cirrus;
 use cirrus_core::listing_window::ListingCache;
 use cirrus_core::provider::{Provider, RemoteRef};
 use cirrus_core::settings::Settings;
+use cirrus_core::task_view::TaskWatch;
 use cirrus_core::transfer::EngineConfig;
 use cirrus_core::transfer_hub::TransferHub;
 use cirrus_sandbox::Sandbox;
@@ -42,6 +43,8 @@ pub struct AppState {
     pub plans: Mutex<HashMap<String, UploadPlan>>,
     /// The in-process demo server, once started.
     pub sandbox: tokio::sync::Mutex<Option<Sandbox>>,
+    /// Server tasks seen running, to announce their end while the window is hidden.
+    pub task_watch: Mutex<TaskWatch>,
 }
 
 /// Locks a std mutex, recovering the data if a panicking thread poisoned it.
@@ -69,6 +72,7 @@ impl AppState {
             dropped: Mutex::new(Vec::new()),
             plans: Mutex::new(HashMap::new()),
             sandbox: Default::default(),
+            task_watch: Default::default(),
         })
     }
 
@@ -80,6 +84,17 @@ impl AppState {
     /// Forgets cached listings of an account after a change to its files.
     pub async fn invalidate(&self, account_id: &str) {
         self.listings.lock().await.invalidate_account(account_id);
+    }
+
+    /// At start: transfers left unfinished by the last run (quit, crash, logout) carry on.
+    /// Accounts that cannot sign in yet are logged and left for later.
+    pub async fn resume_transfers(&self) {
+        for (account, err) in self.hub.resume_unfinished().await {
+            tracing::warn!(
+                "transfers of account {account} cannot resume yet: {}",
+                err.message()
+            );
+        }
     }
 
     /// A snapshot of the settings.

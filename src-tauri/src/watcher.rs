@@ -2,7 +2,8 @@
 //! refreshes listings when uploads land, and notifies when a transfer finishes or fails.
 
 use crate::state::AppState;
-use cirrus_core::transfer::{Direction, ItemState};
+use cirrus_core::settings::Language;
+use cirrus_core::transfer::{Direction, ItemState, TransferEvent};
 use std::time::{Duration, Instant};
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_notification::NotificationExt;
@@ -29,8 +30,9 @@ pub fn start<R: Runtime>(app: AppHandle<R>) {
                     .invalidate(&hub_event.account_id)
                     .await;
             }
-            if finished && e.parent_id.is_none() {
-                notify(&app, e.state, &e.name, e.error.as_deref());
+            let zh = app.state::<AppState>().settings().language == Language::ZhCn;
+            if let Some((title, body)) = transfer_notification(e, zh) {
+                notify(&app, title, body);
             }
             if finished || last_tray.elapsed() >= TRAY_INTERVAL {
                 last_tray = Instant::now();
@@ -40,9 +42,16 @@ pub fn start<R: Runtime>(app: AppHandle<R>) {
     });
 }
 
-fn notify<R: Runtime>(app: &AppHandle<R>, state: ItemState, name: &str, error: Option<&str>) {
-    let zh = app.state::<AppState>().settings().language == cirrus_core::settings::Language::ZhCn;
-    let (title, body) = match (state, zh) {
+/// The desktop notification for a transfer event, if it deserves one: a whole batch (a
+/// top-level item: one file, or a folder with everything in it) finished or failed. The
+/// files inside a folder do not notify one by one.
+pub fn transfer_notification(e: &TransferEvent, zh: bool) -> Option<(String, String)> {
+    if !matches!(e.state, ItemState::Completed | ItemState::Failed) || e.parent_id.is_some() {
+        return None;
+    }
+    let name = e.name.as_str();
+    let error = e.error.as_deref();
+    Some(match (e.state, zh) {
         (ItemState::Completed, false) => ("Transfer finished".to_string(), name.to_string()),
         (ItemState::Completed, true) => ("传输完成".to_string(), name.to_string()),
         (_, false) => (
@@ -53,7 +62,10 @@ fn notify<R: Runtime>(app: &AppHandle<R>, state: ItemState, name: &str, error: O
             "传输失败".to_string(),
             format!("{name}：{}", error.unwrap_or("未知错误")),
         ),
-    };
+    })
+}
+
+fn notify<R: Runtime>(app: &AppHandle<R>, title: String, body: String) {
     // Without a notification daemon (headless sessions) this fails; the transfer list still shows it.
     if let Err(e) = app.notification().builder().title(title).body(body).show() {
         tracing::debug!("notification not shown: {e}");

@@ -942,3 +942,264 @@ impl Probe {
             .unwrap_or_else(|e| panic!("{cmd} was rejected: {e}"))
     }
 }
+
+#[test]
+fn search_pages_like_a_folder_and_says_when_the_server_capped_it() {
+    let h = Harness::new(SandboxConfig::default());
+    h.sandbox.seed_files(demo::EMAIL, "/A/B", 2_500);
+    let account = h.sign_in();
+    let search = |offset: u32, limit: u32| {
+        h.ok(
+            "browse_search",
+            json!({"accountId": account, "uri": "cloudreve://my", "query": "file-",
+                   "offset": offset, "limit": limit}),
+        )
+    };
+    let first = search(0, 200);
+    assert_eq!(first["entries"].as_array().unwrap().len(), 200);
+    assert_eq!(first["complete"], false, "more hits than one server page");
+    assert_eq!(first["limited"], false);
+    // Hits carry their whole address: the UI shows the folder from it.
+    let uri = first["entries"][0]["uri"].as_str().unwrap();
+    assert!(uri.starts_with("cloudreve://my/A/B/file-"), "{uri}");
+    // Past the 2 000 rows one call used to return: the rest arrives on scroll.
+    let tail = search(2_400, 200);
+    assert_eq!(tail["entries"].as_array().unwrap().len(), 100);
+    assert_eq!(tail["total"], 2_500);
+    assert_eq!(tail["complete"], true);
+
+    // A server whose folder budget runs out says so, and the page carries it.
+    let capped = Harness::new(SandboxConfig {
+        max_search_folders: 2,
+        ..SandboxConfig::default()
+    });
+    let account = capped.sign_in();
+    let page = capped.ok(
+        "browse_search",
+        json!({"accountId": account, "uri": "cloudreve://my", "query": "."}),
+    );
+    assert_eq!(page["limited"], true, "{page}");
+    assert_eq!(page["complete"], true, "{page}");
+}
+
+#[test]
+fn running_tasks_show_phase_counters_and_an_estimate() {
+    let h = Harness::new(SandboxConfig {
+        task_step_delay: Duration::from_millis(400),
+        ..SandboxConfig::default()
+    });
+    let account = h.sign_in();
+    let t = h.ok(
+        "tasks_archive",
+        json!({"accountId": account, "uris": ["cloudreve://my/Documents"],
+               "dstFolderUri": "cloudreve://my", "name": "docs.zip"}),
+    );
+    let id = t["id"].as_str().unwrap().to_string();
+    let mut seen_counts = None;
+    let mut seen_eta = false;
+    let done = h.wait_for("archive task completes", || {
+        let list = h.ok(
+            "tasks_list",
+            json!({"accountId": account, "category": "general"}),
+        );
+        let task = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["id"] == id.as_str())
+            .cloned()
+            .expect("the task is listed");
+        if task["phase"] == "compress_files"
+            && let Some(c) = task["counters"]
+                .as_array()
+                .and_then(|c| c.iter().find(|c| c["name"] == "archive_count"))
+        {
+            assert_eq!(c["unit"], "items", "{task}");
+            seen_counts = Some(c["total"].as_u64().unwrap());
+            seen_eta |= task["etaSeconds"].as_u64().is_some_and(|s| s > 0);
+            assert!(task["progress"].as_f64().is_some(), "{task}");
+        }
+        (task["status"] == "completed").then_some(task)
+    });
+    // The server counted Documents' files while compressing.
+    let files = h.ok(
+        "browse_list",
+        json!({"accountId": account, "uri": "cloudreve://my/Documents", "orderBy": "name",
+               "direction": "asc", "offset": 0, "limit": 100}),
+    );
+    let files = files["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "file")
+        .count() as u64;
+    assert!(files > 1);
+    assert_eq!(
+        seen_counts,
+        Some(files),
+        "counters were reported while running"
+    );
+    assert!(seen_eta, "an estimate was given once a rate was known");
+    assert_eq!(done["progress"], 1.0);
+    assert_eq!(done["etaSeconds"], Value::Null);
+}
+
+#[test]
+fn a_task_that_ends_unseen_is_announced_once() {
+    let h = Harness::new(SandboxConfig {
+        task_step_delay: Duration::from_millis(100),
+        ..SandboxConfig::default()
+    });
+    let account = h.sign_in();
+    let state = h.state();
+    assert!(tauri::async_runtime::block_on(cirrus_desktop::task_watch::poll(&state)).is_empty());
+    let t = h.ok(
+        "tasks_archive",
+        json!({"accountId": account, "uris": ["cloudreve://my/Welcome.txt"],
+               "dstFolderUri": "cloudreve://my", "name": "w.zip"}),
+    );
+    // Nobody lists the tasks (the window is hidden): the watch notices the end by itself.
+    let ended = h.wait_for("the watch sees the task end", || {
+        let e = tauri::async_runtime::block_on(cirrus_desktop::task_watch::poll(&state));
+        (!e.is_empty()).then_some(e)
+    });
+    assert_eq!(ended.len(), 1);
+    assert_eq!(ended[0].0, account);
+    assert_eq!(ended[0].1.id, t["id"].as_str().unwrap());
+    let (title, body) = cirrus_desktop::task_watch::notification_text(&ended[0].1, false);
+    assert_eq!(title, "Server task finished");
+    assert!(body.contains("cloudreve://my/w.zip"), "{body}");
+    assert_eq!(
+        cirrus_desktop::task_watch::notification_text(&ended[0].1, true).0,
+        "服务器任务已完成"
+    );
+    // Announced once; nothing is left to watch.
+    assert!(tauri::async_runtime::block_on(cirrus_desktop::task_watch::poll(&state)).is_empty());
+    assert!(lock(&state.task_watch).is_empty());
+}
+
+#[test]
+fn a_finished_batch_raises_one_notification_not_one_per_file() {
+    let h = Harness::new(SandboxConfig::default());
+    let account = h.sign_in();
+    let local = tempfile::tempdir().unwrap();
+    let folder = local.path().join("batch");
+    std::fs::create_dir_all(folder.join("sub")).unwrap();
+    std::fs::write(folder.join("one.txt"), b"one").unwrap();
+    std::fs::write(folder.join("two.txt"), b"two").unwrap();
+    std::fs::write(folder.join("sub/three.txt"), b"three").unwrap();
+    let mut events = h.state().hub.subscribe();
+
+    *lock(&h.state().dropped) = vec![folder];
+    let plan = h.ok(
+        "transfers_plan_drop",
+        json!({"accountId": account, "parentUri": "cloudreve://my"}),
+    );
+    h.ok(
+        "transfers_start_upload",
+        json!({"planId": plan["planId"], "conflict": "keepBoth"}),
+    );
+    h.wait_for("the batch completes", || {
+        let rows = h.ok("transfers_list", json!({}));
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["name"] == "batch" && r["state"] == "completed")
+            .then_some(())
+    });
+    // What the app would have shown: every event through the notification rule.
+    let mut finished_files = 0;
+    let mut shown = Vec::new();
+    while let Ok(e) = events.try_recv() {
+        if e.event.parent_id.is_some()
+            && e.event.state == cirrus_core::transfer::ItemState::Completed
+        {
+            finished_files += 1;
+        }
+        shown.extend(cirrus_desktop::watcher::transfer_notification(
+            &e.event, false,
+        ));
+    }
+    assert!(finished_files >= 3, "the files inside finished one by one");
+    assert_eq!(
+        shown,
+        vec![("Transfer finished".to_string(), "batch".to_string())]
+    );
+}
+
+#[test]
+fn an_upload_cut_off_by_quitting_resumes_at_the_next_start() {
+    let h = Harness::new(SandboxConfig::default());
+    // Slow enough to be caught half-way.
+    h.sandbox.set_faults(cirrus_sandbox::faults::FaultConfig {
+        bandwidth_bps: 128 * 1024,
+        ..Default::default()
+    });
+    let r = h.ok(
+        "account_add",
+        json!({"serverUrl": h.sandbox.base_url(), "email": demo::EMAIL,
+               "password": demo::PASSWORD, "remember": true}),
+    );
+    let account = r["account"]["id"].as_str().unwrap().to_string();
+    let local = tempfile::tempdir().unwrap();
+    let file = local.path().join("half.bin");
+    let data: Vec<u8> = (0..1_048_576u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(&file, &data).unwrap();
+    *lock(&h.state().dropped) = vec![file];
+    let plan = h.ok(
+        "transfers_plan_drop",
+        json!({"accountId": account, "parentUri": "cloudreve://my"}),
+    );
+    h.ok(
+        "transfers_start_upload",
+        json!({"planId": plan["planId"], "conflict": "keepBoth"}),
+    );
+    h.wait_for("the upload is under way", || {
+        let rows = h.ok("transfers_list", json!({}));
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["name"] == "half.bin" && r["state"] == "running")
+            .then_some(())
+    });
+    // Quit: the engines stop where they are, the upload unfinished.
+    std::thread::sleep(Duration::from_millis(300));
+    tauri::async_runtime::block_on(h.state().hub.shutdown());
+    let rows = h.ok("transfers_list", json!({}));
+    assert!(
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["name"] == "half.bin" && r["state"] != "completed"),
+        "{rows}"
+    );
+    h.sandbox.set_faults(Default::default());
+
+    // The next start, over the same data: what `setup` does, then the UI's list.
+    let (app2, webview2) = app_over(h.dir.path());
+    let state2 = app2.state::<AppState>();
+    tauri::async_runtime::block_on(state2.resume_transfers());
+    let list = || {
+        let req = InvokeRequest {
+            cmd: "transfers_list".into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(json!({})),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.into(),
+        };
+        get_ipc_response(&webview2, req)
+            .map(|b| b.deserialize::<Value>().unwrap())
+            .unwrap()
+    };
+    h.wait_for("the upload finishes after the restart", || {
+        let rows = list();
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["name"] == "half.bin" && r["state"] == "completed")
+            .then_some(())
+    });
+    assert_eq!(server_bytes(&h, &account, "cloudreve://my/half.bin"), data);
+}

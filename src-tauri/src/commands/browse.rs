@@ -47,6 +47,7 @@ fn page(w: RowWindow) -> PageDto {
         total: w.complete.then_some(w.loaded as u32),
         complete: w.complete,
         loaded: w.loaded as u32,
+        limited: w.limited,
     }
 }
 
@@ -106,14 +107,20 @@ pub async fn browse_list(
     .await
 }
 
-/// The first rows of a name search below a folder (always fresh).
+/// Rows `offset .. offset + limit` of a name search below a folder, paged like a folder: a
+/// window starting at row 0 searches afresh, scrolling further fetches more server pages.
 #[tauri::command]
+#[allow(clippy::too_many_arguments)]
 pub async fn browse_search(
     state: State<'_, AppState>,
     account_id: String,
     uri: String,
     query: String,
+    offset: Option<u32>,
+    limit: Option<u32>,
+    refresh: Option<bool>,
 ) -> CmdResult<PageDto> {
+    let offset = offset.unwrap_or(0);
     let query = query.trim().to_string();
     if query.is_empty() {
         return Err(CommandError::new(
@@ -127,9 +134,9 @@ pub async fn browse_search(
         &account_id,
         source,
         ListOptions::default(),
-        0,
-        MAX_LIMIT,
-        true,
+        offset,
+        limit.unwrap_or(MAX_LIMIT),
+        refresh.unwrap_or(offset == 0),
     )
     .await
 }

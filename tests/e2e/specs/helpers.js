@@ -48,4 +48,137 @@ export async function screenshot(browser, name) {
 /** A fresh, empty data directory for an app launch that must not share the suite's accounts. */
 export function freshDataDir() {
   return mkdtempSync(join(tmpdir(), "cirrus-e2e-data-"));
+/**
+ * The families of the installed fonts that cover Chinese (`fc-list :lang=zh`). Without one, the
+ * 简体中文 screens render as empty boxes, which a DOM assertion cannot see.
+ */
+export function chineseFonts() {
+  try {
+    return execFileSync("fc-list", [":lang=zh", "family"], { encoding: "utf8", timeout: 20000 })
+      .split("\n")
+      .map((l) => l.trim())
+      .filter(Boolean);
+  } catch (e) {
+    throw new Error(`fc-list failed (is fontconfig installed?): ${e.message}`);
+  }
+}
+
+/** Fails with a message that says what to install when no font covers Chinese. */
+export function assertChineseFont() {
+  if (chineseFonts().length === 0) {
+    throw new Error(
+      "no font covering Chinese is installed (`fc-list :lang=zh` is empty), so 简体中文 screens would show empty boxes; " +
+        "install one, e.g. `apt-get install fonts-noto-cjk` (part of TEST_PKGS in the Makefile: `make deps-test`)",
+    );
+  }
+}
+
+/**
+ * Every visible control on the screen, checked in the page: each focusable element has a role
+ * (its own or its tag's), and each control has an accessible name (aria-labelledby, aria-label,
+ * a <label>, its text, or a title). Returns one line per problem.
+ */
+export async function accessibilityProblems(browser) {
+  return browser.execute(() => {
+    const NEEDS_NAME = new Set([
+      "button", "link", "checkbox", "radio", "textbox", "searchbox", "combobox", "slider", "spinbutton",
+      "menuitem", "tab", "progressbar", "switch", "dialog", "grid", "listbox", "img", "option",
+    ]);
+    const TEXT_NAMED = new Set(["button", "link", "menuitem", "tab", "option", "checkbox", "radio", "switch"]);
+    const inputRole = (el) =>
+      ({ checkbox: "checkbox", radio: "radio", range: "slider", search: "searchbox", submit: "button", button: "button", reset: "button", number: "spinbutton" })[el.type] ?? "textbox";
+    const roleOf = (el) => {
+      const explicit = el.getAttribute("role");
+      if (explicit) return explicit.trim().split(/\s+/)[0];
+      switch (el.tagName) {
+        case "BUTTON":
+        case "SUMMARY":
+          return "button";
+        case "A":
+          return el.hasAttribute("href") ? "link" : "";
+        case "SELECT":
+          return el.multiple ? "listbox" : "combobox";
+        case "TEXTAREA":
+          return "textbox";
+        case "PROGRESS":
+          return "progressbar";
+        case "INPUT":
+          return inputRole(el);
+        default:
+          return "";
+      }
+    };
+    const visible = (el) => {
+      if (el.closest("[hidden], [aria-hidden='true'], [inert]")) return false;
+      const r = el.getBoundingClientRect();
+      const s = getComputedStyle(el);
+      return r.width > 0 && r.height > 0 && s.visibility !== "hidden" && s.display !== "none";
+    };
+    const nameOf = (el, role) => {
+      const by = el.getAttribute("aria-labelledby");
+      if (by) {
+        const t = by.split(/\s+/).map((id) => document.getElementById(id)?.textContent ?? "").join(" ").trim();
+        if (t) return t;
+      }
+      const aria = el.getAttribute("aria-label")?.trim();
+      if (aria) return aria;
+      if (el.labels?.length) {
+        const t = [...el.labels].map((l) => l.textContent ?? "").join(" ").trim();
+        if (t) return t;
+      }
+      if (TEXT_NAMED.has(role)) {
+        const t = (el.textContent ?? "").trim();
+        if (t) return t;
+      }
+      if (el.tagName === "INPUT" && ["submit", "button", "reset"].includes(el.type) && el.value) return el.value;
+      return el.getAttribute("title")?.trim() ?? "";
+    };
+    const describe = (el) => {
+      const id = el.getAttribute("data-testid");
+      return `<${el.tagName.toLowerCase()}${id ? ` data-testid="${id}"` : ""}${el.className && typeof el.className === "string" ? ` class="${el.className}"` : ""}>`;
+    };
+    const problems = [];
+    const candidates = document.querySelectorAll(
+      "button, a[href], input:not([type=hidden]), select, textarea, progress, summary, [role], [tabindex]",
+    );
+    for (const el of candidates) {
+      if (!visible(el)) continue;
+      const role = roleOf(el);
+      const tabindex = el.getAttribute("tabindex");
+      const focusable = el.matches("button, a[href], input, select, textarea, summary") || (tabindex !== null && Number(tabindex) >= 0);
+      if (focusable && !role) problems.push(`${describe(el)} can take the focus but has no role`);
+      if (NEEDS_NAME.has(role) && !nameOf(el, role)) problems.push(`${describe(el)} (role ${role}) has no accessible name`);
+    }
+    return problems;
+  });
+}
+
+/** Fails, listing every problem, when a control on the screen has no role or no name. */
+export async function assertAccessible(browser, where) {
+  const problems = await accessibilityProblems(browser);
+  if (problems.length) throw new Error(`accessibility problems on ${where}:\n  ${problems.join("\n  ")}`);
+}
+
+/** The `data-testid` (or else the tag and text) of the element that has the keyboard focus. */
+export async function focused(browser) {
+  return browser.execute(() => {
+    const el = document.activeElement;
+    if (!el) return "";
+    const id = el.getAttribute("data-testid") ?? `${el.tagName.toLowerCase()}:${(el.textContent ?? "").trim().slice(0, 40)}`;
+    const name = el.getAttribute("data-name");
+    return name ? `${id}:${name}` : id;
+  });
+}
+
+/**
+ * Presses `key` (a WebDriver key name, or a list for a chord) until `done()` holds, at most
+ * `max` times; the keyboard is the only input.
+ */
+export async function pressUntil(browser, key, done, max = 40, what = "") {
+  for (let i = 0; i < max; i++) {
+    if (await done()) return;
+    await browser.keys(key);
+  }
+  if (await done()) return;
+  throw new Error(`pressed ${JSON.stringify(key)} ${max} times without reaching ${what || "the goal"} (focus on ${await focused(browser)})`);
 }

@@ -5,7 +5,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { launchApp, screenshot } from "./helpers.js";
+import { assertAccessible, assertChineseFont, launchApp, screenshot } from "./helpers.js";
 import { startSandbox, totp } from "./sandbox-server.js";
 
 const TOTP_EMAIL = "2fa@cirrus.local";
@@ -29,7 +29,8 @@ describe("journey", () => {
   }
 
   before(async () => {
-    sandbox = await startSandbox();
+    // A search budget of one folder: a search at the root stops before the new folder.
+    sandbox = await startSandbox(["--max-search-folders", "1"]);
     const dropDir = process.env.CIRRUS_E2E_DROP_DIR;
     mkdirSync(dropDir, { recursive: true });
     writeFileSync(join(dropDir, DROPPED), "Dropped onto the Cirrus window by the end-to-end suite.\n".repeat(2000));
@@ -52,6 +53,7 @@ describe("journey", () => {
     await error.waitForExist({ timeout: 15000 });
     assert.equal(await error.getAttribute("data-kind"), "wrongPassword");
     await screenshot(browser, "01-signin-error");
+    await assertAccessible(browser, "the sign-in screen with an error");
   });
 
   test("sign in with a two-factor code", async () => {
@@ -62,6 +64,7 @@ describe("journey", () => {
     const code = await byTestId("signin-code");
     await code.waitForExist({ timeout: 15000 });
     await screenshot(browser, "02-signin-2fa");
+    await assertAccessible(browser, "the two-factor step");
     await code.setValue(totp(TOTP_SECRET));
     await (await byTestId("signin-verify")).click();
     await (await byTestId("browser")).waitForExist({ timeout: 20000 });
@@ -101,6 +104,7 @@ describe("journey", () => {
       timeoutMsg: "the upload did not complete",
     });
     await screenshot(browser, "04-transfers");
+    await assertAccessible(browser, "the transfers page");
     await (await byTestId("nav-files")).click();
     await browser.waitUntil(async () => !(await (await row(DROPPED)).getAttribute("class")).includes("uploading"), { timeout: 10000 });
   });
@@ -116,6 +120,7 @@ describe("journey", () => {
     const url = await link.getValue();
     assert.match(url, new RegExp(`^${sandbox.url}/s/\\w+`));
     await screenshot(browser, "05-share");
+    await assertAccessible(browser, "the share dialog");
     await (await browser.$("button=Close")).click();
     await (await byTestId("nav-shares")).click();
     await (await byTestId("share-row")).waitForExist({ timeout: 10000 });
@@ -143,7 +148,34 @@ describe("journey", () => {
     await (await row("e2e-archive.zip")).waitForExist({ timeout: 15000 });
   });
 
+  test("search says when the server capped it and shows each hit's folder", async () => {
+    await (await browser.$$('[data-testid="crumb"]'))[0].click();
+    const box = await byTestId("search-input");
+    await box.setValue("report");
+    await browser.keys("Enter");
+    await (await byTestId("search-capped")).waitForExist({ timeout: 10000 });
+    await screenshot(browser, "06b-search-capped");
+    await box.click();
+    await browser.keys("Escape");
+    await (await row(FOLDER)).waitForExist({ timeout: 10000 });
+    await (await row(FOLDER)).doubleClick();
+    await browser.waitUntil(async () => (await (await byTestId("breadcrumbs")).getText()).includes(FOLDER), { timeout: 10000 });
+    await box.setValue("report");
+    await browser.keys("Enter");
+    await (await row(DROPPED)).waitForExist({ timeout: 10000 });
+    assert.equal(await (await byTestId("search-capped")).isExisting(), false, "a search inside the folder is complete");
+    const where = await (await row(DROPPED)).$('[data-testid="hit-folder"]');
+    assert.equal(await where.getText(), `/${FOLDER}`);
+    await screenshot(browser, "06c-search-hit-folder");
+    await where.click();
+    await browser.waitUntil(async () => !(await (await byTestId("breadcrumbs")).getText()).includes("report"), { timeout: 10000, timeoutMsg: "the folder link did not open the folder" });
+    await (await row(DROPPED)).waitForExist({ timeout: 10000 });
+    assert.equal(await (await byTestId("hit-folder")).isExisting(), false);
+  });
+
   test("switch to 简体中文 and the dark theme", async () => {
+    // Checked first: without a CJK font the screenshots below show empty boxes and nothing else fails.
+    assertChineseFont();
     await (await byTestId("nav-settings")).click();
     await (await byTestId("settings-language")).selectByAttribute("value", "zh-CN");
     await (await byTestId("settings-theme")).selectByAttribute("value", "dark");
@@ -156,9 +188,11 @@ describe("journey", () => {
     const nav = await (await byTestId("nav-files")).getText();
     assert.match(nav, /[\u4e00-\u9fff]/, `navigation is in Chinese: ${nav}`);
     await screenshot(browser, "07-settings-zh-dark");
+    await assertAccessible(browser, "the settings page in Chinese");
     await (await byTestId("nav-files")).click();
     await (await row(DROPPED)).waitForExist({ timeout: 10000 });
     await screenshot(browser, "08-browser-zh-dark");
+    await assertAccessible(browser, "the file browser in Chinese");
   });
 
   test("sign out returns to the sign-in screen", async () => {

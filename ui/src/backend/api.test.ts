@@ -26,7 +26,7 @@ test("every method invokes the agreed command name with camelCase args", async (
   await b.removeAccount("a1");
   await b.startSandbox();
   await b.list("a1", "cloudreve://my", "size", "desc", 400, 200);
-  await b.search("a1", "cloudreve://my", "cat");
+  await b.search("a1", "cloudreve://my", "cat", 200, 200);
   await b.listTrash("a1", 0, 200);
   await b.capacity("a1");
   await b.fileInfo("a1", "cloudreve://my/x");
@@ -77,7 +77,7 @@ test("every method invokes the agreed command name with camelCase args", async (
     ["account_remove", { accountId: "a1" }],
     ["sandbox_start", {}],
     ["browse_list", { accountId: "a1", uri: "cloudreve://my", orderBy: "size", direction: "desc", offset: 400, limit: 200 }],
-    ["browse_search", { accountId: "a1", uri: "cloudreve://my", query: "cat" }],
+    ["browse_search", { accountId: "a1", uri: "cloudreve://my", query: "cat", offset: 200, limit: 200 }],
     ["browse_trash", { accountId: "a1", offset: 0, limit: 200 }],
     ["capacity", { accountId: "a1" }],
     ["file_info", { accountId: "a1", uri: "cloudreve://my/x" }],

@@ -49,7 +49,8 @@ export interface Backend {
   dismissSecretNotice(): Promise<void>;
   // browsing
   list(accountId: string, uri: string, orderBy: OrderBy, direction: Direction, offset: number, limit: number): Promise<Page>;
-  search(accountId: string, uri: string, query: string): Promise<Page>;
+  /** Rows `offset..offset+limit` of a name search below `uri`; row 0 searches afresh. */
+  search(accountId: string, uri: string, query: string, offset: number, limit: number): Promise<Page>;
   listTrash(accountId: string, offset: number, limit: number): Promise<Page>;
   capacity(accountId: string): Promise<Capacity>;
   fileInfo(accountId: string, uri: string): Promise<Entry>;
@@ -111,7 +112,7 @@ export const tauriBackend: Backend = {
 
   list: (accountId, uri, orderBy, direction, offset, limit) =>
     invoke("browse_list", { accountId, uri, orderBy, direction, offset, limit }),
-  search: (accountId, uri, query) => invoke("browse_search", { accountId, uri, query }),
+  search: (accountId, uri, query, offset, limit) => invoke("browse_search", { accountId, uri, query, offset, limit }),
   listTrash: (accountId, offset, limit) => invoke("browse_trash", { accountId, offset, limit }),
   capacity: (accountId) => invoke("capacity", { accountId }),
   fileInfo: (accountId, uri) => invoke("file_info", { accountId, uri }),

@@ -231,7 +231,7 @@ export class FakeBackend implements Backend {
         const n = direction === "asc" ? i : count - 1 - i;
         entries.push(file(uri, `file-${String(n).padStart(6, "0")}.bin`, n));
       }
-      return { entries, total: count, complete: offset + limit >= count, loaded: Math.min(count, offset + limit) };
+      return { entries, total: count, complete: offset + limit >= count, loaded: Math.min(count, offset + limit), limited: false };
     }
     const all = this.folders.get(uri);
     if (!all) fail("notFound", uri);
@@ -242,17 +242,26 @@ export class FakeBackend implements Backend {
       const c = av < bv ? -1 : av > bv ? 1 : 0;
       return direction === "asc" ? c : -c;
     });
-    return { entries: sorted.slice(offset, offset + limit), total: sorted.length, complete: true, loaded: sorted.length };
+    return { entries: sorted.slice(offset, offset + limit), total: sorted.length, complete: true, loaded: sorted.length, limited: false };
   }
-  async search(accountId: string, uri: string, query: string): Promise<Page> {
-    this.log("search", accountId, uri, query);
+  /** Set to make searches report that the server stopped at its folder budget. */
+  searchLimited = false;
+  async search(accountId: string, uri: string, query: string, offset: number, limit: number): Promise<Page> {
+    this.log("search", accountId, uri, query, offset, limit);
     const q = query.toLowerCase();
-    const entries = [...this.folders.values()].flat().filter((e) => e.name.toLowerCase().includes(q));
-    return { entries, total: entries.length, complete: true, loaded: entries.length };
+    const hits = [...this.folders.values()].flat().filter((e) => e.name.toLowerCase().includes(q));
+    for (const [folder, count] of this.generated) {
+      for (let i = 0; i < count; i++) {
+        const name = `file-${String(i).padStart(6, "0")}.bin`;
+        if (name.includes(q)) hits.push(file(folder, name, i));
+      }
+    }
+    const entries = hits.slice(offset, offset + limit);
+    return { entries, total: hits.length, complete: true, loaded: hits.length, limited: this.searchLimited };
   }
   async listTrash(accountId: string, offset: number, limit: number): Promise<Page> {
     this.log("listTrash", accountId, offset, limit);
-    return { entries: this.trash.slice(offset, offset + limit), total: this.trash.length, complete: true, loaded: this.trash.length };
+    return { entries: this.trash.slice(offset, offset + limit), total: this.trash.length, complete: true, loaded: this.trash.length, limited: false };
   }
   async capacity(accountId: string) {
     this.log("capacity", accountId);
@@ -445,7 +454,19 @@ export class FakeBackend implements Backend {
 
   // tasks ------------------------------------------------------------------
   private task(type: string, summary: string): Task {
-    const task: Task = { id: `t${++this.seq}`, type, status: "queued", progress: 0, error: null, createdAt: T0, summary };
+    const task: Task = {
+      id: `t${++this.seq}`,
+      type,
+      status: "queued",
+      progress: 0,
+      error: null,
+      createdAt: T0,
+      summary,
+      phase: null,
+      counters: [],
+      etaSeconds: null,
+      failed: null,
+    };
     this.tasks.push(task);
     return { ...task };
   }

@@ -1,4 +1,4 @@
-import { useEffect, useRef, type ReactNode } from "react";
+import { useEffect, useRef, type KeyboardEvent, type ReactNode } from "react";
 import { useI18n } from "../i18n";
 import "./Dialog.css";
 
@@ -12,12 +12,15 @@ export function Dialog({
   children,
   footer,
   testId,
+  onKeyDown,
 }: {
   title: string;
   onClose: () => void;
   children: ReactNode;
   footer?: ReactNode;
   testId?: string;
+  /** Extra keys of this dialog (after Escape, which always closes). */
+  onKeyDown?: (e: KeyboardEvent<HTMLDivElement>) => void;
 }) {
   const ref = useRef<HTMLDivElement>(null);
   const { t } = useI18n();
@@ -38,6 +41,7 @@ export function Dialog({
         onKeyDown={(e) => {
           e.stopPropagation(); // keep browser shortcuts (Delete, F2, …) out of dialogs
           if (e.key === "Escape") onClose();
+          else onKeyDown?.(e);
         }}
       >
         <header className="dialog-header">

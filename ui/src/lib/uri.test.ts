@@ -1,4 +1,4 @@
-import { childUri, crumbsOf } from "./uri";
+import { childUri, crumbsOf, folderPathOf } from "./uri";
 
 test("crumbsOf decodes segments and keeps cumulative URIs", () => {
   expect(crumbsOf("cloudreve://my/a%20b/c")).toEqual([
@@ -15,4 +15,10 @@ test("crumbsOf survives bad encodings and query strings", () => {
 
 test("childUri encodes slashes so a name cannot escape its folder", () => {
   expect(childUri("cloudreve://my/", "a/../b")).toBe("cloudreve://my/a%2F..%2Fb");
+});
+
+test("folderPathOf shows a folder URI as a decoded path", () => {
+  expect(folderPathOf("cloudreve://my/A/B")).toBe("/A/B");
+  expect(folderPathOf("cloudreve://my/a%20b/%E4%B8%AD")).toBe("/a b/中");
+  expect(folderPathOf("cloudreve://my")).toBe("/");
 });

@@ -40,3 +40,11 @@ export function parentOf(uri: string): string | null {
 export function childUri(parent: string, name: string): string {
   return `${parent.replace(/\/+$/, "")}/${encodeURIComponent(name)}`;
 }
+
+/** A folder URI as a path to show: `cloudreve://my/a%20b/c` → `/a b/c`, a root → `/`. */
+export function folderPathOf(uri: string): string {
+  return `/${crumbsOf(uri)
+    .slice(1)
+    .map((c) => c.name)
+    .join("/")}`;
+}

@@ -13,6 +13,7 @@ pub mod provider;
 pub mod secrets;
 pub mod session;
 pub mod settings;
+pub mod task_view;
 pub mod transfer;
 pub mod transfer_hub;
 

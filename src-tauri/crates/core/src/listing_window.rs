@@ -29,6 +29,9 @@ pub struct RowWindow {
     pub loaded: usize,
     /// Whether the whole listing has been fetched.
     pub complete: bool,
+    /// Whether the server said the listing is cut short (a search that hit its folder
+    /// budget): complete or not, more may match than it lists.
+    pub limited: bool,
 }
 
 /// A lazily fetched listing with row-window access.
@@ -39,6 +42,7 @@ pub struct ListingWindow {
     entries: Vec<Entry>,
     cursor: Option<String>,
     complete: bool,
+    limited: bool,
 }
 
 impl ListingWindow {
@@ -59,6 +63,7 @@ impl ListingWindow {
             entries: Vec::new(),
             cursor: None,
             complete: false,
+            limited: false,
         }
     }
 
@@ -74,6 +79,7 @@ impl ListingWindow {
             entries: self.entries[start..end].to_vec(),
             loaded: self.entries.len(),
             complete: self.complete,
+            limited: self.limited,
         })
     }
 
@@ -95,6 +101,7 @@ impl ListingWindow {
             ListingSource::Trash => self.provider.list_trash(&self.options, cursor).await?,
         };
         self.entries.extend(page.entries);
+        self.limited |= page.limited;
         // A provider that repeats a cursor would loop forever; treat that as the end.
         let stuck = page.next_cursor.is_some() && page.next_cursor == self.cursor;
         self.cursor = page.next_cursor;

@@ -418,3 +418,61 @@ async fn encrypted_upload_gets_key_material() {
     assert!(s.encryption.is_none());
     p.cancel_upload(&s).await.unwrap();
 }
+
+#[tokio::test]
+async fn a_search_window_pages_past_one_server_page_and_keeps_the_folder_of_each_hit() {
+    use cirrus_core::listing_window::{ListingSource, ListingWindow};
+    let e = env(SandboxConfig::default()).await;
+    e.sandbox.seed_files(demo::EMAIL, "/A/B", 2_500);
+    let (_, p) = e.signed_in().await;
+    let mut w = ListingWindow::new(
+        p.clone(),
+        ListingSource::Search(p.root(), "file-".into()),
+        ListOptions::default(),
+    );
+    let first = w.rows(0, 50).await.unwrap();
+    assert_eq!(first.entries.len(), 50);
+    assert!(!first.complete, "one server page does not hold 2 500 hits");
+    assert!(!first.limited);
+    // Every hit keeps its full address, so the UI can show (and open) its folder.
+    assert!(
+        first.entries[0]
+            .remote
+            .as_str()
+            .starts_with("cloudreve://my/A/B/file-"),
+        "{:?}",
+        first.entries[0].remote
+    );
+    let end = w.rows(2_450, 100).await.unwrap();
+    assert_eq!(end.entries.len(), 50);
+    assert!(end.complete);
+    assert_eq!(end.loaded, 2_500);
+    assert!(!end.limited);
+}
+
+#[tokio::test]
+async fn a_search_that_runs_out_of_folder_budget_says_so() {
+    use cirrus_core::listing_window::{ListingSource, ListingWindow};
+    let e = env(SandboxConfig {
+        max_search_folders: 2,
+        ..SandboxConfig::default()
+    })
+    .await;
+    let (_, p) = e.signed_in().await;
+    let q = SearchQuery {
+        name: ".".into(),
+        kind: None,
+    };
+    let page = p
+        .search(&p.root(), &q, &ListOptions::default(), None)
+        .await
+        .unwrap();
+    assert!(page.limited, "the server reported recursion_limit_reached");
+    let mut w = ListingWindow::new(
+        p.clone(),
+        ListingSource::Search(p.root(), ".".into()),
+        ListOptions::default(),
+    );
+    let rows = w.rows(0, 100).await.unwrap();
+    assert!(rows.complete && rows.limited);
+}

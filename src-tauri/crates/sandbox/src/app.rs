@@ -22,6 +22,8 @@ pub struct Settings {
     pub max_edit_size: u64,
     /// Validity of signed content URLs.
     pub entity_url_ttl: Duration,
+    /// Folder budget of a recursive search (`max_recursive_searched_folder`).
+    pub max_search_folders: usize,
 }
 
 /// Everything a handler needs.

@@ -105,6 +105,9 @@ pub struct SandboxConfig {
     /// Storage policy of users and folders without their own (`local` by default). The
     /// chunk size, concurrency and encryption settings above apply to every policy.
     pub policy: PolicyKind,
+    /// Folders a recursive search may walk before it stops and reports
+    /// `recursion_limit_reached` (Cloudreve's `max_recursive_searched_folder`, 65 535).
+    pub max_search_folders: usize,
 }
 
 impl Default for SandboxConfig {
@@ -125,6 +128,7 @@ impl Default for SandboxConfig {
             faults: faults::FaultConfig::default(),
             task_step_delay: Duration::ZERO,
             policy: PolicyKind::Local,
+            max_search_folders: 65_535,
         }
     }
 }
@@ -210,6 +214,7 @@ impl Sandbox {
                 login_captcha: config.login_captcha,
                 max_edit_size: 52_428_800,
                 entity_url_ttl: Duration::from_secs(3600),
+                max_search_folders: config.max_search_folders,
             },
             tasks: tasks::Tasks::new(config.task_step_delay),
             faults,

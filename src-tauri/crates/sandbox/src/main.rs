@@ -67,6 +67,9 @@ struct Args {
     /// (kinds this build does not offer are refused at start).
     #[arg(long, default_value = "local")]
     policy: PolicyKind,
+    /// Folders a recursive search walks before it stops and says so (`recursion_limit_reached`).
+    #[arg(long, default_value_t = 65_535)]
+    max_search_folders: usize,
 }
 
 #[tokio::main]
@@ -99,6 +102,7 @@ async fn main() -> anyhow::Result<()> {
         },
         task_step_delay: Duration::from_millis(args.task_step_ms),
         policy: args.policy,
+        max_search_folders: args.max_search_folders,
         ..SandboxConfig::default()
     })
     .await?;

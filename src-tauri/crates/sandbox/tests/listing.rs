@@ -288,3 +288,20 @@ async fn search_by_name_type_and_flags() {
     assert!(a.is_disjoint(&b) && !b.is_empty());
     assert_eq!(env.list(&q("category=bogus"), "").await["code"], -1);
 }
+
+#[tokio::test]
+async fn search_reports_when_its_folder_budget_runs_out() {
+    // The demo tree has more than two folders: a budget of two stops the walk early.
+    let env = demo(SandboxConfig {
+        max_search_folders: 2,
+        ..SandboxConfig::default()
+    })
+    .await;
+    let v = env.list("cloudreve://my?name=*.txt", "").await;
+    assert_eq!(v["code"], 0, "{v}");
+    assert_eq!(v["data"]["recursion_limit_reached"], true, "{v}");
+    // With the default budget the same search walks everything and says nothing.
+    let full = demo(SandboxConfig::default()).await;
+    let v = full.list("cloudreve://my?name=*.txt", "").await;
+    assert!(v["data"].get("recursion_limit_reached").is_none(), "{v}");
+}

@@ -20,4 +20,9 @@ complete: boolean,
 /**
  * How many rows are known so far (grows while scrolling a big folder).
  */
-loaded: number, };
+loaded: number, 
+/**
+ * The server cut the listing short and said so (a search that ran out of its folder
+ * budget): more may match than it lists.
+ */
+limited: boolean, };

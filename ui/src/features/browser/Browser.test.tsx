@@ -154,7 +154,7 @@ test("search runs in Rust and shows results; Escape returns to the folder", asyn
   expect(document.activeElement).toBe(box);
   await userEvent.type(box, "cv{Enter}");
   await waitFor(() => expect(names()).toEqual(["cv.docx"]));
-  expect(backend.callsOf("search")).toEqual([["acc-1", FAKE_ROOT, "cv"]]);
+  expect(backend.callsOf("search")).toEqual([["acc-1", FAKE_ROOT, "cv", 0, 200]]);
   await userEvent.type(box, "{Escape}");
   await waitFor(() => expect(names()).toContain("Documents"));
 });
@@ -253,4 +253,120 @@ test("archive and extract from the context menu create server tasks", async () =
   await userEvent.clear(input);
   await userEvent.type(input, "my notes.zip{Enter}");
   await waitFor(() => expect(backend.callsOf("createArchive")).toEqual([["acc-1", [`${FAKE_ROOT}/notes.txt`], FAKE_ROOT, "my notes.zip"]]));
+});
+
+test("search hits show the folder they are in; clicking it opens that folder", async () => {
+  await setup();
+  await userEvent.type(screen.getByTestId("search-input"), "cv{Enter}");
+  await waitFor(() => expect(names()).toEqual(["cv.docx"]));
+  const folder = within(row("cv.docx")).getByTestId("hit-folder");
+  expect(folder.textContent).toBe("/Documents");
+  expect(screen.getByRole("columnheader", { name: "Folder" })).toBeTruthy();
+  expect(screen.queryByTestId("search-capped")).toBeNull();
+  await userEvent.click(folder);
+  await waitFor(() => expect(screen.getAllByTestId("crumb").map((c) => c.textContent)).toEqual(["My files", "Documents"]));
+  expect(names()).toEqual(["cv.docx"]);
+  expect(screen.queryAllByTestId("hit-folder")).toEqual([]);
+});
+
+test("a search the server capped says so", async () => {
+  const backend = new FakeBackend();
+  backend.searchLimited = true;
+  await setup(backend);
+  await userEvent.type(screen.getByTestId("search-input"), "o{Enter}");
+  const banner = await screen.findByTestId("search-capped");
+  expect(banner.getAttribute("role")).toBe("status");
+  expect(banner.textContent).toMatch(/some matches may be missing/);
+  // Back in a folder the notice is gone.
+  await userEvent.type(screen.getByTestId("search-input"), "{Escape}");
+  await waitFor(() => expect(screen.queryByTestId("search-capped")).toBeNull());
+});
+
+test("Shift+F10 and the Menu key open the context menu of the focused row; Escape gives focus back", async () => {
+  await setup();
+  fireEvent.click(row("notes.txt"));
+  fireEvent.keyDown(document.body, { key: "F10", shiftKey: true });
+  const menu = await screen.findByTestId("context-menu");
+  expect(within(menu).getByTestId("menu-share")).toBeTruthy();
+  expect(document.activeElement?.getAttribute("role")).toBe("menuitem");
+  fireEvent.keyDown(document.activeElement!, { key: "Escape" });
+  await waitFor(() => expect(screen.queryByTestId("context-menu")).toBeNull());
+  expect(document.activeElement).toBe(screen.getByTestId("browser"));
+  // The Menu key on the next row: the menu is for that row alone.
+  fireEvent.keyDown(document.body, { key: "ArrowDown" });
+  fireEvent.keyDown(document.body, { key: "ContextMenu" });
+  await screen.findByTestId("context-menu");
+  expect(screen.getByTestId("selected-count").textContent).toBe("1 selected");
+  expect(row("report.pdf").getAttribute("aria-selected")).toBe("true");
+  // With nothing selected it is the folder's menu.
+  fireEvent.keyDown(document.activeElement!, { key: "Escape" });
+  fireEvent.keyDown(document.body, { key: "Escape" });
+  fireEvent.keyDown(document.body, { key: "ContextMenu" });
+  const folderMenu = await screen.findByTestId("context-menu");
+  expect(within(folderMenu).getByTestId("menu-new-folder")).toBeTruthy();
+});
+
+test("Move to… picks a folder with the keyboard alone", async () => {
+  const backend = await setup();
+  fireEvent.click(row("notes.txt"));
+  fireEvent.keyDown(document.body, { key: "F10", shiftKey: true });
+  await screen.findByTestId("context-menu");
+  await userEvent.click(screen.getByTestId("menu-move-to"));
+  const picker = await screen.findByTestId("folder-picker");
+  // The first subfolder has the focus; Enter opens it; Backspace goes back up.
+  await waitFor(() => expect(document.activeElement?.getAttribute("data-name")).toBe("Documents"));
+  await userEvent.keyboard("{Enter}");
+  await waitFor(() => expect(within(picker).getByTestId("picker-path").textContent).toBe("Documents"));
+  await userEvent.keyboard("{Backspace}");
+  await waitFor(() => expect(within(picker).getByTestId("picker-path").textContent).toBe("My files"));
+  await waitFor(() => expect(document.activeElement?.getAttribute("data-name")).toBe("Documents"));
+  await userEvent.keyboard("{ArrowDown}");
+  await userEvent.tab();
+  await waitFor(() => expect(document.activeElement?.getAttribute("data-name")).toBe("Photos"));
+  await userEvent.keyboard("{Enter}");
+  await waitFor(() => expect(within(picker).getByTestId("picker-path").textContent).toBe("Photos"));
+  // An empty folder: the focus lands on the action button.
+  await waitFor(() => expect(document.activeElement).toBe(within(picker).getByTestId("picker-ok")));
+  expect(document.activeElement?.textContent).toBe("Move here");
+  await userEvent.keyboard("{Enter}");
+  await waitFor(() => expect(backend.callsOf("move")).toEqual([["acc-1", [`${FAKE_ROOT}/notes.txt`], `${FAKE_ROOT}/Photos`]]));
+  await waitFor(() => expect(screen.queryByTestId("folder-picker")).toBeNull());
+});
+
+test("Copy to… never offers the copied folder itself as the destination", async () => {
+  const backend = await setup();
+  fireEvent.click(row("Documents"));
+  fireEvent.keyDown(document.body, { key: "ContextMenu" });
+  await userEvent.click(await screen.findByTestId("menu-copy-to"));
+  const picker = await screen.findByTestId("folder-picker");
+  await waitFor(() => expect(within(picker).getAllByTestId("picker-folder").map((b) => b.dataset.name)).toEqual(["Photos"]));
+  await userEvent.click(within(picker).getByTestId("picker-ok"));
+  await waitFor(() => expect(backend.callsOf("copy")).toEqual([["acc-1", [`${FAKE_ROOT}/Documents`], FAKE_ROOT]]));
+});
+
+test("the grid sort control is named for what it does", async () => {
+  await setup();
+  await userEvent.click(screen.getByTestId("view-grid"));
+  expect(screen.getByRole("combobox", { name: "Sort by" })).toBe(screen.getByTestId("grid-sort"));
+});
+
+test("Enter on a button outside the list activates that button, not the focused row", async () => {
+  renderWith(
+    new FakeBackend(),
+    <>
+      <button type="button" data-testid="outside">
+        elsewhere
+      </button>
+      <Browser accountId="acc-1" mode="files" />
+    </>,
+  );
+  await screen.findAllByTestId("row");
+  fireEvent.click(row("Documents"));
+  fireEvent.keyDown(screen.getByTestId("outside"), { key: "Enter" });
+  fireEvent.keyDown(screen.getByTestId("refresh"), { key: "Enter" });
+  await act(async () => {});
+  expect(names()).toContain("Photos");
+  // From the list itself Enter still opens the row.
+  fireEvent.keyDown(screen.getByTestId("file-list"), { key: "Enter" });
+  await waitFor(() => expect(names()).toEqual(["cv.docx"]));
 });

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type MouseEvent } from "react";
-import { toBackendError, useBackend, type BatchResult, type Direction, type Entry, type OrderBy, type Page } from "../../backend";
+import { toBackendError, useBackend, type BatchResult, type Direction, type Entry, type OrderBy } from "../../backend";
 import { ConfirmDialog, PromptDialog } from "../../components/Dialog";
 import { ContextMenu, type MenuItem } from "../../components/ContextMenu";
 import { Icon } from "../../components/Icon";
@@ -11,6 +11,7 @@ import { ShareDialog } from "../shares/ShareDialog";
 import { useTransfers } from "../transfers/TransfersContext";
 import { useUploadFlow } from "../transfers/useUploadFlow";
 import { FileList, type ViewMode } from "./FileList";
+import { FolderPicker } from "./FolderPicker";
 import { InfoPanel } from "./InfoPanel";
 import { clickSelect, EMPTY_SELECTION, moveFocus, type Selection } from "./selection";
 import { useRowSource, type RowFetcher } from "./useRowSource";
@@ -29,6 +30,8 @@ interface Dialogs {
   confirmDelete?: { uris: string[]; permanent: boolean };
   newFolder?: boolean;
   archive?: string[];
+  /** "Move to…" / "Copy to…": the items and which of the two. */
+  pick?: { uris: string[]; copy: boolean };
 }
 
 /**
@@ -101,13 +104,8 @@ export function Browser({
   const fetcher: RowFetcher = useMemo(() => {
     if (inTrash) return (offset, limit) => backend.listTrash(accountId, offset, limit);
     if (location.kind === "search") {
-      // Search answers once with every hit; the list pages through that answer locally.
-      let all: Promise<Page> | null = null;
-      return async (offset, limit) => {
-        all ??= backend.search(accountId, location.uri, location.query);
-        const page = await all;
-        return { ...page, entries: page.entries.slice(offset, offset + limit), total: page.entries.length, complete: true };
-      };
+      // Paged in Rust like a folder: more server pages are fetched as the list scrolls.
+      return (offset, limit) => backend.search(accountId, location.uri, location.query, offset, limit);
     }
     return (offset, limit) => backend.list(accountId, location.uri, orderBy, direction, offset, limit);
   }, [backend, accountId, inTrash, location, orderBy, direction]);
@@ -228,9 +226,19 @@ export function Browser({
       searchRef.current?.select();
       return;
     }
-    if (typing || menu || dialogs.share || dialogs.confirmDelete || dialogs.newFolder || dialogs.archive) return;
+    if (typing || menu || dialogs.share || dialogs.confirmDelete || dialogs.newFolder || dialogs.archive || dialogs.pick) return;
+    // Keys pressed on the rest of the window (the sidebar, another page) are not the list's.
+    const elsewhere = !!target && target !== document.body && !rootRef.current?.contains(target);
+    if (elsewhere) return;
     const key = e.key;
-    if (mod && key.toLowerCase() === "a") {
+    // On a button (toolbar, breadcrumbs, a folder link) Enter and the arrows belong to the button.
+    const onControl = !!target && target !== rootRef.current && !!target.closest("button, a[href], [role=menuitem], [role=tab]");
+    if (onControl && ["Enter", " ", "ArrowDown", "ArrowUp", "ArrowLeft", "ArrowRight", "Home", "End"].includes(key)) return;
+    if (key === "ContextMenu" || (e.shiftKey && key === "F10")) {
+      // The context menu from the keyboard: the Menu key or Shift+F10, like every desktop.
+      e.preventDefault();
+      openKeyboardMenu();
+    } else if (mod && key.toLowerCase() === "a") {
       e.preventDefault();
       void selectAll();
     } else if (mod && key.toLowerCase() === "n") {
@@ -351,6 +359,33 @@ export function Browser({
     setMenu({ x: e.clientX, y: e.clientY, onRow: !!uri });
   };
 
+  /** Opens the context menu for the focused (or selected) row, or for the folder when none. */
+  function openKeyboardMenu() {
+    const root = rootRef.current;
+    let index = selection.focus;
+    if (index === null && selection.uris.size) {
+      const el = root?.querySelector<HTMLElement>('[data-testid="row"][aria-selected="true"]');
+      index = el ? Number(el.dataset.index) : null;
+    }
+    const uri = index === null ? undefined : uriAt(index);
+    const rowEl = index === null ? null : root?.querySelector<HTMLElement>(`[data-testid="row"][data-index="${index}"]`);
+    const box = (rowEl ?? root?.querySelector<HTMLElement>('[data-testid="file-scroll"]'))?.getBoundingClientRect();
+    const x = (box?.left ?? 0) + 24;
+    const y = rowEl ? (box?.bottom ?? 0) : (box?.top ?? 0) + 8;
+    if (uri) {
+      if (!selection.uris.has(uri)) setSelection({ uris: new Set([uri]), anchor: index, focus: index });
+      setMenu({ x, y, onRow: true });
+    } else {
+      setSelection(EMPTY_SELECTION);
+      setMenu({ x, y, onRow: false });
+    }
+  }
+  const closeMenu = useCallback(() => {
+    setMenu(null);
+    // Back to the list, so the keyboard carries on where it was.
+    rootRef.current?.focus({ preventScroll: true });
+  }, []);
+
   function menuItems(): MenuItem[] {
     if (!menu) return [];
     if (!menu.onRow) {
@@ -377,7 +412,11 @@ export function Browser({
       { id: "download-to", label: t("browser.downloadTo"), onSelect: () => void doDownload(uris, false) },
     );
     if (single) items.push({ id: "share", label: t("browser.share"), onSelect: () => setDialogs({ share: single }) });
-    items.push({ id: "archive", label: t("browser.archive"), onSelect: () => setDialogs({ archive: uris }), separatorBefore: true });
+    items.push(
+      { id: "move-to", label: t("browser.moveToMenu"), onSelect: () => setDialogs({ pick: { uris, copy: false } }), separatorBefore: true },
+      { id: "copy-to", label: t("browser.copyToMenu"), onSelect: () => setDialogs({ pick: { uris, copy: true } }) },
+      { id: "archive", label: t("browser.archive"), onSelect: () => setDialogs({ archive: uris }) },
+    );
     if (single && single.kind === "file" && ARCHIVE_RE.test(single.name)) {
       items.push({
         id: "extract",
@@ -408,6 +447,14 @@ export function Browser({
       data-testid={inTrash ? "trash" : "browser"}
       hidden={!active}
       tabIndex={-1}
+      onContextMenu={(e) => {
+        // A context-menu event the keyboard raised on the list itself (not on a row).
+        const target = e.target as HTMLElement;
+        if (target === rootRef.current || target.getAttribute("role") === "grid") {
+          e.preventDefault();
+          openKeyboardMenu();
+        }
+      }}
     >
       <div className="toolbar">
         {!inTrash && (
@@ -566,7 +613,7 @@ export function Browser({
         <div className="grid-sort">
           <select
             value={`${orderBy}:${direction}`}
-            aria-label={t("browser.name")}
+            aria-label={t("browser.sortBy")}
             data-testid="grid-sort"
             onChange={(e) => {
               const [o, d] = e.target.value.split(":") as [OrderBy, Direction];
@@ -587,6 +634,11 @@ export function Browser({
 
       <div className="browser-body">
         <div className="browser-main">
+          {location.kind === "search" && source.limited && (
+            <div className="banner warning" role="status" data-testid="search-capped">
+              {t("browser.searchCapped")}
+            </div>
+          )}
           {source.error && (
             <div className="banner error" role="alert" data-testid="browser-error">
               {errorText(source.error)}
@@ -603,6 +655,8 @@ export function Browser({
             orderBy={orderBy}
             direction={direction}
             sortable={location.kind === "folder" && !inTrash}
+            showFolder={location.kind === "search"}
+            onOpenFolder={(uri) => navigate({ kind: "folder", uri })}
             renaming={renaming}
             dropTarget={dropTarget}
             emptyText={emptyText}
@@ -647,7 +701,22 @@ export function Browser({
         {selection.uris.size > 0 && <span data-testid="selected-count">{t("browser.selected", { count: selection.uris.size })}</span>}
       </div>
 
-      {menu && <ContextMenu x={menu.x} y={menu.y} items={menuItems()} onClose={() => setMenu(null)} />}
+      {menu && <ContextMenu x={menu.x} y={menu.y} items={menuItems()} onClose={closeMenu} />}
+      {dialogs.pick && (
+        <FolderPicker
+          accountId={accountId}
+          start={location.kind === "folder" ? folderUri : ROOT_URI}
+          copy={dialogs.pick.copy}
+          exclude={dialogs.pick.uris}
+          onCancel={() => setDialogs({})}
+          onPick={(dst) => {
+            const { uris, copy } = dialogs.pick!;
+            setDialogs({});
+            rootRef.current?.focus({ preventScroll: true });
+            void doTransfer(uris, dst, copy);
+          }}
+        />
+      )}
       {dialogs.share && <ShareDialog accountId={accountId} entry={dialogs.share} onClose={() => setDialogs({})} />}
       {dialogs.confirmDelete && (
         <ConfirmDialog

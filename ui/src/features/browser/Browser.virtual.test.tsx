@@ -60,3 +60,23 @@ test("Ctrl+A on a huge folder selects every row, loading missing windows", async
   await waitFor(() => expect(screen.getByTestId("selected-count").textContent).toBe("1000 selected"));
   expect(backend.callsOf("list").map((a) => a[4])).toEqual([0, 200, 400, 600, 800]);
 });
+
+test("search results are paged like a folder: past 2 000 hits, more load on scroll", async () => {
+  const backend = new FakeBackend();
+  backend.addGeneratedFolder(`${FAKE_ROOT}/A/B`, 5_000);
+  renderWith(backend, <Browser accountId="acc-1" mode="files" />);
+  await screen.findAllByTestId("row");
+  fireEvent.change(screen.getByTestId("search-input"), { target: { value: "file-" } });
+  fireEvent.submit(screen.getByTestId("search-input").closest("form")!);
+  await waitFor(() => expect(screen.getAllByTestId("row")[0].dataset.name).toBe("file-000000.bin"));
+  expect(screen.getByTestId("statusbar").textContent).toContain("5000 items");
+  expect(backend.callsOf("search")).toEqual([["acc-1", FAKE_ROOT, "file-", 0, 200]]);
+  const scroller = screen.getByTestId("file-scroll");
+  scroller.scrollTop = 4_500 * ROW_HEIGHT;
+  fireEvent.scroll(scroller);
+  await waitFor(() => expect(screen.getAllByTestId("row").some((r) => r.dataset.name === "file-004500.bin")).toBe(true));
+  expect(backend.callsOf("search").map((a) => a[3])).toContain(4_400);
+  expect(screen.getAllByTestId("row").length).toBeLessThan(60);
+  // Each hit names its folder.
+  expect(screen.getAllByTestId("hit-folder")[0].textContent).toBe("/A/B");
+});

@@ -22,7 +22,7 @@ export function CapacityBar({ accountId, refreshKey }: { accountId: string; refr
   const ratio = cap.total > 0 ? Math.min(1, cap.used / cap.total) : 0;
   return (
     <div className="capacity" data-testid="capacity">
-      <progress max={1} value={ratio} className={ratio > 0.9 ? "nearly-full" : undefined} />
+      <progress max={1} value={ratio} aria-label={t("browser.capacityBar")} className={ratio > 0.9 ? "nearly-full" : undefined} />
       <span className="small muted">{t("browser.capacity", { used: formatBytes(cap.used), total: formatBytes(cap.total) })}</span>
     </div>
   );

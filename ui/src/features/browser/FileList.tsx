@@ -5,6 +5,7 @@ import { Icon } from "../../components/Icon";
 import { SafeName } from "../../components/SafeName";
 import { useI18n } from "../../i18n";
 import { formatBytes, formatDate } from "../../lib/format";
+import { folderPathOf, parentOf } from "../../lib/uri";
 import type { RowSource } from "./useRowSource";
 import "./FileList.css";
 
@@ -26,6 +27,9 @@ export interface FileListProps {
   direction: Direction;
   /** Sorting is only offered for real folders (search and trash come pre-ordered). */
   sortable: boolean;
+  /** Search results: each row also shows (as a link) the folder it is in. */
+  showFolder?: boolean;
+  onOpenFolder?: (folderUri: string) => void;
   renaming: string | null;
   dropTarget: string | null;
   emptyText: string;
@@ -45,6 +49,7 @@ export interface FileListProps {
 /** The virtualised file list / grid. Only visible rows (plus overscan) are in the DOM. */
 export function FileList(props: FileListProps) {
   const { source, view } = props;
+  const { t } = useI18n();
   const scrollRef = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(0);
 
@@ -92,7 +97,15 @@ export function FileList(props: FileListProps) {
   }, [view, virtualizer]);
 
   return (
-    <div className={`file-list view-${view}`} role="grid" aria-rowcount={source.total ?? undefined} aria-multiselectable="true">
+    <div
+      className={`file-list view-${view}${props.showFolder ? " with-folder" : ""}`}
+      role="grid"
+      aria-label={t("browser.fileList")}
+      aria-rowcount={source.total ?? undefined}
+      aria-multiselectable="true"
+      tabIndex={0}
+      data-testid="file-list"
+    >
       {view === "list" && <ListHeader {...props} />}
       <div
         ref={scrollRef}
@@ -131,7 +144,7 @@ export function FileList(props: FileListProps) {
   );
 }
 
-function ListHeader({ orderBy, direction, sortable, onSort }: FileListProps) {
+function ListHeader({ orderBy, direction, sortable, showFolder, onSort }: FileListProps) {
   const { t } = useI18n();
   const col = (key: OrderBy, label: string, className: string) => {
     const active = orderBy === key;
@@ -153,6 +166,11 @@ function ListHeader({ orderBy, direction, sortable, onSort }: FileListProps) {
   return (
     <div className="list-header" role="row">
       {col("name", t("browser.name"), "col-name")}
+      {showFolder && (
+        <span role="columnheader" className="col col-folder">
+          {t("browser.folder")}
+        </span>
+      )}
       {col("size", t("browser.size"), "col-size")}
       {col("updated_at", t("browser.modified"), "col-date")}
     </div>
@@ -175,6 +193,8 @@ function Row({
   onDragStart,
   onDragOverFolder,
   onDropOnFolder,
+  showFolder,
+  onOpenFolder,
 }: FileListProps & { index: number; entry: Entry }) {
   const { t, lang } = useI18n();
   const isSelected = selected.has(entry.uri);
@@ -188,6 +208,22 @@ function Row({
     ) : (
       <SafeName name={entry.name} className="name" />
     );
+  const folderUri = showFolder ? parentOf(entry.uri) : null;
+  const folder = folderUri && (
+    <button
+      type="button"
+      className="link folder-link"
+      data-testid="hit-folder"
+      title={t("browser.openFolder")}
+      onClick={(e) => {
+        e.stopPropagation();
+        onOpenFolder?.(folderUri);
+      }}
+      onDoubleClick={(e) => e.stopPropagation()}
+    >
+      <SafeName name={folderPathOf(folderUri)} />
+    </button>
+  );
   return (
     <div
       className={classes}
@@ -213,6 +249,11 @@ function Row({
             {name}
             {entry.uploading && <span className="badge">{t("browser.uploading")}</span>}
           </span>
+          {showFolder && (
+            <span className="cell col-folder" role="gridcell">
+              {folder}
+            </span>
+          )}
           <span className="cell col-size" role="gridcell">
             {isFolder ? "" : formatBytes(entry.size)}
           </span>
@@ -228,6 +269,7 @@ function Row({
           <span className="tile-name" role="gridcell">
             {name}
           </span>
+          {folder && <span className="tile-folder">{folder}</span>}
         </>
       )}
     </div>

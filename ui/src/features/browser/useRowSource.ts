@@ -13,6 +13,8 @@ export interface RowSource {
   count: number;
   total: number | null;
   complete: boolean;
+  /** The server said the listing is cut short (a search that hit its folder budget). */
+  limited: boolean;
   /** True until the first window arrives. */
   initialLoading: boolean;
   error: BackendError | null;
@@ -40,6 +42,7 @@ export function useRowSource(fetcher: RowFetcher, key: string, pageSize = PAGE_S
   const [meta, setMeta] = useState({
     total: null as number | null,
     complete: false,
+    limited: false,
     loadedEnd: 0,
     initialLoading: true,
     error: null as BackendError | null,
@@ -63,6 +66,7 @@ export function useRowSource(fetcher: RowFetcher, key: string, pageSize = PAGE_S
           setMeta((m) => ({
             total: res.total,
             complete: res.complete || (short && res.total == null) || m.complete,
+            limited: m.limited || !!res.limited,
             loadedEnd: Math.max(m.loadedEnd, end),
             initialLoading: false,
             error: null,
@@ -87,7 +91,7 @@ export function useRowSource(fetcher: RowFetcher, key: string, pageSize = PAGE_S
     generation.current++;
     pages.current.clear();
     inflight.current.clear();
-    setMeta({ total: null, complete: false, loadedEnd: 0, initialLoading: true, error: null });
+    setMeta({ total: null, complete: false, limited: false, loadedEnd: 0, initialLoading: true, error: null });
     fetchPage(0).catch(() => {});
   }, [key, fetchPage]);
 
@@ -138,6 +142,7 @@ export function useRowSource(fetcher: RowFetcher, key: string, pageSize = PAGE_S
     count,
     total: meta.total,
     complete: meta.complete,
+    limited: meta.limited,
     initialLoading: meta.initialLoading,
     error: meta.error,
     get,

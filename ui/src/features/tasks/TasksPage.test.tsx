@@ -1,4 +1,4 @@
-import { act, fireEvent, screen } from "@testing-library/react";
+import { act, fireEvent, screen, within } from "@testing-library/react";
 import { FakeBackend } from "../../backend/fake";
 import { renderWith } from "../../test/render";
 import { TasksPage, TASK_POLL_MS } from "./TasksPage";
@@ -52,5 +52,42 @@ test("a running task can be cancelled", async () => {
   fireEvent.click(await screen.findByTestId("task-cancel"));
   await act(async () => {});
   expect(backend.callsOf("cancelTask")).toEqual([["acc-1", task.id]]);
+  expect(screen.getByRole("progressbar", { name: `Progress of ${task.summary}` })).toBeTruthy();
   expect((await screen.findByTestId("task-row")).dataset.status).toBe("canceled");
+});
+
+test("a running task shows its phase, counts and an estimate; a finished one only what went wrong", async () => {
+  const backend = new FakeBackend();
+  const running = await backend.createArchive("acc-1", ["u"], "cloudreve://my", "a.zip");
+  const done = await backend.createArchive("acc-1", ["v"], "cloudreve://my", "b.zip");
+  Object.assign(backend.tasks.find((x) => x.id === running.id)!, {
+    status: "processing",
+    progress: 0.25,
+    phase: "compress_files",
+    counters: [
+      { name: "archive_count", current: 1, total: 4, unit: "items" },
+      { name: "archive_size", current: 1024, total: 4096, unit: "bytes" },
+    ],
+    etaSeconds: 75,
+  });
+  Object.assign(backend.tasks.find((x) => x.id === done.id)!, { status: "completed", progress: 1, phase: "complete_upload", failed: 2 });
+  renderWith(backend, <TasksPage accountId="acc-1" />);
+  const rows = await screen.findAllByTestId("task-row");
+  const [first, second] = rows;
+  expect(within(first).getByTestId("task-phase").textContent).toBe("Compressing files");
+  expect(within(first).getAllByTestId("task-counter").map((c) => c.textContent)).toEqual(["1 of 4 files", "1.0 KiB of 4.0 KiB"]);
+  expect(within(first).getByTestId("task-eta").textContent).toBe("1:15 left");
+  expect(within(second).queryByTestId("task-phase")).toBeNull();
+  expect(within(second).queryByTestId("task-eta")).toBeNull();
+  expect(within(second).getByTestId("task-failed").textContent).toBe("2 could not be included");
+});
+
+test("an unknown phase is shown as the server sent it, as text", async () => {
+  const backend = new FakeBackend();
+  const task = await backend.extract("acc-1", "cloudreve://my/a.zip", "cloudreve://my");
+  Object.assign(backend.tasks.find((x) => x.id === task.id)!, { status: "processing", phase: "<b>await_slave</b>" });
+  renderWith(backend, <TasksPage accountId="acc-1" />);
+  const row = await screen.findByTestId("task-row");
+  expect(within(row).getByTestId("task-phase").textContent).toBe("<b>await_slave</b>");
+  expect(row.querySelector("b")).toBeNull();
 });

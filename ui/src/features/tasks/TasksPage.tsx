@@ -3,7 +3,8 @@ import { toBackendError, useBackend, type BackendError, type Task, type TaskCate
 import { SafeName } from "../../components/SafeName";
 import { useToast } from "../../components/Toast";
 import { useErrorText, useI18n } from "../../i18n";
-import { formatDate } from "../../lib/format";
+import type { MessageKey } from "../../i18n/en";
+import { formatBytes, formatDate, formatEta } from "../../lib/format";
 import { ROOT_URI } from "../browser/Browser";
 
 /** How often the list is refreshed while the page is visible. */
@@ -11,6 +12,50 @@ export const TASK_POLL_MS = 2000;
 
 const CATEGORIES: TaskCategory[] = ["general", "downloading", "downloaded"];
 const RUNNING = new Set<Task["status"]>(["queued", "processing", "suspending"]);
+
+/** Phases the server reports (Cloudreve §10.1) that have a translation; others show as sent. */
+const PHASES: Record<string, MessageKey> = {
+  not_started: "tasks.phase.notStarted",
+  compress_files: "tasks.phase.compressFiles",
+  upload_archive: "tasks.phase.uploadArchive",
+  complete_upload: "tasks.phase.completeUpload",
+  download_zip: "tasks.phase.downloadZip",
+  monitor: "tasks.phase.monitor",
+  transfer: "tasks.phase.transfer",
+  seeding: "tasks.phase.seeding",
+};
+
+/** Phase, counters, estimate and failures of one task, where the server reports them. */
+function TaskDetail({ task }: { task: Task }) {
+  const { t } = useI18n();
+  const running = RUNNING.has(task.status);
+  const phase = running && task.phase ? task.phase : null;
+  const parts = [
+    phase && (
+      <span key="phase" data-testid="task-phase">
+        {PHASES[phase] ? t(PHASES[phase]) : <SafeName name={phase} />}
+      </span>
+    ),
+    ...task.counters.map((c) => (
+      <span key={c.name} data-testid="task-counter" data-name={c.name}>
+        {c.unit === "items"
+          ? t("tasks.countItems", { current: c.current, total: c.total })
+          : t("tasks.countBytes", { current: formatBytes(c.current), total: formatBytes(c.total) })}
+      </span>
+    )),
+    running && task.etaSeconds != null && (
+      <span key="eta" data-testid="task-eta">
+        {t("transfers.eta", { eta: formatEta(task.etaSeconds) })}
+      </span>
+    ),
+    task.failed != null && task.failed > 0 && (
+      <span key="failed" className="danger-text" data-testid="task-failed">
+        {t("tasks.failedItems", { count: task.failed })}
+      </span>
+    ),
+  ].filter(Boolean);
+  return parts.length ? <div className="task-detail small muted">{parts}</div> : null;
+}
 
 /**
  * Server-side workflows: archive/extract and remote downloads. Polls every
@@ -121,8 +166,9 @@ export function TasksPage({ accountId }: { accountId: string }) {
                 </td>
                 <td>{t(`tasks.status.${task.status}`)}</td>
                 <td className="task-progress">
-                  {task.progress != null && <progress max={1} value={task.progress} />}
+                  {task.progress != null && <progress max={1} value={task.progress} aria-label={t("tasks.progressOf", { name: task.summary })} />}
                   {task.progress != null && <span className="small muted">{Math.round(task.progress * 100)}%</span>}
+                  <TaskDetail task={task} />
                 </td>
                 <td>{formatDate(task.createdAt, lang)}</td>
                 <td>

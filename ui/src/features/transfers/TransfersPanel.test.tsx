@@ -30,6 +30,8 @@ test("shows live progress, speed and ETA from channel events, with per-item cont
   expect(within(row).getByTestId("transfer-speed").textContent).toBe("1.0 MiB/s");
   expect(within(row).getByTestId("transfer-eta").textContent).toBe("1:05 left");
   expect((row.querySelector("progress") as HTMLProgressElement).value).toBeCloseTo(0.25);
+  // The bar has an accessible name: which transfer it measures.
+  expect(within(row).getByRole("progressbar", { name: "Progress of movie.mkv" })).toBeTruthy();
   expect(screen.getByTestId("transfers-totals").textContent).toBe("1 active · 512 KiB of 2.0 MiB · 1.0 MiB/s");
 
   await userEvent.click(within(row).getByTestId("transfer-pause"));

@@ -92,7 +92,7 @@ function TransferRow({ transfer: x, act }: { transfer: Transfer; act: (fn: () =>
           <SafeName name={x.name} className="transfer-name" />
           <span className="transfer-state">{t(`transfers.state.${x.state}`)}</span>
         </div>
-        <progress max={1} value={ratio} className={x.state === "failed" ? "failed" : x.state === "completed" ? "done" : undefined} />
+        <progress max={1} value={ratio} aria-label={t("transfers.progressOf", { name: x.name })} className={x.state === "failed" ? "failed" : x.state === "completed" ? "done" : undefined} />
         <div className="transfer-meta small muted">
           <span>
             {formatBytes(x.bytesDone)} / {formatBytes(x.bytesTotal)}

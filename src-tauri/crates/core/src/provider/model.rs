@@ -86,6 +86,10 @@ pub struct ListPage {
     pub entries: Vec<Entry>,
     /// Opaque cursor for the next page.
     pub next_cursor: Option<String>,
+    /// The server stopped early and said so (a search that ran out of its folder budget):
+    /// the listing is not everything that matches.
+    #[serde(default)]
+    pub limited: bool,
 }
 
 /// Sort key for listings.
@@ -343,6 +347,12 @@ pub struct Task {
     pub destination: Option<String>,
     /// Remote-download details (name, bytes done/total, speed), when relevant.
     pub download: Option<DownloadStatus>,
+    /// How long the task has been running (server-measured), when reported.
+    #[serde(default)]
+    pub duration_ms: Option<u64>,
+    /// How many items the task could not handle (e.g. files left out of an archive).
+    #[serde(default)]
+    pub failed: Option<u64>,
 }
 
 /// Progress of a remote download as the server reports it.

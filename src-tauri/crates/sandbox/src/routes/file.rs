@@ -23,8 +23,6 @@ use crate::views::{CAP_MY, CAP_SHARED_WITH_ME, CAP_TRASH};
 /// Default and maximum page sizes of listings.
 const DEFAULT_PAGE_SIZE: i64 = 100;
 pub(crate) const MAX_PAGE_SIZE: i64 = 2000;
-/// Folder budget of recursive searches (`max_recursive_searched_folder`).
-const MAX_SEARCH_FOLDERS: usize = 65535;
 
 #[derive(Deserialize)]
 pub struct ListQuery {
@@ -246,7 +244,7 @@ pub async fn list(
     let mut data = if searching {
         let spec = parse_search(&uri)?;
         let (hits, limited) = match folder {
-            Some(f) if uri.fs == Fs::My => store.search(f, &spec, MAX_SEARCH_FOLDERS),
+            Some(f) if uri.fs == Fs::My => store.search(f, &spec, app.settings.max_search_folders),
             _ => {
                 let mut v: Vec<(u32, Id)> = store
                     .trash

@@ -64,6 +64,7 @@ impl CloudreveV4 {
         Ok(ListPage {
             entries: l.files.into_iter().map(FileWire::into_entry).collect(),
             next_cursor: l.pagination.next_token.filter(|t| !t.is_empty()),
+            limited: l.recursion_limit_reached,
         })
     }
 
@@ -100,6 +101,7 @@ impl CloudreveV4 {
         Ok(ListPage {
             entries: l.files.into_iter().map(FileWire::into_entry).collect(),
             next_cursor: l.pagination.next_token.filter(|t| !t.is_empty()),
+            limited: l.recursion_limit_reached,
         })
     }
 

@@ -109,6 +109,9 @@ pub struct ListWire {
     pub storage_policy: Option<PolicyWire>,
     #[serde(default)]
     pub parent: Option<FileWire>,
+    /// A search stopped at the server's folder budget (`max_recursive_searched_folder`).
+    #[serde(default)]
+    pub recursion_limit_reached: bool,
 }
 
 /// Token pair as the server sends it.
@@ -323,6 +326,9 @@ pub struct TaskWire {
     pub created_at: Option<String>,
     #[serde(default)]
     pub updated_at: Option<String>,
+    /// Milliseconds the task has been executing.
+    #[serde(default)]
+    pub duration: Option<i64>,
 }
 
 impl TaskWire {
@@ -380,6 +386,11 @@ impl TaskWire {
             source,
             destination: text("dst"),
             download,
+            duration_ms: self.duration.filter(|d| *d > 0).map(|d| d as u64),
+            failed: props
+                .get("failed")
+                .and_then(|v| v.as_u64())
+                .filter(|n| *n > 0),
         }
     }
 }

@@ -254,6 +254,7 @@ impl Provider for MockProvider {
         Ok(ListPage {
             entries,
             next_cursor: None,
+            limited: false,
         })
     }
     async fn stat(&self, item: &RemoteRef) -> Result<Entry> {
