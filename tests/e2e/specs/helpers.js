@@ -48,6 +48,8 @@ export async function screenshot(browser, name) {
 /** A fresh, empty data directory for an app launch that must not share the suite's accounts. */
 export function freshDataDir() {
   return mkdtempSync(join(tmpdir(), "cirrus-e2e-data-"));
+}
+
 /**
  * The families of the installed fonts that cover Chinese (`fc-list :lang=zh`). Without one, the
  * 简体中文 screens render as empty boxes, which a DOM assertion cannot see.
