@@ -538,7 +538,7 @@ pub fn classify(method: &Method, path: &str) -> FaultTarget {
     }
 }
 
-/// `{code:1}` JSON for unknown routes (123pan's gateway answers 404 with a body).
+/// Unknown routes: HTTP 404 with an envelope, before any header or token check.
 async fn fallback() -> Response {
     (
         StatusCode::NOT_FOUND,
@@ -575,16 +575,16 @@ pub fn routers(p: P123) -> (Router, Router) {
         .route("/api/v1/share/list/info", put(share::update))
         .route("/api/v1/offline/download", post(offline::create))
         .route("/api/v1/offline/download/process", get(offline::process))
+        .route_layer(from_fn_with_state(p.clone(), gate))
         .fallback(fallback)
-        .layer(from_fn_with_state(p.clone(), gate))
         .layer(DefaultBodyLimit::max(1 << 20))
         .with_state(p.clone());
     let up = Router::new()
         .route("/upload/v2/file/slice", post(upload::slice))
         .route("/upload/v2/file/single/create", post(upload::single))
         .route("/download/{token}/{name}", get(files::serve_download))
+        .route_layer(from_fn_with_state(p.clone(), gate))
         .fallback(fallback)
-        .layer(from_fn_with_state(p.clone(), gate))
         .layer(DefaultBodyLimit::max((SINGLE_MAX + (1 << 20)) as usize))
         .with_state(p);
     (api, up)
