@@ -69,10 +69,7 @@ async fn v2_list_pages_with_last_file_id_and_field_casing() {
             "/api/v2/file/list?parentFileId={many}&limit=100&lastFileId={last}"
         ))
         .await;
-    assert_eq!(
-        p2["data"]["fileList"][0]["fileId"].as_i64().unwrap() > last,
-        true
-    );
+    assert!(p2["data"]["fileList"][0]["fileId"].as_i64().unwrap() > last);
     let all = env.list_all(many).await;
     assert_eq!(all.len(), 250);
     let mut ids: Vec<i64> = all.iter().map(|x| x["fileId"].as_i64().unwrap()).collect();

@@ -342,3 +342,43 @@ async fn sha1_reuse() {
         .await;
     assert_eq!(v["data"], json!({"fileID": 0, "reuse": false}));
 }
+
+#[tokio::test]
+async fn instant_upload_over_its_own_source_with_duplicate_2() {
+    let env = start(false).await;
+    let content = b"Welcome to the Cirrus sandbox.\n";
+    let old = env.sb.pan123_file_id(demo::EMAIL, "Welcome.txt").unwrap();
+    let v = env
+        .post(
+            "/upload/v2/file/create",
+            json!({"parentFileID": 0, "filename": "Welcome.txt", "etag": md5_hex(content),
+                "size": content.len(), "duplicate": 2}),
+        )
+        .await;
+    assert_eq!(v["code"], 0, "{v}");
+    assert_eq!(v["data"]["reuse"], true);
+    let id = v["data"]["fileID"].as_i64().unwrap();
+    assert_ne!(id, old);
+    let v = env
+        .get(&format!("/api/v1/file/download_info?fileId={id}"))
+        .await;
+    let got = env
+        .http
+        .get(v["data"]["downloadUrl"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(&got[..], content);
+    // The copy is found again once the indexed file is gone.
+    let v = env
+        .post(
+            "/upload/v2/file/create",
+            json!({"parentFileID": 0, "filename": "again.txt", "etag": md5_hex(content),
+                "size": content.len()}),
+        )
+        .await;
+    assert_eq!(v["data"]["reuse"], true, "{v}");
+}

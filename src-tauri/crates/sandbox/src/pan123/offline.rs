@@ -127,7 +127,7 @@ async fn run(p: &P123, id: u64, uid: Id, url: &str, folder: Id, name: &str) -> R
         }
     }
     if let Some(x) = p.state().offline.get_mut(&id) {
-        x.process = x.process.max(50).min(99);
+        x.process = x.process.clamp(50, 99);
     }
     if delay > Duration::ZERO {
         tokio::time::sleep(delay).await;
@@ -144,7 +144,8 @@ async fn run(p: &P123, id: u64, uid: Id, url: &str, folder: Id, name: &str) -> R
     if !store.nodes.contains_key(&folder) {
         return Err("目录不存在".into());
     }
-    if !store.charge(uid, 0) {
+    let u = &store.users[&uid];
+    if u.used + size > u.quota {
         return Err("空间不足".into());
     }
     let name = free_name(&store, folder, name);

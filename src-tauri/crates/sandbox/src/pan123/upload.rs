@@ -123,7 +123,6 @@ fn finish(store: &mut Store, uid: Id, t: &Target, src: Source) -> Result<(Id, Ve
         Source::Link(f) => store.node(*f).size,
         Source::Blob(_, s) => *s,
     };
-    let mut garbage = Vec::new();
     let old_bytes = t
         .overwrite
         .filter(|o| store.nodes.contains_key(o))
@@ -134,6 +133,22 @@ fn finish(store: &mut Store, uid: Id, t: &Target, src: Source) -> Result<(Id, Ve
             return Err(general("空间不足"));
         }
     }
+    // Take the linked entity's reference before the overwritten file (which may be the very
+    // source of an instant upload) is purged.
+    let linked = match &src {
+        Source::Link(f) => {
+            let n = store.node(*f);
+            let md5 = n.metadata.get("p123:md5").cloned();
+            let sha1 = n.metadata.get("p123:sha1").cloned();
+            let e = n.primary;
+            if let Some(x) = e.and_then(|e| store.entities.get_mut(&e)) {
+                x.refs += 1;
+            }
+            Some((e, md5, sha1))
+        }
+        Source::Blob(..) => None,
+    };
+    let mut garbage = Vec::new();
     if let Some(o) = t.overwrite
         && store.nodes.contains_key(&o)
         && store.node(o).parent == Some(t.folder)
@@ -143,20 +158,10 @@ fn finish(store: &mut Store, uid: Id, t: &Target, src: Source) -> Result<(Id, Ve
     let name = free_name(store, t.folder, &t.name);
     let file = store.insert_node(uid, t.folder, &name, NodeKind::File, now);
     match src {
-        Source::Link(f) => {
-            let (entity, md5, sha1) = {
-                let n = store.node(f);
-                (
-                    n.primary,
-                    n.metadata.get("p123:md5").cloned(),
-                    n.metadata.get("p123:sha1").cloned(),
-                )
-            };
+        Source::Link(_) => {
+            let (entity, md5, sha1) = linked.expect("linked source");
             if let Some(e) = entity {
                 store.charge(uid, size);
-                if let Some(x) = store.entities.get_mut(&e) {
-                    x.refs += 1;
-                }
                 let n = store.nodes.get_mut(&file).expect("new file");
                 n.entities.push(e);
                 n.primary = Some(e);
@@ -179,15 +184,20 @@ fn finish(store: &mut Store, uid: Id, t: &Target, src: Source) -> Result<(Id, Ve
 
 /// A file of the instant-upload index with this MD5 and size, if still stored.
 fn known(p: &Pan123, store: &Store, md5: &str, size: u64) -> Option<Id> {
-    let f = *p.state().by_md5.get(&(md5.to_ascii_lowercase(), size))?;
-    store
-        .nodes
-        .get(&f)
-        .filter(|n| {
-            n.primary.is_some()
-                && n.metadata.get("p123:md5").map(String::as_str) == Some(&md5.to_ascii_lowercase())
-        })
-        .map(|n| n.id)
+    let md5 = md5.to_ascii_lowercase();
+    let usable = |n: &crate::store::Node| {
+        n.primary.is_some()
+            && n.size == size
+            && n.metadata.get("p123:md5").map(String::as_str) == Some(md5.as_str())
+    };
+    let hit = p.state().by_md5.get(&(md5.clone(), size)).copied();
+    if let Some(n) = hit.and_then(|f| store.nodes.get(&f)).filter(|n| usable(n)) {
+        return Some(n.id);
+    }
+    // The indexed file is gone; any other stored copy will do.
+    let f = store.nodes.values().find(|n| usable(n))?.id;
+    p.state().by_md5.insert((md5, size), f);
+    Some(f)
 }
 
 /// `GET /upload/v2/file/domain` → `[upload host]`.
