@@ -299,3 +299,32 @@ async fn detail_and_infos_casing() {
         5066
     );
 }
+
+#[tokio::test]
+async fn v1_list_filters_trash_with_its_own_casing() {
+    let env = start(false).await;
+    let w = env.sb.pan123_file_id(demo::EMAIL, "Welcome.txt").unwrap();
+    env.post("/api/v1/file/trash", json!({"fileIDs": [w]}))
+        .await;
+    let v = env
+        .get("/api/v1/file/list?parentFileId=0&page=1&limit=100&orderBy=file_name&orderDirection=asc&trashed=false")
+        .await;
+    assert_eq!(v["code"], 0, "{v}");
+    let list = v["data"]["fileList"].as_array().unwrap();
+    assert_eq!(v["data"]["total"].as_u64().unwrap() as usize, list.len());
+    assert!(list.iter().all(|x| x["filename"] != "Welcome.txt"));
+    assert!(list[0].get("fileID").is_some() && list[0].get("fileId").is_none());
+    let names: Vec<&str> = list
+        .iter()
+        .map(|x| x["filename"].as_str().unwrap())
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted);
+    let v = env
+        .get("/api/v1/file/list?parentFileId=0&page=1&limit=100&trashed=true")
+        .await;
+    let list = v["data"]["fileList"].as_array().unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["fileID"], w);
+}
