@@ -2,7 +2,9 @@
 //! that a client written against real Cloudreve works against it unchanged.
 //!
 //! Start one with [`Sandbox::start`]; the API lives at `base_url() + "/api/v4"`, or at
-//! `base_url() + "/api/v3"` with [`Api::V3`] (Cloudreve 3.8.3, see [`v3`]).
+//! `base_url() + "/api/v3"` with [`Api::V3`] (Cloudreve 3.8.3, see [`v3`]). With
+//! [`Api::Pan123`] it speaks the 123pan Open Platform instead (see [`pan123`]): the API host
+//! is `base_url()` and the upload host [`Sandbox::pan123_upload_url`].
 
 pub mod app;
 pub mod auth;
@@ -11,6 +13,7 @@ pub mod crypto;
 pub mod envelope;
 pub mod faults;
 pub mod ids;
+pub mod pan123;
 pub mod policies;
 pub mod policy;
 pub mod routes;
@@ -49,6 +52,9 @@ pub enum Api {
     V4,
     /// Cloudreve 3.8.3 (`/api/v3`, cookie session).
     V3,
+    /// 123pan Open Platform (`/api/v1`, `/api/v2`, `/upload/v2` on an API host and an
+    /// upload host; client-credential access tokens).
+    Pan123,
 }
 
 impl std::str::FromStr for Api {
@@ -57,7 +63,8 @@ impl std::str::FromStr for Api {
         match s.to_ascii_lowercase().as_str() {
             "v4" | "4" => Ok(Api::V4),
             "v3" | "3" => Ok(Api::V3),
-            _ => Err(format!("unknown API {s:?} (v3|v4)")),
+            "pan123" | "123pan" | "123" => Ok(Api::Pan123),
+            _ => Err(format!("unknown API {s:?} (v3|v4|pan123)")),
         }
     }
 }
@@ -67,6 +74,7 @@ impl std::fmt::Display for Api {
         f.write_str(match self {
             Api::V4 => "v4",
             Api::V3 => "v3",
+            Api::Pan123 => "pan123",
         })
     }
 }
@@ -146,6 +154,11 @@ pub mod demo {
     /// Fixed base32 TOTP secret of the 2FA demo user.
     pub const TOTP_SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 
+    /// Client id of the demo 123pan developer application (owned by the demo user).
+    pub const PAN123_CLIENT_ID: &str = "cirrus-demo-client";
+    /// Client secret of the demo 123pan developer application.
+    pub const PAN123_CLIENT_SECRET: &str = "cirrus-demo-secret";
+
     /// Current 6-digit TOTP code for a base32 `secret`.
     pub fn totp_code(secret: &str) -> String {
         crate::auth::totp_code(secret)
@@ -157,6 +170,8 @@ pub struct Sandbox {
     app: Arc<App>,
     api: Api,
     v3: Option<v3::V3Ref>,
+    pan123: Option<pan123::P123>,
+    pan123_upload: Option<(String, tokio::task::AbortHandle)>,
     addr: SocketAddr,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
@@ -219,6 +234,7 @@ impl Sandbox {
             tasks: tasks::Tasks::new(config.task_step_delay),
             faults,
         });
+        let mut demo_uid = None;
         if config.seed_demo {
             let now = Utc::now();
             let demo_id =
@@ -232,6 +248,7 @@ impl Sandbox {
                 now,
             );
             app.seed_demo_tree(demo_id)?;
+            demo_uid = Some(demo_id);
         }
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port))
             .await
@@ -239,6 +256,8 @@ impl Sandbox {
         let addr = listener.local_addr()?;
         app.policies.set_site_url(format!("http://{addr}"));
         // Every request passes the fault layer; connections can be cut via the listener.
+        let mut pan = None;
+        let mut pan_upload = None;
         let (router, v3) = match config.api {
             Api::V4 => (
                 routes::router(app.clone()).layer(faults::FaultLayer::new(app.faults.clone())),
@@ -248,6 +267,29 @@ impl Sandbox {
                 let (r, v3) = v3::router(app.clone());
                 let layer = faults::FaultLayer::with_classifier(app.faults.clone(), v3::classify);
                 (r.layer(layer), Some(v3))
+            }
+            Api::Pan123 => {
+                let p = pan123::Pan123::new(app.clone());
+                if let Some(uid) = demo_uid {
+                    p.add_client(demo::PAN123_CLIENT_ID, demo::PAN123_CLIENT_SECRET, uid);
+                }
+                p.index_all().await?;
+                let (api, up) = pan123::routers(p.clone());
+                let upl = policies::listen::bind().await?;
+                let up_url = format!("http://{}", upl.local_addr()?);
+                p.set_upload_host(up_url.clone());
+                let abort = policies::listen::spawn(
+                    upl,
+                    up,
+                    app.faults.clone(),
+                    faults::FaultLayer::with_classifier(app.faults.clone(), pan123::classify),
+                    "123pan upload host",
+                );
+                pan_upload = Some((up_url, abort));
+                pan = Some(p);
+                let layer =
+                    faults::FaultLayer::with_classifier(app.faults.clone(), pan123::classify);
+                (api.layer(layer), None)
             }
         };
         let router = router.into_make_service_with_connect_info::<faults::ConnHandle>();
@@ -265,6 +307,8 @@ impl Sandbox {
             app,
             api: config.api,
             v3,
+            pan123: pan,
+            pan123_upload: pan_upload,
             addr,
             shutdown: Some(tx),
             task: Some(task),
@@ -288,6 +332,100 @@ impl Sandbox {
         if let Some(v3) = &self.v3 {
             v3.state().one_time_download = on;
         }
+    }
+
+    /// 123pan only: `http://127.0.0.1:PORT` of the upload host (also the download CDN).
+    pub fn pan123_upload_url(&self) -> Option<String> {
+        self.pan123_upload.as_ref().map(|(u, _)| u.clone())
+    }
+
+    /// 123pan only: the server state (knobs, counters, tokens).
+    pub fn pan123(&self) -> Option<&pan123::P123> {
+        self.pan123.as_ref()
+    }
+
+    /// 123pan only: counters (requests and 429s per endpoint, slices, instant uploads).
+    pub fn pan123_stats(&self) -> pan123::Stats {
+        self.pan123
+            .as_ref()
+            .map(|p| p.state().stats.clone())
+            .unwrap_or_default()
+    }
+
+    /// 123pan only: turn the per-endpoint QPS limiter (code 429) on or off (on by default).
+    pub fn set_pan123_qps_limit(&self, on: bool) {
+        if let Some(p) = &self.pan123 {
+            let mut st = p.state();
+            st.knobs.qps_enabled = on;
+            st.buckets.clear();
+        }
+    }
+
+    /// 123pan only: lifetime of access tokens issued from now on (30 days by default).
+    pub fn set_pan123_token_ttl(&self, ttl: Duration) {
+        if let Some(p) = &self.pan123 {
+            p.state().knobs.token_ttl = ttl;
+        }
+    }
+
+    /// 123pan only: lifetime of `download_info` URLs issued from now on (600 s by default).
+    pub fn set_pan123_download_ttl(&self, ttl: Duration) {
+        if let Some(p) = &self.pan123 {
+            p.state().knobs.download_ttl = ttl;
+        }
+    }
+
+    /// 123pan only: how many times `upload_complete` answers "not yet" before finishing.
+    pub fn set_pan123_complete_polls(&self, n: u32) {
+        if let Some(p) = &self.pan123 {
+            p.state().knobs.complete_polls = n;
+        }
+    }
+
+    /// 123pan only: `sliceSize` handed out by V2 create from now on (16 MiB by default).
+    pub fn set_pan123_slice_size(&self, bytes: u64) {
+        if let Some(p) = &self.pan123 {
+            p.state().knobs.slice_size = bytes.max(1);
+        }
+    }
+
+    /// 123pan only: daily download traffic per user (0 = unlimited); beyond it 5113.
+    pub fn set_pan123_traffic_quota(&self, bytes: u64) {
+        if let Some(p) = &self.pan123 {
+            p.state().knobs.traffic_quota = bytes;
+        }
+    }
+
+    /// 123pan only: register another developer application for user `email`.
+    pub fn add_pan123_client(
+        &self,
+        email: &str,
+        client_id: &str,
+        secret: &str,
+    ) -> anyhow::Result<()> {
+        let p = self.pan123.as_ref().context("not a 123pan sandbox")?;
+        let uid = self
+            .app
+            .store()
+            .user_by_email(email)
+            .map(|u| u.id)
+            .with_context(|| format!("no user {email}"))?;
+        p.add_client(client_id, secret, uid);
+        Ok(())
+    }
+
+    /// 123pan only: the public id (int64) of the file or folder at `path` of `email`.
+    pub fn pan123_file_id(&self, email: &str, path: &str) -> Option<i64> {
+        let store = self.app.store();
+        let uid = store.user_by_email(email)?.id;
+        let root = store.users[&uid].root;
+        let segs: Vec<String> = path
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect();
+        let id = store.walk(root, &segs).ok()?;
+        Some(if id == root { 0 } else { id as i64 })
     }
 
     /// The bound socket address.
@@ -368,7 +506,21 @@ impl Sandbox {
             .user_by_email(email)
             .map(|u| u.id)
             .ok_or_else(|| anyhow::anyhow!("no user {email}"))?;
-        self.app.seed_sized_file(uid, path, size, seed)
+        let hash = self.app.seed_sized_file(uid, path, size, seed)?;
+        if let Some(p) = &self.pan123 {
+            let data = seed::seeded_bytes(size, seed);
+            let mut store = self.app.store();
+            let root = store.users[&uid].root;
+            let segs: Vec<String> = path
+                .split('/')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect();
+            if let Ok(file) = store.walk(root, &segs) {
+                p.index_content(&mut store, file, &data);
+            }
+        }
+        Ok(hash)
     }
 
     /// Upload sessions that have not completed, been cancelled or expired.
@@ -478,6 +630,9 @@ impl Sandbox {
     /// Stop serving and wait for the server task to finish.
     pub async fn shutdown(mut self) {
         self.app.policies.stop();
+        if let Some((_, a)) = &self.pan123_upload {
+            a.abort();
+        }
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -497,6 +652,9 @@ impl Sandbox {
 impl Drop for Sandbox {
     fn drop(&mut self) {
         self.app.policies.stop();
+        if let Some((_, a)) = &self.pan123_upload {
+            a.abort();
+        }
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }

@@ -12,7 +12,8 @@ use clap::Parser;
 #[derive(Parser)]
 #[command(version, about)]
 struct Args {
-    /// API to serve: v4 (Cloudreve 4.18, `/api/v4`) or v3 (Cloudreve 3.8.3, `/api/v3`).
+    /// API to serve: v4 (Cloudreve 4.18, `/api/v4`), v3 (Cloudreve 3.8.3, `/api/v3`) or
+    /// pan123 (123pan Open Platform on an API host plus an upload host).
     #[arg(long, default_value = "v4")]
     api: Api,
     /// Port on 127.0.0.1 (0 = random).
@@ -106,9 +107,31 @@ async fn main() -> anyhow::Result<()> {
         ..SandboxConfig::default()
     })
     .await?;
+    if args.api == Api::Pan123 {
+        println!(
+            "Cirrus sandbox (123pan Open Platform) listening on {}",
+            sandbox.base_url()
+        );
+        println!("  API host:    {}", sandbox.base_url());
+        println!(
+            "  upload host: {}",
+            sandbox.pan123_upload_url().unwrap_or_default()
+        );
+        println!(
+            "  client id:   {} / secret {}",
+            demo::PAN123_CLIENT_ID,
+            demo::PAN123_CLIENT_SECRET
+        );
+        println!("  headers:     Platform: open_platform, Authorization: Bearer <accessToken>");
+        println!("Press Ctrl-C to stop.");
+        tokio::signal::ctrl_c().await?;
+        sandbox.shutdown().await;
+        return Ok(());
+    }
     let (version, prefix) = match args.api {
         Api::V4 => ("4.18", "/api/v4"),
         Api::V3 => ("3.8.3", "/api/v3"),
+        Api::Pan123 => unreachable!("handled above"),
     };
     println!(
         "Cirrus sandbox (Cloudreve {version} API) listening on {}",
