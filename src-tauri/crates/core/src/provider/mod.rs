@@ -2,6 +2,7 @@
 //! 123pan all implement. Callers use `Capabilities` flags, never the provider's name.
 
 pub mod capabilities;
+pub mod cloudreve_v3;
 pub mod cloudreve_v4;
 pub mod model;
 pub mod upload_types;
