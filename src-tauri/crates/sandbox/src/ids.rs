@@ -16,6 +16,8 @@ pub enum Kind {
     File = 2,
     Folder = 3,
     Policy = 5,
+    /// Cloudreve 3's source links (`/f/:id/:name`).
+    SourceLink = 6,
     Group = 7,
     Entity = 8,
     Task = 11,

@@ -1,7 +1,8 @@
 //! cirrus-sandbox: a local server that speaks the Cloudreve v4 (4.18) HTTP API closely enough
 //! that a client written against real Cloudreve works against it unchanged.
 //!
-//! Start one with [`Sandbox::start`]; the API lives at `base_url() + "/api/v4"`.
+//! Start one with [`Sandbox::start`]; the API lives at `base_url() + "/api/v4"`, or at
+//! `base_url() + "/api/v3"` with [`Api::V3`] (Cloudreve 3.8.3, see [`v3`]).
 
 pub mod app;
 pub mod auth;
@@ -18,6 +19,7 @@ pub mod store;
 pub mod tasks;
 pub mod timefmt;
 pub mod uri;
+pub mod v3;
 pub mod views;
 
 use std::net::SocketAddr;
@@ -39,9 +41,41 @@ use crate::policies::{PolicySettings, Registry};
 use crate::policy::{LocalDriver, Policy, PolicyKind};
 use crate::store::{NodeKind, Store};
 
+/// Which Cloudreve API a sandbox speaks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Api {
+    /// Cloudreve 4 (`/api/v4`, bearer tokens).
+    #[default]
+    V4,
+    /// Cloudreve 3.8.3 (`/api/v3`, cookie session).
+    V3,
+}
+
+impl std::str::FromStr for Api {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "v4" | "4" => Ok(Api::V4),
+            "v3" | "3" => Ok(Api::V3),
+            _ => Err(format!("unknown API {s:?} (v3|v4)")),
+        }
+    }
+}
+
+impl std::fmt::Display for Api {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Api::V4 => "v4",
+            Api::V3 => "v3",
+        })
+    }
+}
+
 /// How to run a sandbox.
 #[derive(Debug, Clone)]
 pub struct SandboxConfig {
+    /// API served on `base_url()` (v4 by default).
+    pub api: Api,
     /// Directory for blobs; `None` → a temp dir owned (and removed) by the [`Sandbox`].
     pub data_dir: Option<PathBuf>,
     /// Port on 127.0.0.1; 0 picks a random free port.
@@ -76,6 +110,7 @@ pub struct SandboxConfig {
 impl Default for SandboxConfig {
     fn default() -> Self {
         Self {
+            api: Api::V4,
             data_dir: None,
             port: 0,
             access_ttl: Duration::from_secs(3600),
@@ -116,6 +151,8 @@ pub mod demo {
 /// A running sandbox server. Dropping it stops the server.
 pub struct Sandbox {
     app: Arc<App>,
+    api: Api,
+    v3: Option<v3::V3Ref>,
     addr: SocketAddr,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
@@ -197,9 +234,18 @@ impl Sandbox {
         let addr = listener.local_addr()?;
         app.policies.set_site_url(format!("http://{addr}"));
         // Every request passes the fault layer; connections can be cut via the listener.
-        let router = routes::router(app.clone())
-            .layer(faults::FaultLayer::new(app.faults.clone()))
-            .into_make_service_with_connect_info::<faults::ConnHandle>();
+        let (router, v3) = match config.api {
+            Api::V4 => (
+                routes::router(app.clone()).layer(faults::FaultLayer::new(app.faults.clone())),
+                None,
+            ),
+            Api::V3 => {
+                let (r, v3) = v3::router(app.clone());
+                let layer = faults::FaultLayer::with_classifier(app.faults.clone(), v3::classify);
+                (r.layer(layer), Some(v3))
+            }
+        };
+        let router = router.into_make_service_with_connect_info::<faults::ConnHandle>();
         let listener = faults::FaultListener::new(listener, app.faults.clone());
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -212,6 +258,8 @@ impl Sandbox {
         });
         Ok(Sandbox {
             app,
+            api: config.api,
+            v3,
             addr,
             shutdown: Some(tx),
             task: Some(task),
@@ -222,6 +270,19 @@ impl Sandbox {
     /// `http://127.0.0.1:PORT` (no trailing slash).
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The API this sandbox speaks.
+    pub fn api(&self) -> Api {
+        self.api
+    }
+
+    /// v3 only: whether a download session serves a single request (the group option
+    /// "one-time download"; off by default, as in the default groups).
+    pub fn set_one_time_download(&self, on: bool) {
+        if let Some(v3) = &self.v3 {
+            v3.state().one_time_download = on;
+        }
     }
 
     /// The bound socket address.

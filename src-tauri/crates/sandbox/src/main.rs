@@ -5,13 +5,16 @@ use std::time::Duration;
 
 use cirrus_sandbox::faults::FaultConfig;
 use cirrus_sandbox::policy::PolicyKind;
-use cirrus_sandbox::{Sandbox, SandboxConfig, demo};
+use cirrus_sandbox::{Api, Sandbox, SandboxConfig, demo};
 use clap::Parser;
 
 /// A local server speaking the Cloudreve v4 API, seeded with demo users and files.
 #[derive(Parser)]
 #[command(version, about)]
 struct Args {
+    /// API to serve: v4 (Cloudreve 4.18, `/api/v4`) or v3 (Cloudreve 3.8.3, `/api/v3`).
+    #[arg(long, default_value = "v4")]
+    api: Api,
     /// Port on 127.0.0.1 (0 = random).
     #[arg(long, default_value_t = 5212)]
     port: u16,
@@ -75,6 +78,7 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let args = Args::parse();
     let sandbox = Sandbox::start(SandboxConfig {
+        api: args.api,
         data_dir: args.data_dir,
         port: args.port,
         access_ttl: Duration::from_secs(args.access_ttl),
@@ -98,11 +102,15 @@ async fn main() -> anyhow::Result<()> {
         ..SandboxConfig::default()
     })
     .await?;
+    let (version, prefix) = match args.api {
+        Api::V4 => ("4.18", "/api/v4"),
+        Api::V3 => ("3.8.3", "/api/v3"),
+    };
     println!(
-        "Cirrus sandbox (Cloudreve 4.18 API) listening on {}",
+        "Cirrus sandbox (Cloudreve {version} API) listening on {}",
         sandbox.base_url()
     );
-    println!("  API:        {}/api/v4", sandbox.base_url());
+    println!("  API:        {}{prefix}", sandbox.base_url());
     println!("  policy:     {}", args.policy);
     println!("  demo user:  {} / {}", demo::EMAIL, demo::PASSWORD);
     println!(

@@ -170,7 +170,7 @@ fn mime_of(name: &str) -> &'static str {
 }
 
 /// Parse a single `bytes=` range against `size`. `Err(())` = unsatisfiable.
-fn parse_range(h: &str, size: u64) -> Option<Result<(u64, u64), ()>> {
+pub(crate) fn parse_range(h: &str, size: u64) -> Option<Result<(u64, u64), ()>> {
     let spec = h.strip_prefix("bytes=")?;
     if spec.contains(',') {
         // Multipart ranges are not emulated; serve the whole entity.
