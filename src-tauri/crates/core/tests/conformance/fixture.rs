@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use cirrus_core::provider::Provider;
 use cirrus_core::{AddAccount, AddAccountOutcome, Cirrus};
-use cirrus_sandbox::{Sandbox, SandboxConfig, demo};
+use cirrus_sandbox::policy::PolicyKind;
+use cirrus_sandbox::{Api, Sandbox, SandboxConfig, demo};
 
 /// A provider under test.
 pub trait Fixture: Send + Sync + 'static {
@@ -15,6 +16,10 @@ pub trait Fixture: Send + Sync + 'static {
     const MAJOR: u32;
     /// `base` (provider-neutral settings) adjusted so the sandbox serves this provider's API.
     fn config(base: SandboxConfig) -> SandboxConfig;
+    /// The storage policies this provider's sandbox serves uploads on.
+    fn policies(sandbox: &Sandbox) -> Vec<PolicyKind> {
+        sandbox.available_policies()
+    }
 }
 
 /// Cloudreve 4 (`/api/v4`).
@@ -24,7 +29,28 @@ impl Fixture for CloudreveV4 {
     const NAME: &'static str = "cloudreve v4";
     const MAJOR: u32 = 4;
     fn config(base: SandboxConfig) -> SandboxConfig {
-        base
+        SandboxConfig {
+            api: Api::V4,
+            ..base
+        }
+    }
+}
+
+/// Cloudreve 3.8 (`/api/v3`).
+pub struct CloudreveV3;
+
+impl Fixture for CloudreveV3 {
+    const NAME: &'static str = "cloudreve v3";
+    const MAJOR: u32 = 3;
+    fn config(base: SandboxConfig) -> SandboxConfig {
+        SandboxConfig {
+            api: Api::V3,
+            ..base
+        }
+    }
+    fn policies(_: &Sandbox) -> Vec<PolicyKind> {
+        // What the v3 sandbox serves uploads on so far.
+        vec![PolicyKind::Local]
     }
 }
 

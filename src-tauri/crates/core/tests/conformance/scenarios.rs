@@ -528,7 +528,7 @@ pub async fn missing_capabilities_are_unsupported<F: Fixture>() {
 /// upload session stays open.
 pub async fn upload_sizes_on_every_policy<F: Fixture>() {
     let probe = start::<F>(SandboxConfig::default()).await;
-    let policies = probe.sandbox.available_policies();
+    let policies = F::policies(&probe.sandbox);
     drop(probe);
     assert!(policies.contains(&PolicyKind::Local));
     for kind in policies {
