@@ -275,9 +275,7 @@ impl Cirrus {
             auth_v3::LoginResult::SignedIn { user, tokens } => Ok(AddAccountOutcome::Added(
                 self.save_account(&req, &server, &info, user, tokens)?,
             )),
-            auth_v3::LoginResult::TwoFactor { cookie } => {
-                Ok(self.pend(req, server, info, cookie))
-            }
+            auth_v3::LoginResult::TwoFactor { cookie } => Ok(self.pend(req, server, info, cookie)),
         }
     }
 
@@ -501,7 +499,10 @@ impl Cirrus {
         }
         let a = self.account(account_id)?;
         if a.provider != ProviderKind::CloudreveV3 {
-            return Err(Error::invalid(format!("{} is not a Cloudreve 3 account.", a.label)));
+            return Err(Error::invalid(format!(
+                "{} is not a Cloudreve 3 account.",
+                a.label
+            )));
         }
         let server = Url::parse(&a.server_url)
             .map_err(|e| Error::io(format!("Stored server URL is invalid: {e}")))?;
@@ -559,7 +560,10 @@ impl Cirrus {
         }
         let a = self.account(account_id)?;
         if a.provider != ProviderKind::CloudreveV4 {
-            return Err(Error::invalid(format!("{} is not a Cloudreve 4 account.", a.label)));
+            return Err(Error::invalid(format!(
+                "{} is not a Cloudreve 4 account.",
+                a.label
+            )));
         }
         let server = Url::parse(&a.server_url)
             .map_err(|e| Error::io(format!("Stored server URL is invalid: {e}")))?;

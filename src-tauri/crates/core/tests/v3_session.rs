@@ -48,7 +48,10 @@ async fn an_ended_session_signs_in_again_with_the_remembered_password() {
     let old = v3.session().tokens().await.unwrap().access_token;
     end_session(&e.sandbox.base_url(), &old).await;
     // The next call finds the session gone, signs in again and goes on.
-    let page = p.list(&p.root(), &ListOptions::default(), None).await.unwrap();
+    let page = p
+        .list(&p.root(), &ListOptions::default(), None)
+        .await
+        .unwrap();
     assert!(page.entries.iter().any(|x| x.name == "before"));
     let new = v3.session().tokens().await.unwrap().access_token;
     assert_ne!(new, old);
@@ -60,7 +63,15 @@ async fn an_ended_session_signs_in_again_with_the_remembered_password() {
     let p = again.provider(&a.id).await.unwrap();
     p.whoami().await.unwrap();
     assert_eq!(
-        again.cloudreve_v3(&a.id).await.unwrap().session().tokens().await.unwrap().access_token,
+        again
+            .cloudreve_v3(&a.id)
+            .await
+            .unwrap()
+            .session()
+            .tokens()
+            .await
+            .unwrap()
+            .access_token,
         new
     );
 }
@@ -100,7 +111,9 @@ async fn v4_and_v3_accounts_side_by_side_in_one_data_folder() {
     let accounts = e.cirrus.accounts().unwrap();
     assert_eq!(accounts.len(), 2);
     let kinds: Vec<_> = accounts.iter().map(|a| a.provider).collect();
-    assert!(kinds.contains(&ProviderKind::CloudreveV4) && kinds.contains(&ProviderKind::CloudreveV3));
+    assert!(
+        kinds.contains(&ProviderKind::CloudreveV4) && kinds.contains(&ProviderKind::CloudreveV3)
+    );
     let p3 = e.cirrus.provider(&a3.id).await.unwrap();
     p4.create_folder(&p4.root(), "on v4").await.unwrap();
     p3.create_folder(&p3.root(), "on v3").await.unwrap();
@@ -118,8 +131,20 @@ async fn v4_and_v3_accounts_side_by_side_in_one_data_folder() {
     assert!(!names(p4.clone()).await.contains(&"on v3".to_string()));
     // Reopened: both still signed in from the secret store.
     let again = cirrus_core::Cirrus::open(e.dir.path()).unwrap();
-    again.provider(&v4_id).await.unwrap().whoami().await.unwrap();
-    again.provider(&a3.id).await.unwrap().whoami().await.unwrap();
+    again
+        .provider(&v4_id)
+        .await
+        .unwrap()
+        .whoami()
+        .await
+        .unwrap();
+    again
+        .provider(&a3.id)
+        .await
+        .unwrap()
+        .whoami()
+        .await
+        .unwrap();
     assert!(again.cloudreve_v4(&a3.id).await.is_err());
     // Sign out of the v3 account ends its server session.
     e.cirrus.sign_out(&a3.id).await.unwrap();

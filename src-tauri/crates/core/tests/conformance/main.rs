@@ -37,6 +37,7 @@ macro_rules! conformance {
             scenario!(mkdir_rename_move_copy_delete);
             scenario!(trash_or_unsupported);
             scenario!(missing_capabilities_are_unsupported);
+            scenario!(search_finds_nested_files);
             scenario!(upload_sizes_on_every_policy);
             scenario!(upload_conflicts_are_settled_before_bytes_go);
             scenario!(ranged_and_resumed_download);

@@ -108,7 +108,10 @@ pub async fn sign_in_and_sign_in_errors<F: Fixture>() {
     let a = env.cirrus.account(&id).unwrap();
     assert!(a.server_version.starts_with(&F::MAJOR.to_string()));
     assert_eq!(a.email, demo::EMAIL);
-    assert_eq!(p.whoami().await.unwrap().email.as_deref(), Some(demo::EMAIL));
+    assert_eq!(
+        p.whoami().await.unwrap().email.as_deref(),
+        Some(demo::EMAIL)
+    );
     let cap = p.capacity().await.unwrap();
     assert!(cap.total > 0);
     // Signing in again updates the same account.
@@ -229,8 +232,19 @@ pub async fn listing_odd_names<F: Fixture>() {
         let again = p.stat(&f.remote).await.unwrap();
         assert_eq!(again.name, n);
         // A file with the same odd name inside it, through the engine.
-        assert_completed(&upload(&p, &f.remote, &format!("{n}.bin"), b"odd", ConflictPolicy::Ask).await);
-        let inside = list_all(p.as_ref(), &f.remote, &ListOptions::default()).await.0;
+        assert_completed(
+            &upload(
+                &p,
+                &f.remote,
+                &format!("{n}.bin"),
+                b"odd",
+                ConflictPolicy::Ask,
+            )
+            .await,
+        );
+        let inside = list_all(p.as_ref(), &f.remote, &ListOptions::default())
+            .await
+            .0;
         assert_eq!(inside.len(), 1);
         assert_eq!(inside[0].name, format!("{n}.bin"));
         assert_eq!(inside[0].size, 3);
@@ -327,7 +341,10 @@ pub async fn mkdir_rename_move_copy_delete<F: Fixture>() {
         );
         let copied = p.resolve_path("/dest/zz/g.txt").await.unwrap();
         assert_eq!(p.stat(&copied).await.unwrap().size, 5);
-        assert!(p.stat(&renamed.remote).await.is_ok(), "copy keeps the source");
+        assert!(
+            p.stat(&renamed.remote).await.is_ok(),
+            "copy keeps the source"
+        );
     } else {
         assert_kind(out, ErrorKind::Unsupported, "copy");
     }
@@ -396,7 +413,11 @@ pub async fn trash_or_unsupported<F: Fixture>() {
             ErrorKind::Unsupported,
             "list the trash",
         );
-        assert_kind(p.empty_trash().await, ErrorKind::Unsupported, "empty the trash");
+        assert_kind(
+            p.empty_trash().await,
+            ErrorKind::Unsupported,
+            "empty the trash",
+        );
         assert!(!caps.restore);
         assert_kind(
             p.restore(std::slice::from_ref(&f.remote)).await,
@@ -468,12 +489,17 @@ pub async fn missing_capabilities_are_unsupported<F: Fixture>() {
         checked += 1;
     }
     if !caps.server_side_copy {
-        assert_kind(p.copy_items(one, &root).await, ErrorKind::Unsupported, "copy");
+        assert_kind(
+            p.copy_items(one, &root).await,
+            ErrorKind::Unsupported,
+            "copy",
+        );
         checked += 1;
     }
     if !caps.shares {
         assert_kind(
-            p.create_share(&folder.remote, &ShareOptions::default()).await,
+            p.create_share(&folder.remote, &ShareOptions::default())
+                .await,
             ErrorKind::Unsupported,
             "shares",
         );
@@ -521,6 +547,49 @@ pub async fn missing_capabilities_are_unsupported<F: Fixture>() {
     eprintln!("{}: {checked} missing capabilities checked", F::NAME);
 }
 
+pub async fn search_finds_nested_files<F: Fixture>() {
+    let env = start::<F>(SandboxConfig::default()).await;
+    let (_, p) = env.signed_in().await;
+    let root = p.root();
+    let q = SearchQuery {
+        name: "needle".into(),
+        kind: Some(EntryKind::File),
+    };
+    if !p.capabilities().search {
+        assert_kind(
+            p.search(&root, &q, &ListOptions::default(), None).await,
+            ErrorKind::Unsupported,
+            "search",
+        );
+        return;
+    }
+    let deep = p
+        .create_folders(&root, &["s1".into(), "s 2".into()])
+        .await
+        .unwrap();
+    assert_completed(&upload(&p, &deep.remote, "a needle.txt", b"n", ConflictPolicy::Ask).await);
+    assert_completed(&upload(&p, &root, "hay.txt", b"h", ConflictPolicy::Ask).await);
+    let mut found = vec![];
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = p
+            .search(&root, &q, &ListOptions::default(), cursor.as_deref())
+            .await
+            .unwrap();
+        found.extend(page.entries);
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].name, "a needle.txt");
+    // The result is a usable reference.
+    assert_eq!(p.stat(&found[0].remote).await.unwrap().size, 1);
+    let url = p.download_url(&found[0].remote).await.unwrap();
+    assert!(!url.is_empty());
+}
+
 // --- uploads -------------------------------------------------------------------------------
 
 /// Sizes 0, 1, chunk − 1, chunk, chunk + 1 and several chunks, on every storage policy the
@@ -553,13 +622,23 @@ pub async fn upload_sizes_on_every_policy<F: Fixture>() {
         for (i, size) in odd_sizes(kind).into_iter().enumerate() {
             let name = format!("f{i}-{size}.bin");
             let content = data(size, i as u8);
-            e.enqueue_upload(&write(dir.path(), &name, &content), &dest, ConflictPolicy::Ask)
-                .unwrap();
+            e.enqueue_upload(
+                &write(dir.path(), &name, &content),
+                &dest,
+                ConflictPolicy::Ask,
+            )
+            .unwrap();
             files.push((name, content));
         }
         e.wait_idle().await.unwrap();
         for it in q.list().unwrap() {
-            assert_eq!(it.state, ItemState::Completed, "{kind} {}: {:?}", it.name, it.error);
+            assert_eq!(
+                it.state,
+                ItemState::Completed,
+                "{kind} {}: {:?}",
+                it.name,
+                it.error
+            );
         }
         for (name, content) in &files {
             let entry = remote_entry(p.as_ref(), &dest, name).await;
@@ -581,14 +660,23 @@ pub async fn upload_conflicts_are_settled_before_bytes_go<F: Fixture>() {
     })
     .await;
     let (_, p) = env.signed_in().await;
-    let dest = p.create_folder(&p.root(), "conflicts").await.unwrap().remote;
+    let dest = p
+        .create_folder(&p.root(), "conflicts")
+        .await
+        .unwrap()
+        .remote;
     let old = data(2500, 1);
     let new = data(3100, 2);
     assert_completed(&upload(&p, &dest, "doc.bin", &old, ConflictPolicy::Ask).await);
 
     let ask = upload(&p, &dest, "doc.bin", &new, ConflictPolicy::Ask).await;
     assert_eq!(ask.state, ItemState::Failed);
-    assert_eq!(ask.error_kind.as_deref(), Some("alreadyExists"), "{:?}", ask.error);
+    assert_eq!(
+        ask.error_kind.as_deref(),
+        Some("alreadyExists"),
+        "{:?}",
+        ask.error
+    );
     let skip = upload(&p, &dest, "doc.bin", &new, ConflictPolicy::Skip).await;
     assert_completed(&skip);
     assert!(skip.skipped);
@@ -623,7 +711,8 @@ pub async fn upload_conflicts_are_settled_before_bytes_go<F: Fixture>() {
     let f = write(dir.path(), "doc.bin", &data(2200, 3));
     let q = Arc::new(TransferQueue::open_in_memory().unwrap());
     let e = TransferEngine::new(counting.clone(), q.clone(), config(2, false)).unwrap();
-    e.enqueue_upload(&f, &dest, ConflictPolicy::Overwrite).unwrap();
+    e.enqueue_upload(&f, &dest, ConflictPolicy::Overwrite)
+        .unwrap();
     wait_for(30, || counting.hung.lock().unwrap().contains(&1)).await;
     let entry = remote_entry(p.as_ref(), &dest, "doc.bin").await;
     assert_eq!(sha(&download_bytes(p.clone(), &entry).await), sha(&new));
@@ -680,8 +769,14 @@ pub async fn ranged_and_resumed_download<F: Fixture>() {
     e.wait_idle().await.unwrap();
     let item = q.get(id).unwrap();
     assert_completed(&item);
-    assert_eq!(sha(&std::fs::read(&item.local_path).unwrap()), sha(&content));
-    assert!(!env.sandbox.fault_stats().events.is_empty(), "faults were injected");
+    assert_eq!(
+        sha(&std::fs::read(&item.local_path).unwrap()),
+        sha(&content)
+    );
+    assert!(
+        !env.sandbox.fault_stats().events.is_empty(),
+        "faults were injected"
+    );
 }
 
 // --- shares --------------------------------------------------------------------------------
@@ -693,7 +788,8 @@ pub async fn shares_create_list_delete<F: Fixture>() {
     let folder = p.create_folder(&p.root(), "shared stuff").await.unwrap();
     if !caps.shares {
         assert_kind(
-            p.create_share(&folder.remote, &ShareOptions::default()).await,
+            p.create_share(&folder.remote, &ShareOptions::default())
+                .await,
             ErrorKind::Unsupported,
             "shares",
         );
@@ -706,7 +802,16 @@ pub async fn shares_create_list_delete<F: Fixture>() {
     assert!(!plain.id.is_empty());
     assert!(plain.url.contains(&plain.id), "{}", plain.url);
     assert!(plain.is_folder);
-    assert_completed(&upload(&p, &folder.remote, "s.txt", b"share me", ConflictPolicy::Ask).await);
+    assert_completed(
+        &upload(
+            &p,
+            &folder.remote,
+            "s.txt",
+            b"share me",
+            ConflictPolicy::Ask,
+        )
+        .await,
+    );
     let file = p.resolve_path("/shared stuff/s.txt").await.unwrap();
     let opts = ShareOptions {
         password: caps.share_passwords.then(|| "abc123".to_string()),
@@ -778,7 +883,11 @@ pub async fn errors_are_typed<F: Fixture>() {
     let a = p.create_folder(&root, "a").await.unwrap();
     assert_completed(&upload(&p, &root, "f.txt", b"x", ConflictPolicy::Ask).await);
     let f = p.resolve_path("/f.txt").await.unwrap();
-    assert_kind(p.rename(&f, "a").await, ErrorKind::AlreadyExists, "rename onto a folder");
+    assert_kind(
+        p.rename(&f, "a").await,
+        ErrorKind::AlreadyExists,
+        "rename onto a folder",
+    );
     assert_kind(
         p.rename(&a.remote, "f.txt").await,
         ErrorKind::AlreadyExists,
@@ -790,13 +899,26 @@ pub async fn errors_are_typed<F: Fixture>() {
         "folder over a file",
     );
     // Names the server refuses, before any request.
-    assert_kind(p.create_folder(&root, "a/b").await, ErrorKind::InvalidName, "slash");
+    assert_kind(
+        p.create_folder(&root, "a/b").await,
+        ErrorKind::InvalidName,
+        "slash",
+    );
     // Permission: the root is not the user's to rename.
-    assert_kind(p.rename(&root, "mine").await, ErrorKind::PermissionDenied, "rename root");
+    assert_kind(
+        p.rename(&root, "mine").await,
+        ErrorKind::PermissionDenied,
+        "rename root",
+    );
     // Quota.
     let big = upload(&p, &root, "big.bin", &data(20_000, 1), ConflictPolicy::Ask).await;
     assert_eq!(big.state, ItemState::Failed);
-    assert_eq!(big.error_kind.as_deref(), Some("quotaExceeded"), "{:?}", big.error);
+    assert_eq!(
+        big.error_kind.as_deref(),
+        Some("quotaExceeded"),
+        "{:?}",
+        big.error
+    );
     assert_eq!(env.sandbox.active_upload_sessions(), 0);
 }
 
@@ -828,19 +950,30 @@ pub async fn uploads_survive_faults<F: Fixture>() {
     for (i, size) in [0usize, 999, 1000, 1001, 7_321].into_iter().enumerate() {
         let name = format!("f{i}.bin");
         let content = data(size, i as u8 + 40);
-        e.enqueue_upload(&write(dir.path(), &name, &content), &dest, ConflictPolicy::Ask)
-            .unwrap();
+        e.enqueue_upload(
+            &write(dir.path(), &name, &content),
+            &dest,
+            ConflictPolicy::Ask,
+        )
+        .unwrap();
         files.push((name, content));
     }
     e.wait_idle().await.unwrap();
     for it in q.list().unwrap() {
         assert_completed(&it);
     }
-    assert!(!env.sandbox.fault_stats().events.is_empty(), "faults were injected");
+    assert!(
+        !env.sandbox.fault_stats().events.is_empty(),
+        "faults were injected"
+    );
     env.sandbox.set_faults(FaultConfig::default());
     for (name, content) in &files {
         let entry = remote_entry(p.as_ref(), &dest, name).await;
-        assert_eq!(sha(&download_bytes(p.clone(), &entry).await), sha(content), "{name}");
+        assert_eq!(
+            sha(&download_bytes(p.clone(), &entry).await),
+            sha(content),
+            "{name}"
+        );
     }
     assert_eq!(env.sandbox.active_upload_sessions(), 0);
 }
@@ -864,7 +997,9 @@ pub async fn upload_resumes_after_a_restart<F: Fixture>() {
     let id = {
         let q = Arc::new(TransferQueue::open(&db).unwrap());
         let e = TransferEngine::new(p.clone(), q.clone(), config(4, false)).unwrap();
-        let id = e.enqueue_upload(&f, &real.root(), ConflictPolicy::Ask).unwrap();
+        let id = e
+            .enqueue_upload(&f, &real.root(), ConflictPolicy::Ask)
+            .unwrap();
         wait_for(30, || p.hung.lock().unwrap().contains(&2)).await;
         assert_eq!(q.acked_chunks(id).unwrap().len(), 2);
         drop(e);
@@ -881,9 +1016,16 @@ pub async fn upload_resumes_after_a_restart<F: Fixture>() {
     }
     assert_eq!(p.calls_for(0), 0, "chunk 1 was sent again");
     assert_eq!(p.calls_for(1), 0, "chunk 2 was sent again");
-    assert_eq!(p.sessions.lock().unwrap().len(), 1, "the same session went on");
+    assert_eq!(
+        p.sessions.lock().unwrap().len(),
+        1,
+        "the same session went on"
+    );
     let entry = remote_entry(real.as_ref(), &real.root(), "resume.bin").await;
-    assert_eq!(sha(&download_bytes(real.clone(), &entry).await), sha(&content));
+    assert_eq!(
+        sha(&download_bytes(real.clone(), &entry).await),
+        sha(&content)
+    );
 
     // The second time, the server forgets the session while the client is away.
     let g = write(dir.path(), "again.bin", &content);
@@ -892,8 +1034,13 @@ pub async fn upload_resumes_after_a_restart<F: Fixture>() {
     let id = {
         let q = Arc::new(TransferQueue::open(&db).unwrap());
         let e = TransferEngine::new(p.clone(), q.clone(), config(4, false)).unwrap();
-        let id = e.enqueue_upload(&g, &real.root(), ConflictPolicy::Ask).unwrap();
-        wait_for(30, || p.hung.lock().unwrap().iter().filter(|i| **i == 2).count() == 2).await;
+        let id = e
+            .enqueue_upload(&g, &real.root(), ConflictPolicy::Ask)
+            .unwrap();
+        wait_for(30, || {
+            p.hung.lock().unwrap().iter().filter(|i| **i == 2).count() == 2
+        })
+        .await;
         drop(e);
         id
     };
@@ -905,7 +1052,14 @@ pub async fn upload_resumes_after_a_restart<F: Fixture>() {
     let e = TransferEngine::new(p.clone(), q.clone(), config(4, false)).unwrap();
     e.wait_idle().await.unwrap();
     assert_completed(&q.get(id).unwrap());
-    assert_eq!(p.sessions.lock().unwrap().len(), 2, "a new session replaced the gone one");
+    assert_eq!(
+        p.sessions.lock().unwrap().len(),
+        2,
+        "a new session replaced the gone one"
+    );
     let entry = remote_entry(real.as_ref(), &real.root(), "again.bin").await;
-    assert_eq!(sha(&download_bytes(real.clone(), &entry).await), sha(&content));
+    assert_eq!(
+        sha(&download_bytes(real.clone(), &entry).await),
+        sha(&content)
+    );
 }

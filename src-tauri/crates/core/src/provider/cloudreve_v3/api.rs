@@ -164,7 +164,10 @@ impl ApiClient {
     /// (`/api/v3/file/download/…`): they are relative to the site, sub-path included.
     pub fn resolve(&self, link: &str) -> Result<Url> {
         let joined = if link.starts_with('/') && !link.starts_with("//") {
-            Url::parse(&format!("{}{link}", self.site.as_str().trim_end_matches('/')))
+            Url::parse(&format!(
+                "{}{link}",
+                self.site.as_str().trim_end_matches('/')
+            ))
         } else {
             self.site.join(link)
         };
@@ -329,7 +332,9 @@ mod tests {
             "https://h.example/cloud/api/v3/directory/a%20b"
         );
         assert_eq!(
-            c.resolve("/api/v3/file/download/xyz?sign=1").unwrap().as_str(),
+            c.resolve("/api/v3/file/download/xyz?sign=1")
+                .unwrap()
+                .as_str(),
             "https://h.example/cloud/api/v3/file/download/xyz?sign=1"
         );
     }

@@ -42,10 +42,19 @@ fn anon(http: &reqwest::Client, server: &Url) -> ApiClient {
 pub async fn login_captcha_required(http: &reqwest::Client, server: &Url) -> Result<bool> {
     let c = anon(http, server);
     let reply = c
-        .raw(Method::GET, c.url("site/config"), &Body::None, None, Some(CONTROL_TIMEOUT))
+        .raw(
+            Method::GET,
+            c.url("site/config"),
+            &Body::None,
+            None,
+            Some(CONTROL_TIMEOUT),
+        )
         .await?;
     let cfg: Value = data(&reply.env)?;
-    Ok(cfg.get("loginCaptcha").and_then(Value::as_bool).unwrap_or(false))
+    Ok(cfg
+        .get("loginCaptcha")
+        .and_then(Value::as_bool)
+        .unwrap_or(false))
 }
 
 fn signed_in(reply: Reply, sent_cookie: Option<&str>) -> Result<LoginResult> {
@@ -58,7 +67,11 @@ fn signed_in(reply: Reply, sent_cookie: Option<&str>) -> Result<LoginResult> {
                 value: v.to_string(),
                 expires: None,
             },
-            None => return Err(Error::protocol("Signed in, but the server set no session cookie.")),
+            None => {
+                return Err(Error::protocol(
+                    "Signed in, but the server set no session cookie.",
+                ));
+            }
         },
     };
     Ok(LoginResult::SignedIn {
@@ -160,7 +173,12 @@ pub struct V3Relogin {
 
 impl V3Relogin {
     /// A re-login for `email` at `server`.
-    pub fn new(http: reqwest::Client, server: Url, email: String, password: PasswordSource) -> Self {
+    pub fn new(
+        http: reqwest::Client,
+        server: Url,
+        email: String,
+        password: PasswordSource,
+    ) -> Self {
         V3Relogin {
             http,
             server,

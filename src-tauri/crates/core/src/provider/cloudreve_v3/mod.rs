@@ -74,7 +74,7 @@ impl CloudreveV3 {
     pub const CAPABILITIES: Capabilities = Capabilities {
         cursor_pagination: false,
         server_sort: false,
-        search: false,
+        search: true,
         trash: false,
         restore: false,
         server_side_copy: true,
@@ -101,7 +101,11 @@ impl CloudreveV3 {
             .filter(|s| !s.is_empty())
             .map(|s| format!("/{}", utf8_percent_encode(s, SEGMENT)))
             .collect();
-        let escaped = if escaped.is_empty() { "/".into() } else { escaped };
+        let escaped = if escaped.is_empty() {
+            "/".into()
+        } else {
+            escaped
+        };
         let l: ObjectListWire = self
             .api
             .call(Method::GET, &format!("directory{escaped}"), Body::None)
@@ -115,7 +119,11 @@ impl CloudreveV3 {
     /// The storage policy to name in upload requests (from the cache or a fresh listing).
     async fn policy_id(&self, parent: &str, fresh: bool) -> Result<PolicySummaryWire> {
         if !fresh
-            && let Some(p) = self.policy.lock().unwrap_or_else(|e| e.into_inner()).clone()
+            && let Some(p) = self
+                .policy
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone()
         {
             return Ok(p);
         }
@@ -153,10 +161,7 @@ impl CloudreveV3 {
     /// The entries of the folder at `path`, as the server lists them.
     async fn entries(&self, path: &str) -> Result<Vec<Entry>> {
         let l = self.list_raw(path).await?;
-        Ok(l.objects
-            .into_iter()
-            .map(|o| self.entry(path, o))
-            .collect())
+        Ok(l.objects.into_iter().map(|o| self.entry(path, o)).collect())
     }
 
     fn root_entry(&self) -> Entry {
@@ -230,7 +235,11 @@ impl CloudreveV3 {
 
     async fn create_path(&self, path: &str) -> Result<Entry> {
         self.api
-            .call_unit(Method::PUT, "directory", Body::Json(json!({ "path": path })))
+            .call_unit(
+                Method::PUT,
+                "directory",
+                Body::Json(json!({ "path": path })),
+            )
             .await?;
         let r = V3Ref {
             kind: Some(EntryKind::Folder),
@@ -419,6 +428,46 @@ impl CloudreveV3 {
         Ok(self.api.resolve(&link)?.to_string())
     }
 
+    /// `GET /file/search/keywords/{kw}?path=`: files (v3 searches files only) whose name
+    /// contains the words, anywhere below `folder`.
+    async fn search_impl(
+        &self,
+        folder: &RemoteRef,
+        q: &SearchQuery,
+        opts: &ListOptions,
+    ) -> Result<ListPage> {
+        if q.kind == Some(EntryKind::Folder) {
+            return Err(Error::unsupported("searching for folders on Cloudreve 3"));
+        }
+        if q.name.trim().is_empty() {
+            return Err(Error::invalid("Nothing to search for."));
+        }
+        let dir = V3Ref::parse(folder)?;
+        let kw = utf8_percent_encode(q.name.trim(), SEGMENT).to_string();
+        let path: String = url::form_urlencoded::byte_serialize(dir.path.as_bytes()).collect();
+        let l: ObjectListWire = self
+            .api
+            .call(
+                Method::GET,
+                &format!("file/search/keywords/{kw}?path={path}"),
+                Body::None,
+            )
+            .await?;
+        let mut entries: Vec<Entry> = l
+            .objects
+            .into_iter()
+            .map(|o| {
+                let parent = refs::normalize(&o.path);
+                self.entry(&parent, o)
+            })
+            .collect();
+        sort_entries(&mut entries, opts);
+        Ok(ListPage {
+            entries,
+            next_cursor: None,
+        })
+    }
+
     async fn remote_download_impl(&self, urls: &[String], dest: &RemoteRef) -> Result<Vec<Task>> {
         let dst = V3Ref::parse(dest)?;
         self.api
@@ -516,6 +565,16 @@ impl Provider for CloudreveV3 {
         })
     }
 
+    async fn search(
+        &self,
+        folder: &RemoteRef,
+        q: &SearchQuery,
+        opts: &ListOptions,
+        _cursor: Option<&str>,
+    ) -> Result<ListPage> {
+        self.search_impl(folder, q, opts).await
+    }
+
     async fn stat(&self, item: &RemoteRef) -> Result<Entry> {
         self.locate(item).await
     }
@@ -553,7 +612,9 @@ impl Provider for CloudreveV3 {
 
     async fn delete(&self, items: &[RemoteRef], mode: DeleteMode) -> Result<BatchOutcome> {
         if mode == DeleteMode::Trash {
-            return Err(Error::unsupported("a trash (Cloudreve 3 deletes permanently)"));
+            return Err(Error::unsupported(
+                "a trash (Cloudreve 3 deletes permanently)",
+            ));
         }
         self.delete_impl(items).await
     }

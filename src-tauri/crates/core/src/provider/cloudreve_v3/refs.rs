@@ -62,18 +62,25 @@ impl V3Ref {
             )));
         };
         let mut parts = rest.splitn(3, ':');
-        let (Some(kind), Some(id), Some(path)) = (parts.next(), parts.next(), parts.next())
-        else {
-            return Err(Error::invalid(format!("Malformed Cloudreve 3 reference \"{s}\".")));
+        let (Some(kind), Some(id), Some(path)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(Error::invalid(format!(
+                "Malformed Cloudreve 3 reference \"{s}\"."
+            )));
         };
         let kind = match kind {
             "d" => Some(EntryKind::Folder),
             "f" => Some(EntryKind::File),
             "?" => None,
-            _ => return Err(Error::invalid(format!("Malformed Cloudreve 3 reference \"{s}\"."))),
+            _ => {
+                return Err(Error::invalid(format!(
+                    "Malformed Cloudreve 3 reference \"{s}\"."
+                )));
+            }
         };
         if !path.starts_with('/') {
-            return Err(Error::invalid(format!("Malformed Cloudreve 3 reference \"{s}\".")));
+            return Err(Error::invalid(format!(
+                "Malformed Cloudreve 3 reference \"{s}\"."
+            )));
         }
         Ok(V3Ref {
             kind,

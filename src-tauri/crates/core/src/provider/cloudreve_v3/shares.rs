@@ -46,8 +46,8 @@ fn share_of(w: ShareWire, site: &str) -> Share {
     let now = Utc::now();
     let expires_at = (w.expire >= 0 && w.expire < FAR_EXPIRY_FLOOR_SECS)
         .then(|| now + Duration::seconds(w.expire));
-    let remaining =
-        (w.remain_downloads >= 0 && w.remain_downloads < STAND_IN_FLOOR).then_some(w.remain_downloads);
+    let remaining = (w.remain_downloads >= 0 && w.remain_downloads < STAND_IN_FLOOR)
+        .then_some(w.remain_downloads);
     Share {
         url: format!("{}/s/{}", site.trim_end_matches('/'), w.key),
         id: w.key,
@@ -86,7 +86,10 @@ impl CloudreveV3 {
             "expire": expire,
             "preview": true,
         });
-        let url: String = self.api.call(Method::POST, "share", Body::Json(body)).await?;
+        let url: String = self
+            .api
+            .call(Method::POST, "share", Body::Json(body))
+            .await?;
         let key = key_of(&url).ok_or_else(|| Error::protocol("The share link has no key."))?;
         let now = Utc::now();
         Ok(Share {

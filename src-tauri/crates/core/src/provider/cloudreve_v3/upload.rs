@@ -323,11 +323,10 @@ pub(super) async fn finish(
     let Some((new, siblings)) = uploaded(p, &st).await? else {
         // A retried finish of an overwrite whose swap already went through.
         if let Some(final_name) = &st.replaces
-            && let Some(done) = p
-                .entries(&st.parent)
-                .await?
-                .into_iter()
-                .find(|e| &e.name == final_name && e.kind == EntryKind::File && e.size == st.size)
+            && let Some(done) =
+                p.entries(&st.parent).await?.into_iter().find(|e| {
+                    &e.name == final_name && e.kind == EntryKind::File && e.size == st.size
+                })
         {
             return Ok(done);
         }
@@ -354,7 +353,10 @@ async fn replace(
         .find(|e| e.name == final_name && e.kind == EntryKind::File)
         .cloned();
     let aside = match &old {
-        Some(old) => Some(p.rename_impl(&old.remote, &side_name(final_name, "old")).await?),
+        Some(old) => Some(
+            p.rename_impl(&old.remote, &side_name(final_name, "old"))
+                .await?,
+        ),
         None => None,
     };
     match p.rename_impl(&new.remote, final_name).await {
@@ -410,7 +412,11 @@ mod tests {
         assert!(check_name("a b.txt").is_ok());
         assert!(check_name(" leading").is_ok());
         for bad in ["", ".", "..", "a/b", "a:b", "trailing ", "x|y"] {
-            assert_eq!(check_name(bad).unwrap_err().kind(), ErrorKind::InvalidName, "{bad}");
+            assert_eq!(
+                check_name(bad).unwrap_err().kind(),
+                ErrorKind::InvalidName,
+                "{bad}"
+            );
         }
         assert!(check_name(&"a".repeat(256)).is_err());
     }
@@ -418,7 +424,10 @@ mod tests {
     #[test]
     fn side_names_keep_the_extension() {
         let n = side_name("report.final.pdf", "new");
-        assert!(n.starts_with("report.final.cirrus-new-") && n.ends_with(".pdf"), "{n}");
+        assert!(
+            n.starts_with("report.final.cirrus-new-") && n.ends_with(".pdf"),
+            "{n}"
+        );
         let n = side_name(".bashrc", "old");
         assert!(n.starts_with(".bashrc.cirrus-old-"), "{n}");
         assert!(check_name(&side_name("x.bin", "new")).is_ok());

@@ -8,9 +8,9 @@ use crate::provider::model::UserInfo;
 /// `GET /directory{path}`.
 #[derive(Debug, Deserialize)]
 pub struct ObjectListWire {
-    /// Hashid of the listed folder.
+    /// Hashid of the listed folder (unused; search answers put a number here).
     #[serde(default)]
-    pub parent: Option<String>,
+    pub parent: Option<serde_json::Value>,
     /// Files and folders.
     #[serde(default)]
     pub objects: Vec<ObjectWire>,
@@ -204,7 +204,10 @@ mod tests {
         .unwrap();
         assert_eq!(l.objects.len(), 2);
         assert_eq!(l.objects[0].kind, "file");
-        assert_eq!(l.objects[0].date.unwrap().to_rfc3339(), "2023-10-07T04:00:00+00:00");
+        assert_eq!(
+            l.objects[0].date.unwrap().to_rfc3339(),
+            "2023-10-07T04:00:00+00:00"
+        );
         assert_eq!(l.policy.unwrap().id, "Lq");
     }
 
