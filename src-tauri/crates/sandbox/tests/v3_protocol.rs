@@ -674,3 +674,97 @@ async fn search_source_links_and_update() {
     );
     assert_eq!(env.download("/e", "empty.txt").await, b"");
 }
+
+#[tokio::test]
+async fn offline_download_tasks_fetch_into_the_folder() {
+    let mut env = v3_demo(SandboxConfig::default()).await;
+    let w = env.id_of("/", "Welcome.txt").await;
+    let src = env.post("/file/source", json!({"items": [w]})).await;
+    let url = src["data"][0]["url"].as_str().unwrap().to_string();
+    let v = env
+        .post(
+            "/aria2/url",
+            json!({"url": [url.clone(), url.clone()], "dst": "/Empty Folder"}),
+        )
+        .await;
+    assert_eq!(v["code"], 40015, "batch limit of the default group: {v}");
+    let v = env
+        .post("/aria2/url", json!({"url": [url], "dst": "/nope"}))
+        .await;
+    assert_eq!(v["code"], 40016);
+    let v = env
+        .post(
+            "/aria2/url",
+            json!({"url": [url_of(&src)], "dst": "/Empty Folder"}),
+        )
+        .await;
+    assert_eq!(
+        v,
+        json!({"code": 0, "data": [{"code": 0, "msg": ""}], "msg": ""})
+    );
+    let mut finished = json!([]);
+    for _ in 0..100 {
+        finished = env.get("/aria2/finished?page=1").await["data"].clone();
+        if finished.as_array().is_some_and(|a| !a.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(finished[0]["status"], 4, "{finished}");
+    assert_eq!(finished[0]["name"], "Welcome.txt");
+    assert_eq!(
+        env.download("/Empty Folder", "Welcome.txt").await,
+        b"Welcome to the Cirrus sandbox.\n"
+    );
+    let gid = finished[0]["gid"].as_str().unwrap();
+    let v = env
+        .call(Method::DELETE, &format!("/aria2/task/{gid}"), None)
+        .await;
+    assert_eq!(v["code"], 0);
+    assert_eq!(env.get("/aria2/finished?page=1").await["data"], json!([]));
+    assert_eq!(
+        env.get("/aria2/downloading?page=1").await["data"],
+        json!([])
+    );
+}
+
+fn url_of(src: &serde_json::Value) -> String {
+    src["data"][0]["url"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn webdav_accounts_crud() {
+    let mut env = v3_demo(SandboxConfig::default()).await;
+    let v = env
+        .post(
+            "/webdav/accounts",
+            json!({"path": "/Documents", "name": "laptop"}),
+        )
+        .await;
+    assert_eq!(v["code"], 0, "{v}");
+    let id = v["data"]["id"].as_u64().unwrap();
+    assert_eq!(v["data"]["password"].as_str().unwrap().len(), 32);
+    let v = env
+        .patch("/webdav/accounts", json!({"id": id, "readonly": true}))
+        .await;
+    assert_eq!(v, json!({"code": 0, "data": {"readonly": true}, "msg": ""}));
+    let l = env.get("/webdav/accounts").await;
+    let a = &l["data"]["accounts"][0];
+    assert_eq!(a["ID"], id);
+    assert_eq!(a["Name"], "laptop");
+    assert_eq!(a["Root"], "/Documents");
+    assert_eq!(a["Readonly"], true);
+    assert_eq!(a["UseProxy"], false);
+    assert_eq!(
+        env.post("/webdav/accounts", json!({"name": "x"})).await["code"],
+        40001
+    );
+    let v = env
+        .call(Method::DELETE, &format!("/webdav/accounts/{id}"), None)
+        .await;
+    assert_eq!(v["code"], 0);
+    assert_eq!(
+        env.get("/webdav/accounts").await["data"]["accounts"],
+        json!([])
+    );
+}
