@@ -49,8 +49,8 @@ impl Fixture for CloudreveV3 {
         }
     }
     fn policies(_: &Sandbox) -> Vec<PolicyKind> {
-        // What the v3 sandbox serves uploads on so far.
-        vec![PolicyKind::Local]
+        // The v3 provider's transports so far (the sandbox serves more).
+        vec![PolicyKind::Local, PolicyKind::Remote]
     }
 }
 
