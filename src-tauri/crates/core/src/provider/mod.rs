@@ -5,6 +5,7 @@ pub mod capabilities;
 pub mod cloudreve_v3;
 pub mod cloudreve_v4;
 pub mod model;
+pub mod store_upload;
 pub mod upload_types;
 
 use async_trait::async_trait;

@@ -48,10 +48,6 @@ impl Fixture for CloudreveV3 {
             ..base
         }
     }
-    fn policies(_: &Sandbox) -> Vec<PolicyKind> {
-        // The v3 provider's transports so far (the sandbox serves more).
-        vec![PolicyKind::Local, PolicyKind::Remote]
-    }
 }
 
 /// A running sandbox and a Cirrus facade in a temporary data folder.

@@ -11,15 +11,17 @@
 //! put back. The remote file is never deleted before its replacement is complete, and a
 //! failed or cancelled upload leaves the old file untouched.
 
+use async_trait::async_trait;
 use rand::Rng;
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::net::{from_reqwest, retry_after};
-use crate::provider::cloudreve_v4::envelope::Envelope;
 use crate::provider::model::{Entry, EntryKind};
+use crate::provider::store_upload::{
+    PolicyState, UploadHost, completed_entry, confirm_completed, onedrive, qiniu, remote, s3, upyun,
+};
 use crate::provider::upload_types::{
     ChunkData, ChunkReceipt, ChunkReceipts, UploadRequest, UploadSession,
 };
@@ -60,16 +62,12 @@ pub fn check_name(name: &str) -> Result<()> {
     Ok(())
 }
 
-/// Provider-private part of an `UploadSession` (in `UploadSession::policy`).
+/// Provider-private part of an `UploadSession` (in `UploadSession::policy`): the storage
+/// side (shared with the v4 provider's transports) plus where the file goes.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct V3UploadState {
     /// Marks sessions of this provider.
     pub v3: bool,
-    /// Storage policy type.
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// File size.
-    pub size: u64,
     /// Folder the file goes to.
     pub parent: String,
     /// Name the bytes are uploaded under.
@@ -77,12 +75,9 @@ pub struct V3UploadState {
     /// For an overwrite: the name the file must end up with (the old file's).
     #[serde(default)]
     pub replaces: Option<String>,
-    /// Upload URLs (slave node).
-    #[serde(default)]
-    pub upload_urls: Vec<String>,
-    /// Credential for the upload URLs.
-    #[serde(default)]
-    pub credential: Option<String>,
+    /// Policy type, size, upload URLs, credentials.
+    #[serde(flatten)]
+    pub store: PolicyState,
 }
 
 fn state_of(s: &UploadSession) -> Result<V3UploadState> {
@@ -94,20 +89,85 @@ fn state_of(s: &UploadSession) -> Result<V3UploadState> {
         })
 }
 
-/// How chunks travel for a policy type.
+/// How chunks travel for a policy type of Cloudreve 3.8.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Transport {
     /// `POST /api/v3/file/upload/{session}/{index}` with the cookie.
     Local,
     /// `POST {uploadURLs[0]}?chunk={index}` with the credential.
     Remote,
+    /// Presigned part PUTs, then completion (S3: then our callback; OSS: the store's).
+    S3(s3::Completion),
+    /// Ordered `Content-Range` PUTs to a Graph upload session, then our callback.
+    OneDrive,
+    /// `UpToken` part PUTs, then the part list (the store calls back).
+    Qiniu,
+    /// One form POST of the whole file (the store calls back).
+    Upyun,
 }
 
 fn transport(kind: &str) -> Option<Transport> {
     match kind {
         "local" => Some(Transport::Local),
         "remote" => Some(Transport::Remote),
+        "s3" => Some(Transport::S3(s3::Completion::ClientCallback)),
+        "oss" => Some(Transport::S3(s3::Completion::StorageCallback)),
+        "onedrive" => Some(Transport::OneDrive),
+        "qiniu" => Some(Transport::Qiniu),
+        "upyun" => Some(Transport::Upyun),
+        // COS is one form POST in 3.8 (not the S3-style parts of v4): not yet.
         _ => None,
+    }
+}
+
+/// The v3 side of the shared storage transports.
+#[async_trait]
+impl UploadHost for CloudreveV3 {
+    fn http(&self) -> &reqwest::Client {
+        self.api.http()
+    }
+
+    /// `GET /callback/{s3|cos}/{session}` or `POST /callback/onedrive/finish/{session}` with
+    /// `{}`. These routes need no cookie (and answer HTTP 401 with 40011 for a gone session).
+    async fn client_callback(&self, session: &UploadSession, state: &PolicyState) -> Result<()> {
+        let (method, path, body) = if state.kind == "onedrive" {
+            (
+                Method::POST,
+                format!("callback/onedrive/finish/{}", session.id),
+                Body::Json(json!({})),
+            )
+        } else {
+            (
+                Method::GET,
+                format!("callback/{}/{}", state.kind, session.id),
+                Body::None,
+            )
+        };
+        let reply = self
+            .api
+            .raw(
+                method,
+                self.api.url(&path),
+                &body,
+                None,
+                Some(crate::net::CONTROL_TIMEOUT),
+            )
+            .await?;
+        super::api::check(&reply.env)
+    }
+
+    async fn uploaded_file(
+        &self,
+        session: &UploadSession,
+        _state: &PolicyState,
+    ) -> Result<Option<Entry>> {
+        let st = state_of(session)?;
+        // v3 lists a file only once its upload completed.
+        Ok(self
+            .entries(&st.parent)
+            .await?
+            .into_iter()
+            .find(|e| e.name == st.name && e.kind == EntryKind::File))
     }
 }
 
@@ -155,14 +215,21 @@ pub(super) async fn begin(p: &CloudreveV3, req: &UploadRequest) -> Result<Upload
     let w = cred?;
     let state = V3UploadState {
         v3: true,
-        kind: policy.kind.clone(),
-        size: req.size,
         parent: parent.path.clone(),
         name: name.clone(),
         replaces,
-        upload_urls: w.upload_urls.clone().unwrap_or_default(),
-        credential: w.credential.clone(),
+        store: PolicyState {
+            kind: policy.kind.clone(),
+            size: req.size,
+            upload_urls: w.upload_urls.clone().unwrap_or_default(),
+            credential: w.credential.clone(),
+            complete_url: w.complete_url.clone(),
+            upload_id: w.upload_id.clone().unwrap_or_default(),
+            upload_policy: w.policy.clone(),
+            ..Default::default()
+        },
     };
+    let transport = transport(&state.store.kind);
     let session = UploadSession {
         id: w.session_id.clone(),
         target: V3Ref {
@@ -171,19 +238,32 @@ pub(super) async fn begin(p: &CloudreveV3, req: &UploadRequest) -> Result<Upload
             path: join(&parent.path, &name),
         }
         .to_ref(),
-        chunk_size: w.chunk_size,
-        // v3 takes chunks strictly in order (a later one is refused with 40012).
+        // The form API takes the whole file in one request, whatever the chunk size.
+        chunk_size: if transport == Some(Transport::Upyun) {
+            0
+        } else {
+            w.chunk_size
+        },
+        // v3 takes local chunks strictly in order (a later one is refused with 40012), and
+        // Graph takes byte ranges in order; keep every policy sequential, as FE3 does.
         chunk_concurrency: 1,
         expires_at: w.expires,
         encryption: None,
         policy: serde_json::to_value(&state)?,
     };
-    if transport(&state.kind).is_none() {
+    if transport == Some(Transport::OneDrive) && req.size == 0 {
+        let _ = cancel(p, &session).await;
+        return Err(Error::with_message(
+            ErrorKind::Unsupported,
+            "OneDrive storage cannot take empty files from clients (no byte range to send).",
+        ));
+    }
+    if transport.is_none() {
         // Leave no placeholder behind for a policy we cannot feed.
         let _ = cancel(p, &session).await;
         return Err(Error::unsupported(&format!(
             "uploads to \"{}\" storage policies on Cloudreve 3 (yet)",
-            state.kind
+            state.store.kind
         )));
     }
     Ok(session)
@@ -217,20 +297,21 @@ pub(super) async fn chunk(
     data: ChunkData,
 ) -> Result<ChunkReceipt> {
     let st = state_of(session)?;
-    let count = session.chunk_count(st.size);
+    let s = &st.store;
+    let count = session.chunk_count(s.size);
     if index >= count {
         return Err(Error::invalid(format!(
             "Chunk {index} is out of range (the upload has {count} chunks)."
         )));
     }
-    let expected = session.chunk_len(st.size, index);
+    let expected = session.chunk_len(s.size, index);
     if data.len() != expected {
         return Err(Error::invalid(format!(
             "Chunk {index} must be exactly {expected} bytes, got {}.",
             data.len()
         )));
     }
-    let sent = match transport(&st.kind) {
+    let sent = match transport(&s.kind) {
         Some(Transport::Local) => p
             .api
             .envelope(
@@ -241,10 +322,16 @@ pub(super) async fn chunk(
             )
             .await
             .and_then(|env| super::api::check(&env)),
-        Some(Transport::Remote) => remote_chunk(p, &st, index, data).await,
+        Some(Transport::Remote) => remote::upload_chunk(p, s, index, data).await,
+        Some(Transport::S3(_)) => return s3::upload_part(p, s, index, data).await,
+        Some(Transport::OneDrive) => {
+            return onedrive::upload_chunk(p, session, s, index, data).await;
+        }
+        Some(Transport::Qiniu) => return qiniu::upload_part(p, session, s, index, data).await,
+        Some(Transport::Upyun) => return upyun::upload(p, session, s, data).await,
         None => Err(Error::unsupported(&format!(
             "uploads to \"{}\" storage policies on Cloudreve 3 (yet)",
-            st.kind
+            s.kind
         ))),
     };
     match sent {
@@ -252,91 +339,49 @@ pub(super) async fn chunk(
         // The last chunk completes the upload and ends the session; when its answer was lost,
         // the retry finds no session, and the file tells whether it completed.
         Err(e) if e.kind() == ErrorKind::UploadSessionExpired && index + 1 == count => {
-            match uploaded(p, &st).await {
-                Ok(Some(_)) => Ok(ChunkReceipt::default()),
-                Err(e2) if e2.is_retryable() => Err(e2),
-                _ => Err(e),
-            }
+            confirm_completed(p, session, s, e)
+                .await
+                .map(|_| ChunkReceipt::default())
         }
         Err(e) => Err(e),
-    }
-}
-
-/// `POST {uploadURLs[0]}?chunk={index}` to a slave node with the session credential (never
-/// the cookie).
-async fn remote_chunk(
-    p: &CloudreveV3,
-    st: &V3UploadState,
-    index: u64,
-    data: ChunkData,
-) -> Result<()> {
-    let base = st
-        .upload_urls
-        .first()
-        .ok_or_else(|| Error::protocol("The upload session has no upload URL."))?;
-    let mut url =
-        url::Url::parse(base).map_err(|e| Error::protocol(format!("Invalid upload URL: {e}")))?;
-    url.query_pairs_mut()
-        .append_pair("chunk", &index.to_string());
-    let mut req = p
-        .api
-        .http()
-        .post(url)
-        .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
-        .header(reqwest::header::CONTENT_LENGTH, data.len())
-        .body(data.body());
-    if let Some(c) = &st.credential {
-        req = req.header(reqwest::header::AUTHORIZATION, c);
-    }
-    let resp = req.send().await.map_err(|e| from_reqwest(&e))?;
-    let status = resp.status().as_u16();
-    let wait = retry_after(resp.headers());
-    let body = resp.bytes().await.map_err(|e| from_reqwest(&e))?;
-    let env = Envelope::decode(status, &body).map_err(|e| e.with_retry_after(wait))?;
-    super::api::check(&env)
-}
-
-/// The uploaded file under its upload name, if it is complete (right size), plus the
-/// folder's listing.
-async fn uploaded(p: &CloudreveV3, st: &V3UploadState) -> Result<Option<(Entry, Vec<Entry>)>> {
-    let siblings = p.entries(&st.parent).await?;
-    let hit = siblings
-        .iter()
-        .find(|e| e.name == st.name && e.kind == EntryKind::File)
-        .cloned();
-    match hit {
-        Some(e) if e.size == st.size => Ok(Some((e, siblings))),
-        Some(e) => Err(Error::protocol(format!(
-            "The uploaded file has {} bytes on the server, expected {}.",
-            e.size, st.size
-        ))),
-        None => Ok(None),
     }
 }
 
 pub(super) async fn finish(
     p: &CloudreveV3,
     session: &UploadSession,
-    _receipts: &ChunkReceipts,
+    receipts: &ChunkReceipts,
 ) -> Result<Entry> {
     let st = state_of(session)?;
-    let Some((new, siblings)) = uploaded(p, &st).await? else {
-        // A retried finish of an overwrite whose swap already went through.
-        if let Some(final_name) = &st.replaces
-            && let Some(done) =
-                p.entries(&st.parent).await?.into_iter().find(|e| {
-                    &e.name == final_name && e.kind == EntryKind::File && e.size == st.size
-                })
-        {
-            return Ok(done);
+    let s = &st.store;
+    let done = match transport(&s.kind) {
+        Some(Transport::S3(how)) => s3::finish(p, session, s, how, receipts).await,
+        Some(Transport::OneDrive) => onedrive::finish(p, session, s).await,
+        Some(Transport::Qiniu) => qiniu::finish(p, session, s, receipts).await,
+        Some(Transport::Upyun) => upyun::finish(p, session, s).await,
+        _ => completed_entry(p, session, s).await,
+    };
+    let new = match done {
+        Ok(new) => new,
+        Err(e) => {
+            // A retried finish of an overwrite whose swap already went through: the upload
+            // name is gone and the final name holds a file of the new size.
+            if let Some(final_name) = &st.replaces {
+                let siblings = p.entries(&st.parent).await?;
+                let swapped = !siblings.iter().any(|x| x.name == st.name);
+                if let Some(done) = siblings.into_iter().find(|x| {
+                    &x.name == final_name && x.kind == EntryKind::File && x.size == s.size
+                }) && swapped
+                {
+                    return Ok(done);
+                }
+            }
+            return Err(e);
         }
-        return Err(Error::protocol(
-            "The server has not completed the upload; some chunks are missing.",
-        ));
     };
     match &st.replaces {
         None => Ok(new),
-        Some(final_name) => replace(p, &st, new, &siblings, final_name).await,
+        Some(final_name) => replace(p, &st, new, final_name).await,
     }
 }
 
@@ -345,9 +390,9 @@ async fn replace(
     p: &CloudreveV3,
     st: &V3UploadState,
     new: Entry,
-    siblings: &[Entry],
     final_name: &str,
 ) -> Result<Entry> {
+    let siblings = p.entries(&st.parent).await?;
     let old = siblings
         .iter()
         .find(|e| e.name == final_name && e.kind == EntryKind::File)
@@ -447,15 +492,23 @@ mod tests {
         assert!(state_of(&s).is_err());
         s.policy = serde_json::to_value(V3UploadState {
             v3: true,
-            kind: "local".into(),
             parent: "/d".into(),
             name: "a.cirrus-new-1.txt".into(),
             replaces: Some("a.txt".into()),
-            ..Default::default()
+            store: PolicyState {
+                kind: "local".into(),
+                size: 1,
+                ..Default::default()
+            },
         })
         .unwrap();
+        assert_eq!(s.policy["type"], "local", "the storage part is flat");
         assert_eq!(state_of(&s).unwrap().replaces.as_deref(), Some("a.txt"));
         assert_eq!(transport("remote"), Some(Transport::Remote));
-        assert_eq!(transport("s3"), None);
+        assert_eq!(
+            transport("oss"),
+            Some(Transport::S3(s3::Completion::StorageCallback))
+        );
+        assert_eq!(transport("cos"), None);
     }
 }

@@ -129,6 +129,9 @@ pub struct UploadCredentialWire {
     /// Completion URL (S3-like stores).
     #[serde(rename = "completeURL", default)]
     pub complete_url: Option<String>,
+    /// Base64 form-API policy (Upyun).
+    #[serde(default)]
+    pub policy: Option<String>,
 }
 
 /// One share of `GET /share`.
