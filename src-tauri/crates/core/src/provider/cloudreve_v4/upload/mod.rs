@@ -1,9 +1,9 @@
-//! Uploads: session creation, then per-storage-policy chunk transport. One module per policy
-//! type; `local` covers the local policy and every relay policy (data goes through Cloudreve),
-//! `remote` covers slave nodes, `s3` the S3-compatible stores (S3, KS3, COS, OBS, OSS),
-//! `onedrive` OneDrive/SharePoint, `qiniu` Qiniu Kodo (resumable upload v2 parts, completed
-//! through the store's callback) and `upyun` Upyun USS (the whole file in one form POST, so
-//! its sessions get `chunk_size` 0).
+//! Uploads: session creation, then per-storage-policy chunk transport. `local` covers the
+//! local policy and every relay policy (data goes through Cloudreve); the storage transports
+//! shared with the v3 provider live in [`crate::provider::store_upload`]: `remote` (slave
+//! nodes), `s3` (S3, KS3, COS, OBS, OSS), `onedrive`, `qiniu` (resumable upload v2 parts,
+//! completed through the store's callback) and `upyun` (the whole file in one form POST, so
+//! its sessions get `chunk_size` 0). This module is their [`UploadHost`].
 //!
 //! Client-side encryption is policy-agnostic: when the session carries encryption metadata
 //! (and the policy does not relay), the engine encrypts the chunks before any transport sees
