@@ -42,6 +42,7 @@ macro_rules! conformance {
             scenario!(upload_conflicts_are_settled_before_bytes_go);
             scenario!(ranged_and_resumed_download);
             scenario!(shares_create_list_delete);
+            scenario!(remote_download_or_unsupported);
             scenario!(errors_are_typed);
             scenario!(uploads_survive_faults);
             scenario!(upload_resumes_after_a_restart);

@@ -856,6 +856,58 @@ pub async fn shares_create_list_delete<F: Fixture>() {
     );
 }
 
+// --- server tasks ---------------------------------------------------------------------------
+
+/// Serve `body` at `/files/data%20set.bin` on 127.0.0.1; the URL.
+async fn serve_file(body: Vec<u8>) -> String {
+    use axum::routing::get;
+    let app = axum::Router::new().route(
+        "/files/data%20set.bin",
+        get(move || {
+            let b = body.clone();
+            async move { b }
+        }),
+    );
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+    format!("http://{addr}/files/data%20set.bin")
+}
+
+pub async fn remote_download_or_unsupported<F: Fixture>() {
+    let env = start::<F>(SandboxConfig::default()).await;
+    let (_, p) = env.signed_in().await;
+    let dest = p.create_folder(&p.root(), "Downloads").await.unwrap();
+    let payload = data(50_000, 77);
+    let url = serve_file(payload.clone()).await;
+    let started = p
+        .remote_download(std::slice::from_ref(&url), &dest.remote)
+        .await;
+    if !p.capabilities().tasks_remote_download {
+        assert_kind(started, ErrorKind::Unsupported, "remote download");
+        return;
+    }
+    let tasks = started.unwrap();
+    assert_eq!(tasks.len(), 1, "{tasks:?}");
+    let id = tasks[0].id.clone();
+    let mut done = None;
+    for _ in 0..400 {
+        let page = p.list_tasks(TaskCategory::Downloaded, None).await.unwrap();
+        if let Some(t) = page.tasks.into_iter().find(|t| t.id == id)
+            && t.status.is_finished()
+        {
+            done = Some(t);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    let done = done.expect("the download finished");
+    assert_eq!(done.status, TaskStatus::Completed, "{done:?}");
+    let file = p.resolve_path("/Downloads/data set.bin").await.unwrap();
+    let entry = p.stat(&file).await.unwrap();
+    assert_eq!(sha(&download_bytes(p.clone(), &entry).await), sha(&payload));
+}
+
 // --- errors --------------------------------------------------------------------------------
 
 pub async fn errors_are_typed<F: Fixture>() {

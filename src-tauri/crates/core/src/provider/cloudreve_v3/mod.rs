@@ -9,6 +9,7 @@ pub mod auth;
 pub mod codes;
 pub mod refs;
 mod shares;
+mod tasks;
 pub mod upload;
 pub mod wire;
 
@@ -467,19 +468,6 @@ impl CloudreveV3 {
             next_cursor: None,
         })
     }
-
-    async fn remote_download_impl(&self, urls: &[String], dest: &RemoteRef) -> Result<Vec<Task>> {
-        let dst = V3Ref::parse(dest)?;
-        self.api
-            .call_unit(
-                Method::POST,
-                "aria2/url",
-                Body::Json(json!({ "url": urls, "dst": dst.path })),
-            )
-            .await?;
-        // v3 answers without task ids; the tasks show up in the downloading list.
-        Ok(vec![])
-    }
 }
 
 /// `{"dirs": [...], "items": [...]}` for one object.
@@ -639,6 +627,10 @@ impl Provider for CloudreveV3 {
 
     async fn remote_download(&self, urls: &[String], dest: &RemoteRef) -> Result<Vec<Task>> {
         self.remote_download_impl(urls, dest).await
+    }
+
+    async fn list_tasks(&self, category: TaskCategory, cursor: Option<&str>) -> Result<TaskPage> {
+        self.list_tasks_impl(category, cursor).await
     }
 
     async fn cancel_task(&self, id: &str) -> Result<()> {
