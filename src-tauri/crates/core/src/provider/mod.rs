@@ -191,6 +191,21 @@ pub trait Provider: Send + Sync {
         Err(Error::unsupported("server tasks"))
     }
 
+    /// The user's WebDAV accounts.
+    async fn list_webdav_accounts(&self) -> Result<Vec<WebDavAccount>> {
+        Err(Error::unsupported("WebDAV accounts"))
+    }
+
+    /// Create a WebDAV account `name` limited to `root` (a folder); its password is generated.
+    async fn create_webdav_account(&self, _name: &str, _root: &RemoteRef) -> Result<WebDavAccount> {
+        Err(Error::unsupported("WebDAV accounts"))
+    }
+
+    /// Delete a WebDAV account.
+    async fn delete_webdav_account(&self, _id: &str) -> Result<()> {
+        Err(Error::unsupported("WebDAV accounts"))
+    }
+
     /// Start an upload: creates the server session (and usually a placeholder).
     async fn begin_upload(&self, req: &UploadRequest) -> Result<UploadSession>;
 

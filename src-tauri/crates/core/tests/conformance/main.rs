@@ -43,6 +43,7 @@ macro_rules! conformance {
             scenario!(ranged_and_resumed_download);
             scenario!(shares_create_list_delete);
             scenario!(remote_download_or_unsupported);
+            scenario!(webdav_accounts_or_unsupported);
             scenario!(errors_are_typed);
             scenario!(uploads_survive_faults);
             scenario!(upload_resumes_after_a_restart);

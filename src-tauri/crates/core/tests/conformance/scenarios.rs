@@ -908,6 +908,37 @@ pub async fn remote_download_or_unsupported<F: Fixture>() {
     assert_eq!(sha(&download_bytes(p.clone(), &entry).await), sha(&payload));
 }
 
+pub async fn webdav_accounts_or_unsupported<F: Fixture>() {
+    let env = start::<F>(SandboxConfig::default()).await;
+    let (_, p) = env.signed_in().await;
+    let photos = p.create_folder(&p.root(), "Photos").await.unwrap();
+    let created = p.create_webdav_account("phone", &photos.remote).await;
+    if !p.capabilities().webdav_accounts {
+        assert_kind(created, ErrorKind::Unsupported, "WebDAV accounts");
+        assert_kind(
+            p.list_webdav_accounts().await,
+            ErrorKind::Unsupported,
+            "WebDAV accounts",
+        );
+        return;
+    }
+    let a = created.unwrap();
+    assert_eq!(a.name, "phone");
+    assert_eq!(a.root, "/Photos");
+    assert!(!a.password.is_empty());
+    let all = p.list_webdav_accounts().await.unwrap();
+    let listed = all.iter().find(|x| x.id == a.id).expect("listed");
+    assert_eq!(listed.password, a.password);
+    p.delete_webdav_account(&a.id).await.unwrap();
+    assert!(
+        p.list_webdav_accounts()
+            .await
+            .unwrap()
+            .iter()
+            .all(|x| x.id != a.id)
+    );
+}
+
 // --- errors --------------------------------------------------------------------------------
 
 pub async fn errors_are_typed<F: Fixture>() {

@@ -11,6 +11,7 @@ pub mod refs;
 mod shares;
 mod tasks;
 pub mod upload;
+mod webdav;
 pub mod wire;
 
 use async_trait::async_trait;
@@ -93,6 +94,7 @@ impl CloudreveV3 {
         upload_overwrite: false,
         resumable_upload: true,
         ranged_download: true,
+        webdav_accounts: true,
     };
 
     /// `GET /directory{path}`: the whole folder.
@@ -636,6 +638,20 @@ impl Provider for CloudreveV3 {
     async fn cancel_task(&self, id: &str) -> Result<()> {
         self.api
             .call_unit(Method::DELETE, &format!("aria2/task/{id}"), Body::None)
+            .await
+    }
+
+    async fn list_webdav_accounts(&self) -> Result<Vec<WebDavAccount>> {
+        self.list_webdav_impl().await
+    }
+
+    async fn create_webdav_account(&self, name: &str, root: &RemoteRef) -> Result<WebDavAccount> {
+        self.create_webdav_impl(name, root).await
+    }
+
+    async fn delete_webdav_account(&self, id: &str) -> Result<()> {
+        self.api
+            .call_unit(Method::DELETE, &format!("webdav/accounts/{id}"), Body::None)
             .await
     }
 
