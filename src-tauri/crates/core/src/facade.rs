@@ -16,6 +16,8 @@ use crate::account::{
 use crate::error::{Error, ErrorKind, Result};
 use crate::net::{HttpOptions, build_client};
 use crate::provider::Provider;
+use crate::provider::cloudreve_v3::CloudreveV3;
+use crate::provider::cloudreve_v3::auth::{self as auth_v3, V3Relogin};
 use crate::provider::cloudreve_v4::CloudreveV4;
 use crate::provider::cloudreve_v4::auth::{self, LoginResult, V4Refresher};
 use crate::provider::model::UserInfo;
@@ -96,6 +98,7 @@ pub struct Cirrus {
     secrets: Arc<dyn SecretStore>,
     secret_info: SecretStoreInfo,
     providers: Mutex<HashMap<String, Arc<CloudreveV4>>>,
+    providers_v3: Mutex<HashMap<String, Arc<CloudreveV3>>>,
     pending: Mutex<HashMap<String, PendingLogin>>,
 }
 
@@ -141,6 +144,7 @@ impl Cirrus {
             secrets,
             secret_info,
             providers: Mutex::new(HashMap::new()),
+            providers_v3: Mutex::new(HashMap::new()),
             pending: Mutex::new(HashMap::new()),
         })
     }
@@ -252,11 +256,11 @@ impl Cirrus {
         let (server, info) = self
             .probe(&req.server_url, req.pinned_cert_sha256.as_deref())
             .await?;
-        if info.major != 4 {
+        if ProviderKind::for_major(info.major).is_none() {
             return Err(Error::with_message(
                 ErrorKind::NotCloudreve,
                 format!(
-                    "Cloudreve {} is not supported yet; Cirrus needs Cloudreve 4.",
+                    "Cloudreve {} is not supported; Cirrus needs Cloudreve 3.8 or 4.",
                     info.version
                 ),
             ));
@@ -264,6 +268,9 @@ impl Cirrus {
         let http = build_client(&HttpOptions {
             pinned_cert_sha256: req.pinned_cert_sha256.clone(),
         })?;
+        if info.major == 3 {
+            return self.add_account_v3(req, http, server, info).await;
+        }
         if auth::login_captcha_required(&http, &server)
             .await
             .unwrap_or(false)
@@ -274,23 +281,53 @@ impl Cirrus {
             LoginResult::SignedIn { user, tokens } => Ok(AddAccountOutcome::Added(
                 self.save_account(&req, &server, &info, user, tokens)?,
             )),
-            LoginResult::TwoFactor { session_id } => {
-                let pending_id = uuid::Uuid::new_v4().to_string();
-                let mut pending = lock(&self.pending);
-                pending.retain(|_, p| p.started.elapsed() < Duration::from_secs(600));
-                pending.insert(
-                    pending_id.clone(),
-                    PendingLogin {
-                        req,
-                        server,
-                        info,
-                        session_id,
-                        started: Instant::now(),
-                    },
-                );
-                Ok(AddAccountOutcome::TwoFactorRequired { pending_id })
-            }
+            LoginResult::TwoFactor { session_id } => Ok(self.pend(req, server, info, session_id)),
         }
+    }
+
+    /// Sign-in to a Cloudreve 3 server: the session cookie is the credential.
+    async fn add_account_v3(
+        &self,
+        req: AddAccount,
+        http: reqwest::Client,
+        server: Url,
+        info: ServerInfo,
+    ) -> Result<AddAccountOutcome> {
+        if auth_v3::login_captcha_required(&http, &server)
+            .await
+            .unwrap_or(false)
+        {
+            return Err(Error::new(ErrorKind::CaptchaRequired));
+        }
+        match auth_v3::sign_in(&http, &server, req.email.trim(), &req.password).await? {
+            auth_v3::LoginResult::SignedIn { user, tokens } => Ok(AddAccountOutcome::Added(
+                self.save_account(&req, &server, &info, user, tokens)?,
+            )),
+            auth_v3::LoginResult::TwoFactor { cookie } => Ok(self.pend(req, server, info, cookie)),
+        }
+    }
+
+    fn pend(
+        &self,
+        req: AddAccount,
+        server: Url,
+        info: ServerInfo,
+        session_id: String,
+    ) -> AddAccountOutcome {
+        let pending_id = uuid::Uuid::new_v4().to_string();
+        let mut pending = lock(&self.pending);
+        pending.retain(|_, p| p.started.elapsed() < Duration::from_secs(600));
+        pending.insert(
+            pending_id.clone(),
+            PendingLogin {
+                req,
+                server,
+                info,
+                session_id,
+                started: Instant::now(),
+            },
+        );
+        AddAccountOutcome::TwoFactorRequired { pending_id }
     }
 
     /// Finish a sign-in that needed a one-time code. A wrong code can be retried.
@@ -316,6 +353,17 @@ impl Cirrus {
         let http = build_client(&HttpOptions {
             pinned_cert_sha256: req.pinned_cert_sha256.clone(),
         })?;
+        if info.major == 3 {
+            return match auth_v3::sign_in_2fa(&http, &server, &session_id, otp).await? {
+                auth_v3::LoginResult::SignedIn { user, tokens } => {
+                    lock(&self.pending).remove(pending_id);
+                    self.save_account(&req, &server, &info, user, tokens)
+                }
+                auth_v3::LoginResult::TwoFactor { .. } => {
+                    Err(Error::protocol("The server asked for a second code."))
+                }
+            };
+        }
         match auth::sign_in_2fa(&http, &server, &session_id, otp).await? {
             LoginResult::SignedIn { user, tokens } => {
                 lock(&self.pending).remove(pending_id);
@@ -356,7 +404,7 @@ impl Cirrus {
                 .or_else(|| existing.as_ref().map(|a| a.label.clone()))
                 .unwrap_or_else(|| format!("{email} @ {host}")),
             server_url,
-            provider: ProviderKind::CloudreveV4,
+            provider: ProviderKind::for_major(info.major).unwrap_or(ProviderKind::CloudreveV4),
             server_version: info.version.clone(),
             email,
             user_id: user.id,
@@ -386,6 +434,7 @@ impl Cirrus {
             db.set_active(Some(&account.id))?;
         }
         lock(&self.providers).remove(&account.id);
+        lock(&self.providers_v3).remove(&account.id);
         tracing::info!(account = %account.id, "signed in");
         Ok(account)
     }
@@ -419,9 +468,14 @@ impl Cirrus {
             let http = build_client(&HttpOptions {
                 pinned_cert_sha256: a.pinned_cert_sha256.clone(),
             })?;
-            if let Ok(server) = Url::parse(&a.server_url)
-                && let Err(e) = auth::sign_out(&http, &server, &tokens.refresh_token).await
-            {
+            let signed_out = match Url::parse(&a.server_url) {
+                Ok(server) if a.provider == ProviderKind::CloudreveV3 => {
+                    auth_v3::sign_out(&http, &server, &tokens.access_token).await
+                }
+                Ok(server) => auth::sign_out(&http, &server, &tokens.refresh_token).await,
+                Err(_) => Ok(()),
+            };
+            if let Err(e) = signed_out {
                 tracing::info!(
                     "server-side sign-out failed (tokens forgotten anyway): {}",
                     e.message()
@@ -431,6 +485,7 @@ impl Cirrus {
         self.secrets.delete(&a.id, secrets::TOKENS)?;
         self.secrets.delete(&a.id, secrets::PASSWORD)?;
         lock(&self.providers).remove(&a.id);
+        lock(&self.providers_v3).remove(&a.id);
         Ok(a)
     }
 
@@ -474,7 +529,73 @@ impl Cirrus {
 
     /// The signed-in provider of an account (cached; one HTTP client per account).
     pub async fn provider(&self, account_id: &str) -> Result<Arc<dyn Provider>> {
-        Ok(self.cloudreve_v4(account_id).await?)
+        match self.account(account_id)?.provider {
+            ProviderKind::CloudreveV4 => Ok(self.cloudreve_v4(account_id).await?),
+            ProviderKind::CloudreveV3 => Ok(self.cloudreve_v3(account_id).await?),
+        }
+    }
+
+    /// The concrete v3 provider of a Cloudreve 3 account. Its session is the cookie from the
+    /// secret store; when the server ends it, the remembered password (if the user allowed
+    /// keeping it) signs in again, else the account must sign in again (`SignInAgain`).
+    pub async fn cloudreve_v3(&self, account_id: &str) -> Result<Arc<CloudreveV3>> {
+        if let Some(p) = lock(&self.providers_v3).get(account_id) {
+            return Ok(p.clone());
+        }
+        let a = self.account(account_id)?;
+        if a.provider != ProviderKind::CloudreveV3 {
+            return Err(Error::invalid(format!(
+                "{} is not a Cloudreve 3 account.",
+                a.label
+            )));
+        }
+        let server = Url::parse(&a.server_url)
+            .map_err(|e| Error::io(format!("Stored server URL is invalid: {e}")))?;
+        let http = build_client(&HttpOptions {
+            pinned_cert_sha256: a.pinned_cert_sha256.clone(),
+        })?;
+        let secrets = self.secrets.clone();
+        let (id, remember) = (a.id.clone(), a.remember_password);
+        let password: auth_v3::PasswordSource = Arc::new(move || {
+            if !remember {
+                return None;
+            }
+            secrets.get(&id, secrets::PASSWORD).ok().flatten()
+        });
+        let relogin = Arc::new(V3Relogin::new(
+            http.clone(),
+            server.clone(),
+            a.email.clone(),
+            password,
+        ));
+        let sink = Arc::new(SecretTokenSink {
+            store: self.secrets.clone(),
+            account_id: a.id.clone(),
+        });
+        let tokens = match self.load_tokens(&a.id)? {
+            Some(t) => t,
+            None => {
+                // No cookie (signed out, or never stored): the remembered password or nothing.
+                use crate::session::TokenRefresher;
+                match relogin.refresh("").await {
+                    Ok(t) => {
+                        sink.store(&t);
+                        t
+                    }
+                    Err(e) if e.kind() == ErrorKind::SignInAgain => {
+                        return Err(Error::with_message(
+                            ErrorKind::SignInAgain,
+                            format!("Please sign in again to {} ({}).", a.label, a.server_url),
+                        ));
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        };
+        let session = Arc::new(Session::new(tokens, relogin, Some(sink)));
+        let p = Arc::new(CloudreveV3::new(http, server, session));
+        lock(&self.providers_v3).insert(a.id.clone(), p.clone());
+        Ok(p)
     }
 
     /// The concrete v4 provider (for diagnostics such as the session refresh count).
@@ -483,6 +604,12 @@ impl Cirrus {
             return Ok(p.clone());
         }
         let a = self.account(account_id)?;
+        if a.provider != ProviderKind::CloudreveV4 {
+            return Err(Error::invalid(format!(
+                "{} is not a Cloudreve 4 account.",
+                a.label
+            )));
+        }
         let server = Url::parse(&a.server_url)
             .map_err(|e| Error::io(format!("Stored server URL is invalid: {e}")))?;
         let http = build_client(&HttpOptions {

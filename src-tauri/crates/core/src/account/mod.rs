@@ -18,6 +18,8 @@ use serde::{Deserialize, Serialize};
 pub enum ProviderKind {
     /// Cloudreve 4.x.
     CloudreveV4,
+    /// Cloudreve 3.x (3.8).
+    CloudreveV3,
 }
 
 impl ProviderKind {
@@ -25,6 +27,16 @@ impl ProviderKind {
     pub fn as_str(self) -> &'static str {
         match self {
             ProviderKind::CloudreveV4 => "cloudreve_v4",
+            ProviderKind::CloudreveV3 => "cloudreve_v3",
+        }
+    }
+
+    /// The API of a server whose `/site/ping` reported major version `major`.
+    pub fn for_major(major: u32) -> Option<Self> {
+        match major {
+            4 => Some(ProviderKind::CloudreveV4),
+            3 => Some(ProviderKind::CloudreveV3),
+            _ => None,
         }
     }
 
@@ -32,6 +44,7 @@ impl ProviderKind {
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "cloudreve_v4" => Some(ProviderKind::CloudreveV4),
+            "cloudreve_v3" => Some(ProviderKind::CloudreveV3),
             _ => None,
         }
     }

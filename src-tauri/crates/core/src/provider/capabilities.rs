@@ -46,4 +46,8 @@ pub struct Capabilities {
     pub resumable_upload: bool,
     /// Download URLs honour `Range`.
     pub ranged_download: bool,
+    /// WebDAV accounts (a generated password, optionally limited to one folder) can be
+    /// listed, created and deleted.
+    #[serde(default)]
+    pub webdav_accounts: bool,
 }

@@ -2,8 +2,10 @@
 //! 123pan all implement. Callers use `Capabilities` flags, never the provider's name.
 
 pub mod capabilities;
+pub mod cloudreve_v3;
 pub mod cloudreve_v4;
 pub mod model;
+pub mod store_upload;
 pub mod upload_types;
 
 use async_trait::async_trait;
@@ -193,6 +195,21 @@ pub trait Provider: Send + Sync {
     /// Live progress counters of a task.
     async fn task_progress(&self, _id: &str) -> Result<TaskProgress> {
         Err(Error::unsupported("server tasks"))
+    }
+
+    /// The user's WebDAV accounts.
+    async fn list_webdav_accounts(&self) -> Result<Vec<WebDavAccount>> {
+        Err(Error::unsupported("WebDAV accounts"))
+    }
+
+    /// Create a WebDAV account `name` limited to `root` (a folder); its password is generated.
+    async fn create_webdav_account(&self, _name: &str, _root: &RemoteRef) -> Result<WebDavAccount> {
+        Err(Error::unsupported("WebDAV accounts"))
+    }
+
+    /// Delete a WebDAV account.
+    async fn delete_webdav_account(&self, _id: &str) -> Result<()> {
+        Err(Error::unsupported("WebDAV accounts"))
     }
 
     /// Start an upload: creates the server session (and usually a placeholder).

@@ -412,3 +412,22 @@ pub struct ExtractOptions {
     /// Archive password.
     pub password: Option<String>,
 }
+
+/// A WebDAV account: sign in to the server's WebDAV endpoint with the user's email and this
+/// generated password, seeing only `root` and below.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebDavAccount {
+    /// Provider id of the account.
+    pub id: String,
+    /// Label the user gave it.
+    pub name: String,
+    /// The generated password.
+    pub password: String,
+    /// Folder the account is limited to (a path, `/` for everything).
+    pub root: String,
+    /// Whether the account may only read.
+    pub readonly: bool,
+    /// When it was created.
+    pub created_at: Option<DateTime<Utc>>,
+}

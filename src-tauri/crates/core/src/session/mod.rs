@@ -136,6 +136,18 @@ impl Session {
         self.refresh_locked(&mut guard).await
     }
 
+    /// The server replaced the credential itself (Cloudreve 3 re-issues its session cookie
+    /// with a response): keep and persist `new`, unless `sent` was already replaced.
+    pub async fn replace_tokens(&self, sent: &str, new: TokenSet) {
+        let mut guard = self.tokens.lock().await;
+        if guard.as_ref().is_some_and(|t| t.access_token == sent) {
+            if let Some(sink) = &self.sink {
+                sink.store(&new);
+            }
+            *guard = Some(new);
+        }
+    }
+
     async fn refresh_locked(&self, guard: &mut Option<TokenSet>) -> Result<String> {
         let Some(current) = guard.as_ref() else {
             return Err(Error::new(ErrorKind::SignInAgain));

@@ -76,6 +76,17 @@ impl Envelope {
 
     /// The typed error for this envelope's code.
     pub fn to_error(&self) -> Error {
+        // A "batch" of one item (e.g. `POST /file/url` for one file) failed: its own error
+        // says what happened (not found, locked…), the 40081 wrapper does not.
+        if self.code == CODE_BATCH_PARTIAL
+            && let Some(items) = &self.aggregated_error
+            && items.len() == 1
+            && let Some(inner) = items.values().next()
+        {
+            return inner
+                .to_error()
+                .with_correlation_id(self.correlation_id.clone());
+        }
         code_error(self.code, &self.msg).with_correlation_id(self.correlation_id.clone())
     }
 
@@ -246,6 +257,16 @@ mod tests {
         assert_eq!(out.failed[0].1.kind(), ErrorKind::NotFound);
         assert_eq!(out.failed[1].0, sent[1]);
         assert_eq!(out.failed[1].1.kind(), ErrorKind::PermissionDenied);
+    }
+
+    #[test]
+    fn a_failed_batch_of_one_is_its_item_error() {
+        let body = r#"{"code":40081,"msg":"Path not exist","aggregated_error":{
+            "cloudreve://my/nope":{"code":40016,"msg":"Path not exist"}},"correlation_id":"c0"}"#;
+        let e = env(body).into_data().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::NotFound);
+        assert_eq!(e.server_code(), Some(40016));
+        assert_eq!(e.correlation_id(), Some("c0"));
     }
 
     #[test]

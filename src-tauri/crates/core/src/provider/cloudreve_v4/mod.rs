@@ -81,6 +81,7 @@ impl CloudreveV4 {
         upload_overwrite: true,
         resumable_upload: true,
         ranged_download: true,
+        webdav_accounts: false,
     };
 }
 

@@ -1,30 +1,28 @@
-//! Uploads: session creation, then per-storage-policy chunk transport. One module per policy
-//! type; `local` covers the local policy and every relay policy (data goes through Cloudreve),
-//! `remote` covers slave nodes, `s3` the S3-compatible stores (S3, KS3, COS, OBS, OSS),
-//! `onedrive` OneDrive/SharePoint, `qiniu` Qiniu Kodo (resumable upload v2 parts, completed
-//! through the store's callback) and `upyun` Upyun USS (the whole file in one form POST, so
-//! its sessions get `chunk_size` 0).
+//! Uploads: session creation, then per-storage-policy chunk transport. `local` covers the
+//! local policy and every relay policy (data goes through Cloudreve); the storage transports
+//! shared with the v3 provider live in [`crate::provider::store_upload`]: `remote` (slave
+//! nodes), `s3` (S3, KS3, COS, OBS, OSS), `onedrive`, `qiniu` (resumable upload v2 parts,
+//! completed through the store's callback) and `upyun` (the whole file in one form POST, so
+//! its sessions get `chunk_size` 0). This module is their [`UploadHost`].
 //!
 //! Client-side encryption is policy-agnostic: when the session carries encryption metadata
 //! (and the policy does not relay), the engine encrypts the chunks before any transport sees
 //! them.
 
 mod local;
-mod onedrive;
-mod qiniu;
-mod remote;
-mod s3;
-mod upyun;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use reqwest::Method;
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use async_trait::async_trait;
+
 use crate::error::{Error, ErrorKind, Result};
-use crate::net::{from_reqwest, retry_after};
 use crate::provider::model::{Entry, ListOptions, RemoteRef};
+use crate::provider::store_upload::{
+    UploadHost, completed_entry, confirm_completed, onedrive, qiniu, remote, s3, upyun,
+};
 use crate::provider::upload_types::{
     ChunkData, ChunkReceipt, ChunkReceipts, EncryptionParams, UploadRequest, UploadSession,
 };
@@ -34,54 +32,48 @@ use super::api::Body;
 use super::uri::CloudreveUri;
 use super::wire::UploadSessionWire;
 
-/// A storage's answer to one upload request: its status, `Retry-After` and (small) body.
-struct Reply {
-    status: reqwest::StatusCode,
-    wait: Option<std::time::Duration>,
-    body: bytes::Bytes,
-}
+pub use crate::provider::store_upload::PolicyState;
 
-/// Sends a request to a storage (not to Cloudreve's API) and reads its whole answer.
-async fn send(req: reqwest::RequestBuilder) -> Result<Reply> {
-    let resp = req.send().await.map_err(|e| from_reqwest(&e))?;
-    let status = resp.status();
-    let wait = retry_after(resp.headers());
-    let body = resp.bytes().await.map_err(|e| from_reqwest(&e))?;
-    Ok(Reply { status, wait, body })
-}
+/// The v4 side of the shared storage transports.
+#[async_trait]
+impl UploadHost for CloudreveV4 {
+    fn http(&self) -> &reqwest::Client {
+        self.api.http()
+    }
 
-/// Provider-private part of an `UploadSession` (stored in `UploadSession::policy`).
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct PolicyState {
-    /// Storage policy type (`local`, `remote`, `s3`, …).
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// Whether uploads are relayed through Cloudreve.
-    #[serde(default)]
-    pub relay: bool,
-    /// Plaintext file size.
-    pub size: u64,
-    /// Upload URLs (remote and object-storage policies).
-    #[serde(default)]
-    pub upload_urls: Vec<String>,
-    /// Credential for the upload URLs (already includes its scheme, e.g. `Bearer Cr …`).
-    #[serde(default)]
-    pub credential: Option<String>,
-    /// Completion URL (object storages).
-    #[serde(default)]
-    pub complete_url: Option<String>,
-    /// Provider multipart id.
-    #[serde(default)]
-    pub upload_id: String,
-    /// Secret for callback URLs.
-    #[serde(default)]
-    pub callback_secret: String,
-    /// Base64 form-API policy (Upyun).
-    #[serde(default)]
-    pub upload_policy: Option<String>,
-    /// MIME type Cloudreve chose for the file, passed on to the storage (Qiniu, Upyun).
-    #[serde(default)]
-    pub mime_type: Option<String>,
+    /// `GET /callback/{type}/{session}/{secret}` (S3, KS3, COS) or
+    /// `POST /callback/onedrive/{session}/{secret}`.
+    async fn client_callback(&self, session: &UploadSession, state: &PolicyState) -> Result<()> {
+        let method = if state.kind == "onedrive" {
+            Method::POST
+        } else {
+            Method::GET
+        };
+        let path = format!(
+            "callback/{}/{}/{}",
+            state.kind, session.id, state.callback_secret
+        );
+        self.api
+            .envelope(
+                method,
+                &path,
+                &[],
+                Body::None,
+                Some(crate::net::CONTROL_TIMEOUT),
+            )
+            .await?
+            .into_data()
+            .map(|_| ())
+    }
+
+    async fn uploaded_file(
+        &self,
+        session: &UploadSession,
+        _state: &PolicyState,
+    ) -> Result<Option<Entry>> {
+        let entry = self.stat_impl(&session.target).await?;
+        Ok((!entry.uploading).then_some(entry))
+    }
 }
 
 /// How chunks travel for a given policy.
@@ -366,47 +358,6 @@ fn single_chunk_entry(session: &UploadSession, state: &PolicyState) -> Entry {
         id: None,
         original_location: None,
     }
-}
-
-/// After an answer that may mean "an earlier attempt finished it" (session gone, upload
-/// gone), the file decides: complete → done. A transient failure while looking stays
-/// retryable; otherwise `original` stands.
-async fn confirm_completed(
-    p: &CloudreveV4,
-    session: &UploadSession,
-    state: &PolicyState,
-    original: Error,
-) -> Result<Entry> {
-    completed_entry(p, session, state)
-        .await
-        .map_err(|e| if e.is_retryable() { e } else { original })
-}
-
-/// The target file, provided the server has completed the upload with the right size.
-async fn completed_entry(
-    p: &CloudreveV4,
-    session: &UploadSession,
-    state: &PolicyState,
-) -> Result<Entry> {
-    let entry = p.stat_impl(&session.target).await?;
-    if entry.uploading {
-        return Err(Error::with_message(
-            ErrorKind::Protocol,
-            "The server has not completed the upload; some chunks are missing.",
-        ));
-    }
-    check_completed(entry, state)
-}
-
-/// `entry` (no longer uploading) provided it has the right size.
-fn check_completed(entry: Entry, state: &PolicyState) -> Result<Entry> {
-    if entry.size != state.size {
-        return Err(Error::protocol(format!(
-            "The uploaded file has {} bytes on the server, expected {}.",
-            entry.size, state.size
-        )));
-    }
-    Ok(entry)
 }
 
 /// `DELETE /file/upload`; a session the server no longer knows counts as cancelled.

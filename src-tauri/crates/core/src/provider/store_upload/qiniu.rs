@@ -27,9 +27,9 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::provider::model::Entry;
 use crate::provider::upload_types::{ChunkData, ChunkReceipt, ChunkReceipts, UploadSession};
 
-use super::super::CloudreveV4;
-use super::super::envelope::Envelope;
+use super::UploadHost;
 use super::{PolicyState, Reply, completed_entry, confirm_completed, send};
+use crate::provider::cloudreve_v4::envelope::Envelope;
 
 /// "No such upload": the upload id expired, was aborted or was completed.
 const NO_SUCH_UPLOAD: u16 = 612;
@@ -76,8 +76,8 @@ fn part_url(base: &str, index: u64) -> String {
 }
 
 /// `PUT {url}/{index + 1}`; returns the part's etag as the receipt.
-pub(super) async fn upload_part(
-    p: &CloudreveV4,
+pub(crate) async fn upload_part(
+    p: &dyn UploadHost,
     session: &UploadSession,
     s: &PolicyState,
     index: u64,
@@ -85,8 +85,7 @@ pub(super) async fn upload_part(
 ) -> Result<ChunkReceipt> {
     let url = part_url(upload_url(s)?, index);
     let Reply { status, wait, body } = send(
-        p.api
-            .http()
+        p.http()
             .put(url)
             .header(reqwest::header::AUTHORIZATION, authorization(s)?)
             .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
@@ -139,8 +138,8 @@ fn complete_body(count: u64, receipts: &ChunkReceipts, mime: Option<&str>) -> Re
 }
 
 /// `POST {url}` with the part list; the store calls Cloudreve back before answering.
-pub(super) async fn finish(
-    p: &CloudreveV4,
+pub(crate) async fn finish(
+    p: &dyn UploadHost,
     session: &UploadSession,
     s: &PolicyState,
     receipts: &ChunkReceipts,
@@ -156,8 +155,7 @@ pub(super) async fn finish(
         Err(e) => return confirm_completed(p, session, s, e).await,
     };
     let Reply { status, wait, body } = send(
-        p.api
-            .http()
+        p.http()
             .post(upload_url(s)?)
             .header(reqwest::header::AUTHORIZATION, authorization(s)?)
             .json(&body),
@@ -189,12 +187,11 @@ fn complete_outcome(status: StatusCode, body: &[u8]) -> Result<()> {
 
 /// `DELETE {url}`: abort the multipart upload. Best effort: Cloudreve normally did it already
 /// while cancelling the session (the store then answers 612).
-pub(super) async fn abort(p: &CloudreveV4, s: &PolicyState) {
+pub(crate) async fn abort(p: &dyn UploadHost, s: &PolicyState) {
     let (Ok(url), Ok(auth)) = (upload_url(s), authorization(s)) else {
         return;
     };
     let sent = p
-        .api
         .http()
         .delete(url)
         .header(reqwest::header::AUTHORIZATION, auth)

@@ -5,7 +5,7 @@
 //! Completion: POST the `CompleteMultipartUpload` XML (part numbers and ETags) to
 //! `completeURL` — for OSS an empty body with the signed `x-oss-complete-all: yes` instead,
 //! as Cloudreve's OSS driver presigns it — then
-//! * S3, KS3, COS: the client tells Cloudreve with `GET /callback/{type}/{session}/{secret}`;
+//! * S3, KS3, COS: the client tells Cloudreve ([`UploadHost::client_callback`]);
 //! * OBS, OSS: the store calls Cloudreve back itself and relays Cloudreve's answer as the
 //!   answer to the completion request.
 //!
@@ -24,14 +24,13 @@ use crate::net::{from_reqwest, retry_after};
 use crate::provider::model::Entry;
 use crate::provider::upload_types::{ChunkData, ChunkReceipt, ChunkReceipts, UploadSession};
 
-use super::super::CloudreveV4;
-use super::super::api::Body;
-use super::super::envelope::Envelope;
+use super::UploadHost;
 use super::{PolicyState, Reply, completed_entry, confirm_completed, send};
+use crate::provider::cloudreve_v4::envelope::Envelope;
 
 /// Who tells Cloudreve that the object is complete.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Completion {
+pub(crate) enum Completion {
     /// The client, with a GET callback (`s3`, `ks3`, `cos`).
     ClientCallback,
     /// The store, while answering the completion request (`obs`, `oss`).
@@ -40,7 +39,7 @@ pub(super) enum Completion {
 
 impl Completion {
     /// The completion style of an S3-compatible policy type; `None` for other types.
-    pub(super) fn of(kind: &str) -> Option<Completion> {
+    pub(crate) fn of(kind: &str) -> Option<Completion> {
         match kind {
             "s3" | "ks3" | "cos" => Some(Completion::ClientCallback),
             "obs" | "oss" => Some(Completion::StorageCallback),
@@ -51,8 +50,8 @@ impl Completion {
 
 /// `PUT upload_urls[index]` with the part; returns its `ETag` (quotes kept, as S3 wants them
 /// back). No Cloudreve token and no `X-Cr-*` headers: the URL carries its own signature.
-pub(super) async fn upload_part(
-    p: &CloudreveV4,
+pub(crate) async fn upload_part(
+    p: &dyn UploadHost,
     s: &PolicyState,
     index: u64,
     data: ChunkData,
@@ -64,7 +63,6 @@ pub(super) async fn upload_part(
         ))
     })?;
     let resp = p
-        .api
         .http()
         .put(url)
         .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
@@ -95,8 +93,8 @@ pub(super) async fn upload_part(
 }
 
 /// Completes the multipart upload and the Cloudreve session, then returns the file.
-pub(super) async fn finish(
-    p: &CloudreveV4,
+pub(crate) async fn finish(
+    p: &dyn UploadHost,
     session: &UploadSession,
     s: &PolicyState,
     how: Completion,
@@ -108,8 +106,7 @@ pub(super) async fn finish(
         .ok_or_else(|| Error::protocol("The upload session has no completion URL."))?;
     let req = if s.kind == "oss" {
         // These headers are part of the URL's signature: OSS assembles every uploaded part.
-        p.api
-            .http()
+        p.http()
             .post(url)
             .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
             .header("x-oss-complete-all", "yes")
@@ -117,8 +114,7 @@ pub(super) async fn finish(
             .header(reqwest::header::CONTENT_LENGTH, 0)
     } else {
         let xml = complete_xml(session.chunk_count(s.size), receipts)?;
-        p.api
-            .http()
+        p.http()
             .post(url)
             .header(reqwest::header::CONTENT_TYPE, "application/xml")
             .body(xml)
@@ -147,22 +143,14 @@ pub(super) async fn finish(
     completed_entry(p, session, s).await
 }
 
-/// `GET /callback/{type}/{session}/{secret}`; Cloudreve checks the object size (40055).
-async fn client_callback(p: &CloudreveV4, session: &UploadSession, s: &PolicyState) -> Result<()> {
-    let path = format!("callback/{}/{}/{}", s.kind, session.id, s.callback_secret);
-    let result = p
-        .api
-        .envelope(
-            reqwest::Method::GET,
-            &path,
-            &[],
-            Body::None,
-            Some(crate::net::CONTROL_TIMEOUT),
-        )
-        .await
-        .and_then(Envelope::into_data);
-    match result {
-        Ok(_) => Ok(()),
+/// The host's callback (Cloudreve checks the object size, 40055).
+async fn client_callback(
+    p: &dyn UploadHost,
+    session: &UploadSession,
+    s: &PolicyState,
+) -> Result<()> {
+    match p.client_callback(session, s).await {
+        Ok(()) => Ok(()),
         // A lost answer to an earlier callback closed the session already; if the file is
         // complete, so are we.
         Err(e) if e.kind() == ErrorKind::UploadSessionExpired => {

@@ -21,7 +21,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::provider::model::Entry;
 use crate::provider::upload_types::{ChunkData, ChunkReceipt, UploadSession};
 
-use super::super::CloudreveV4;
+use super::UploadHost;
 use super::{PolicyState, Reply, check_completed, confirm_completed, send};
 
 /// How long to suggest waiting when the service has not notified Cloudreve yet.
@@ -55,8 +55,8 @@ fn form(policy: &str, authorization: &str, mime: Option<&str>, data: &ChunkData)
 }
 
 /// POSTs the whole file (chunk 0).
-pub(super) async fn upload(
-    p: &CloudreveV4,
+pub(crate) async fn upload(
+    p: &dyn UploadHost,
     session: &UploadSession,
     s: &PolicyState,
     data: ChunkData,
@@ -76,7 +76,7 @@ pub(super) async fn upload(
         .as_deref()
         .filter(|c| !c.is_empty())
         .ok_or_else(|| Error::protocol("The upload session has no upload signature."))?;
-    let Reply { status, wait, body } = send(p.api.http().post(url).multipart(form(
+    let Reply { status, wait, body } = send(p.http().post(url).multipart(form(
         policy,
         auth,
         s.mime_type.as_deref(),
@@ -96,20 +96,19 @@ pub(super) async fn upload(
 
 /// The file once Cloudreve has been notified. "Not yet" is retryable (the real service
 /// notifies asynchronously); a wrong size is final.
-pub(super) async fn finish(
-    p: &CloudreveV4,
+pub(crate) async fn finish(
+    p: &dyn UploadHost,
     session: &UploadSession,
     s: &PolicyState,
 ) -> Result<Entry> {
-    let entry = p.stat_impl(&session.target).await?;
-    if entry.uploading {
-        return Err(Error::with_message(
+    match p.uploaded_file(session, s).await? {
+        Some(entry) => check_completed(entry, s),
+        None => Err(Error::with_message(
             ErrorKind::Server,
             "The storage has not notified the server of the upload yet.",
         )
-        .with_retry_after(Some(NOTIFY_WAIT)));
+        .with_retry_after(Some(NOTIFY_WAIT))),
     }
-    check_completed(entry, s)
 }
 
 /// Judges the service's answer: HTTP 2xx with code 200 (or no code) is success.

@@ -1,7 +1,8 @@
 //! OneDrive / SharePoint policies: the chunks are byte ranges PUT to the Microsoft Graph
 //! upload session `upload_urls[0]` with `Content-Range: bytes a-b/total`, strictly in order
-//! (the session is created with `chunk_concurrency` 1 for that reason). Completion is
-//! `POST /callback/onedrive/{session}/{secret}`, after which Cloudreve checks the size.
+//! (the session is created with `chunk_concurrency` 1 for that reason). Completion is the
+//! host's callback (v4 `POST /callback/onedrive/{session}/{secret}`, v3
+//! `POST /callback/onedrive/finish/{session}`), after which Cloudreve checks the size.
 //!
 //! The upload session is the source of truth for what arrived: an answer lists the
 //! `nextExpectedRanges`. A chunk the session already has (a lost answer, or an upload resumed
@@ -19,9 +20,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::provider::model::Entry;
 use crate::provider::upload_types::{ChunkData, ChunkReceipt, UploadSession};
 
-use super::super::CloudreveV4;
-use super::super::api::Body;
-use super::super::envelope::Envelope;
+use super::UploadHost;
 use super::{PolicyState, Reply, completed_entry, confirm_completed, send};
 
 /// Re-sends of a remainder within one chunk call before giving up (a session that keeps
@@ -64,8 +63,8 @@ fn first_missing(ranges: &[String], start: u64, end: u64) -> Result<Option<u64>>
 }
 
 /// Sends chunk `index` (`data` covers `start..start + data.len()` of the file).
-pub(super) async fn upload_chunk(
-    p: &CloudreveV4,
+pub(crate) async fn upload_chunk(
+    p: &dyn UploadHost,
     session: &UploadSession,
     s: &PolicyState,
     index: u64,
@@ -81,8 +80,7 @@ pub(super) async fn upload_chunk(
     for _ in 0..MAX_ROUNDS {
         let part = data.skip(from - start);
         let Reply { status, wait, body } = send(
-            p.api
-                .http()
+            p.http()
                 .put(url)
                 .header(
                     reqwest::header::CONTENT_RANGE,
@@ -122,8 +120,8 @@ pub(super) async fn upload_chunk(
 }
 
 /// `GET {upload url}`: the session's status.
-async fn query(p: &CloudreveV4, url: &str) -> Result<SessionStatus> {
-    let Reply { status, wait, body } = send(p.api.http().get(url)).await?;
+async fn query(p: &dyn UploadHost, url: &str) -> Result<SessionStatus> {
+    let Reply { status, wait, body } = send(p.http().get(url)).await?;
     if !status.is_success() {
         return Err(graph_error(status, &body).with_retry_after(wait));
     }
@@ -131,26 +129,14 @@ async fn query(p: &CloudreveV4, url: &str) -> Result<SessionStatus> {
         .map_err(|e| Error::protocol(format!("Unexpected OneDrive session status: {e}")))
 }
 
-/// `POST /callback/onedrive/{session}/{secret}`, then the finished file.
-pub(super) async fn finish(
-    p: &CloudreveV4,
+/// The host's "OneDrive upload finished" callback, then the finished file.
+pub(crate) async fn finish(
+    p: &dyn UploadHost,
     session: &UploadSession,
     s: &PolicyState,
 ) -> Result<Entry> {
-    let path = format!("callback/onedrive/{}/{}", session.id, s.callback_secret);
-    let result = p
-        .api
-        .envelope(
-            reqwest::Method::POST,
-            &path,
-            &[],
-            Body::None,
-            Some(crate::net::CONTROL_TIMEOUT),
-        )
-        .await
-        .and_then(Envelope::into_data);
-    match result {
-        Ok(_) => completed_entry(p, session, s).await,
+    match p.client_callback(session, s).await {
+        Ok(()) => completed_entry(p, session, s).await,
         // An earlier callback whose answer was lost may have completed it already.
         Err(e) if e.kind() == ErrorKind::UploadSessionExpired => {
             confirm_completed(p, session, s, e).await

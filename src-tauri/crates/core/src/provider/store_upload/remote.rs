@@ -5,13 +5,13 @@
 use crate::error::{Error, Result};
 use crate::provider::upload_types::ChunkData;
 
-use super::super::CloudreveV4;
-use super::super::envelope::Envelope;
+use super::UploadHost;
 use super::{PolicyState, Reply, send};
+use crate::provider::cloudreve_v4::envelope::Envelope;
 
 /// `POST {upload_urls[0]}?chunk={index}` with `Authorization: {credential}`.
-pub(super) async fn upload_chunk(
-    p: &CloudreveV4,
+pub(crate) async fn upload_chunk(
+    p: &dyn UploadHost,
     s: &PolicyState,
     index: u64,
     data: ChunkData,
@@ -25,7 +25,6 @@ pub(super) async fn upload_chunk(
     url.query_pairs_mut()
         .append_pair("chunk", &index.to_string());
     let mut req = p
-        .api
         .http()
         .post(url)
         .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
