@@ -1,10 +1,11 @@
 // "Try the local sandbox" starts the demo server in-process and lands in the file browser.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { launchApp, screenshot } from "./helpers.js";
+import { freshDataDir, launchApp, screenshot } from "./helpers.js";
 
 test("sandbox sign-in shows the demo files", async () => {
-  const browser = await launchApp();
+  // A first start: other specs leave accounts (signed in, or signed out and kept) behind.
+  const browser = await launchApp({ env: { CIRRUS_DATA_DIR: freshDataDir() } });
   try {
     const btn = await browser.$('[data-testid="sandbox-button"]');
     await btn.waitForExist({ timeout: 20000 });

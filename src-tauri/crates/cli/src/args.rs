@@ -59,6 +59,7 @@ pub enum Command {
         paths: Vec<String>,
     },
     /// Delete (to the trash unless --permanent; items in the trash are always deleted for good).
+    /// On a server without a trash (Cloudreve 3) only --permanent deletes.
     Rm {
         /// Paths, or cloudreve://trash/... URIs.
         #[arg(required = true)]

@@ -204,8 +204,16 @@ pub async fn rm(
     out: Out,
 ) -> Result<i32, Error> {
     let p = provider(cirrus, account).await?;
+    // Without a trash, a plain `rm` would be irreversible: that takes an explicit --permanent.
+    if !permanent && !p.capabilities().trash {
+        return Err(Error::with_message(
+            cirrus_core::ErrorKind::Unsupported,
+            "This server has no trash, so rm would delete permanently. Nothing was deleted; \
+             add --permanent to delete for good.",
+        ));
+    }
     let items = resolve_all(p.as_ref(), paths).await?;
-    let mode = if permanent || !p.capabilities().trash {
+    let mode = if permanent {
         DeleteMode::Permanent
     } else {
         DeleteMode::Trash
