@@ -22,7 +22,10 @@ async fn rm_on_a_server_without_trash_deletes_only_with_permanent() {
     let (code, v) = cli.json(&["rm", "/Keep me"]);
     assert_eq!(code, 6, "a plain rm must not delete for good: {v}");
     assert!(
-        v["error"]["message"].as_str().unwrap().contains("--permanent"),
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--permanent"),
         "{v}"
     );
     let (code, v) = cli.json(&["stat", "/Keep me"]);

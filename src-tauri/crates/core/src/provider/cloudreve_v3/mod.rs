@@ -468,6 +468,8 @@ impl CloudreveV3 {
         Ok(ListPage {
             entries,
             next_cursor: None,
+            // Cloudreve 3 answers whole listings and whole searches.
+            limited: false,
         })
     }
 }
@@ -552,6 +554,8 @@ impl Provider for CloudreveV3 {
         Ok(ListPage {
             entries,
             next_cursor: None,
+            // Cloudreve 3 answers whole listings and whole searches.
+            limited: false,
         })
     }
 

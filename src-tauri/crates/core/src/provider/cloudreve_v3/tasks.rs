@@ -93,6 +93,9 @@ fn task_of(w: DownloadWire) -> Task {
             downloaded,
             speed: w.speed,
         }),
+        // aria2 tasks report neither a run time nor items left out.
+        duration_ms: None,
+        failed: None,
     }
 }
 
