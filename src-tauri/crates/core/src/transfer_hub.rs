@@ -8,12 +8,13 @@
 use crate::error::{Error, Result};
 use crate::facade::Cirrus;
 use crate::transfer::{
-    EngineConfig, ItemId, ItemKind, ItemState, Selection, TransferEngine, TransferEvent,
-    TransferItem, TransferQueue,
+    EngineConfig, Interrupted, ItemId, ItemKind, ItemState, Selection, TransferEngine,
+    TransferEvent, TransferItem, TransferQueue,
 };
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio::sync::broadcast;
 
 /// An engine event tagged with the account it belongs to.
@@ -278,12 +279,16 @@ impl TransferHub {
         let engine = self.engines.lock().await.remove(account_id);
         if let Some(engine) = engine {
             engine.pause(&Selection::All).await?;
+            // Let the running jobs record their progress and their pause before the engine
+            // goes; one that does not stop in time is settled as interrupted below.
+            let _ = tokio::time::timeout(Duration::from_secs(10), engine.wait_idle()).await;
         }
         let path = self.queue_path(account_id);
         if !path.exists() {
             return Ok(0);
         }
         let queue = TransferQueue::open(&path)?;
+        queue.settle_interrupted(Interrupted::Pause)?;
         let mut paused = 0;
         for item in queue.list()? {
             let runnable = item.kind == ItemKind::File || !queue.is_prepared(item.id)?;
