@@ -11,21 +11,6 @@ use cirrus_core::provider::*;
 use cirrus_sandbox::{SandboxConfig, demo};
 use common::*;
 
-async fn list_all(p: &dyn Provider, folder: &RemoteRef, opts: &ListOptions) -> (Vec<Entry>, usize) {
-    let mut out = Vec::new();
-    let mut cursor: Option<String> = None;
-    let mut pages = 0;
-    loop {
-        let page = p.list(folder, opts, cursor.as_deref()).await.unwrap();
-        pages += 1;
-        out.extend(page.entries);
-        match page.next_cursor {
-            Some(c) => cursor = Some(c),
-            None => return (out, pages),
-        }
-    }
-}
-
 #[tokio::test]
 async fn pagination_across_ten_thousand_entries() {
     let e = env(SandboxConfig::default()).await;

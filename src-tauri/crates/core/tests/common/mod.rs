@@ -67,3 +67,23 @@ pub fn short_tokens(access_secs: u64) -> SandboxConfig {
         ..Default::default()
     }
 }
+
+/// Every entry of a folder, page by page, and how many pages it took.
+pub async fn list_all(
+    p: &dyn cirrus_core::provider::Provider,
+    folder: &cirrus_core::provider::RemoteRef,
+    opts: &cirrus_core::provider::ListOptions,
+) -> (Vec<cirrus_core::provider::Entry>, usize) {
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let page = p.list(folder, opts, cursor.as_deref()).await.unwrap();
+        pages += 1;
+        out.extend(page.entries);
+        match page.next_cursor {
+            Some(c) => cursor = Some(c),
+            None => return (out, pages),
+        }
+    }
+}

@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use crate::common::list_all;
 use cirrus_core::provider::*;
 use cirrus_core::transfer::*;
 use cirrus_core::{AddAccount, AddAccountOutcome, ErrorKind};
@@ -33,21 +34,6 @@ fn assert_batch_kind(r: cirrus_core::Result<BatchOutcome>, kind: ErrorKind, what
             for (r, e) in &out.failed {
                 assert_eq!(e.kind(), kind, "{what} {r}: {e}");
             }
-        }
-    }
-}
-
-async fn list_all(p: &dyn Provider, folder: &RemoteRef, opts: &ListOptions) -> (Vec<Entry>, usize) {
-    let mut out = Vec::new();
-    let mut cursor: Option<String> = None;
-    let mut pages = 0;
-    loop {
-        let page = p.list(folder, opts, cursor.as_deref()).await.unwrap();
-        pages += 1;
-        out.extend(page.entries);
-        match page.next_cursor {
-            Some(c) => cursor = Some(c),
-            None => return (out, pages),
         }
     }
 }
