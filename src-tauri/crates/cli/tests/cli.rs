@@ -1,84 +1,11 @@
 //! End-to-end: the built `cirrus` binary against the sandbox, checking `--json` output and
 //! exit codes. Each test uses its own data dir and the file secret store.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
-
 use cirrus_sandbox::{Sandbox, SandboxConfig, demo};
 use serde_json::Value;
 
-struct Cli {
-    dir: tempfile::TempDir,
-}
-
-impl Cli {
-    fn new() -> Self {
-        Cli {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn run_with(&self, args: &[&str], stdin: Option<&str>, envs: &[(&str, &str)]) -> Output {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_cirrus"));
-        cmd.args(args)
-            .env("CIRRUS_DATA_DIR", self.dir.path())
-            .env("CIRRUS_SECRET_STORE", "file")
-            .env_remove("CIRRUS_PASSWORD")
-            .env_remove("CIRRUS_ACCOUNT")
-            .env_remove("CIRRUS_OTP")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        for (k, v) in envs {
-            cmd.env(k, v);
-        }
-        let mut child = cmd.spawn().unwrap();
-        {
-            let mut sin = child.stdin.take().unwrap();
-            if let Some(s) = stdin {
-                sin.write_all(s.as_bytes()).unwrap();
-            }
-        }
-        child.wait_with_output().unwrap()
-    }
-
-    fn json(&self, args: &[&str]) -> (i32, Value) {
-        let mut all = vec!["--json"];
-        all.extend_from_slice(args);
-        let out = self.run_with(&all, None, &[]);
-        let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-            panic!(
-                "not JSON ({e}): {} / {}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            )
-        });
-        (out.status.code().unwrap(), v)
-    }
-
-    fn login(&self, base: &str) -> Value {
-        let out = self.run_with(
-            &[
-                "--json",
-                "login",
-                "--server",
-                base,
-                "--email",
-                demo::EMAIL,
-                "--password-stdin",
-            ],
-            Some(&format!("{}\n", demo::PASSWORD)),
-            &[],
-        );
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stdout)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
-    }
-}
+mod common;
+use common::Cli;
 
 async fn sandbox() -> Sandbox {
     Sandbox::start(SandboxConfig::default()).await.unwrap()

@@ -2,63 +2,17 @@
 //! `cirrus transfers resume` finishes the same upload session, re-sending at most the chunks
 //! that were in flight, and the file on the server is byte-identical.
 
-use std::io::Write;
-use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use cirrus_sandbox::{Sandbox, SandboxConfig, demo};
-use serde_json::Value;
 use sha2::{Digest, Sha256};
+
+mod common;
+use common::Cli;
 
 const CHUNK: u64 = 1 << 20;
 const CONCURRENCY: u32 = 2;
 const SIZE: usize = 24 << 20;
-
-struct Cli {
-    dir: tempfile::TempDir,
-}
-
-impl Cli {
-    fn command(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_cirrus"));
-        c.args(args)
-            .env("CIRRUS_DATA_DIR", self.dir.path())
-            .env("CIRRUS_SECRET_STORE", "file")
-            .env_remove("CIRRUS_PASSWORD")
-            .env_remove("CIRRUS_ACCOUNT")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        c
-    }
-
-    fn spawn(&self, args: &[&str]) -> Child {
-        self.command(args).spawn().unwrap()
-    }
-
-    fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
-        let mut child = self.spawn(args);
-        if let Some(s) = stdin {
-            child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
-        }
-        drop(child.stdin.take());
-        child.wait_with_output().unwrap()
-    }
-
-    fn json(&self, args: &[&str]) -> (i32, Value) {
-        let mut all = vec!["--json"];
-        all.extend_from_slice(args);
-        let out = self.run(&all, None);
-        let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-            panic!(
-                "not JSON ({e}): {} / {}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            )
-        });
-        (out.status.code().unwrap(), v)
-    }
-}
 
 fn content() -> Vec<u8> {
     let mut x = 0x2545_F491u32;
@@ -91,9 +45,7 @@ async fn killed_mid_upload_resumes_without_resending_acknowledged_chunks() {
     })
     .await
     .unwrap();
-    let cli = Cli {
-        dir: tempfile::tempdir().unwrap(),
-    };
+    let cli = Cli::new();
     let login = cli.run(
         &[
             "--json",

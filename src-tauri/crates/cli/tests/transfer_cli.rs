@@ -1,49 +1,9 @@
 //! End-to-end: `cirrus put`, `cirrus get` and `cirrus transfers` against the sandbox.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
-
 use cirrus_sandbox::{Sandbox, SandboxConfig, demo};
-use serde_json::Value;
 
-struct Cli {
-    dir: tempfile::TempDir,
-}
-
-impl Cli {
-    fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_cirrus"))
-            .args(args)
-            .env("CIRRUS_DATA_DIR", self.dir.path())
-            .env("CIRRUS_SECRET_STORE", "file")
-            .env_remove("CIRRUS_PASSWORD")
-            .env_remove("CIRRUS_ACCOUNT")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        if let Some(s) = stdin {
-            child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
-        }
-        drop(child.stdin.take());
-        child.wait_with_output().unwrap()
-    }
-
-    fn json(&self, args: &[&str]) -> (i32, Value) {
-        let mut all = vec!["--json"];
-        all.extend_from_slice(args);
-        let out = self.run(&all, None);
-        let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-            panic!(
-                "not JSON ({e}): {} / {}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            )
-        });
-        (out.status.code().unwrap(), v)
-    }
-}
+mod common;
+use common::Cli;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn put_then_get_round_trips_files_and_folders_with_conflict_policies() {
@@ -54,9 +14,7 @@ async fn put_then_get_round_trips_files_and_folders_with_conflict_policies() {
     })
     .await
     .unwrap();
-    let cli = Cli {
-        dir: tempfile::tempdir().unwrap(),
-    };
+    let cli = Cli::new();
     let base = sandbox.base_url();
     let login = cli.run(
         &[

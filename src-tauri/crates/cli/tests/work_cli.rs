@@ -3,93 +3,12 @@
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use cirrus_sandbox::{Sandbox, SandboxConfig, demo};
-use serde_json::Value;
+use cirrus_sandbox::{Sandbox, SandboxConfig};
 
-struct Cli {
-    dir: tempfile::TempDir,
-}
-
-impl Cli {
-    fn new() -> Self {
-        Cli {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_cirrus"));
-        cmd.args(args)
-            .env("CIRRUS_DATA_DIR", self.dir.path())
-            .env("CIRRUS_SECRET_STORE", "file")
-            .env_remove("CIRRUS_PASSWORD")
-            .env_remove("CIRRUS_ACCOUNT")
-            .env_remove("CIRRUS_OTP")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = cmd.spawn().unwrap();
-        {
-            let mut sin = child.stdin.take().unwrap();
-            if let Some(s) = stdin {
-                sin.write_all(s.as_bytes()).unwrap();
-            }
-        }
-        child.wait_with_output().unwrap()
-    }
-
-    /// Runs with `--json`; the exit code and the one JSON document printed.
-    fn json(&self, args: &[&str]) -> (i32, Value) {
-        let mut all = vec!["--json"];
-        all.extend_from_slice(args);
-        let out = self.run(&all, None);
-        let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-            panic!(
-                "not JSON ({e}): {} / {}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            )
-        });
-        (out.status.code().unwrap(), v)
-    }
-
-    /// Runs with `--json` a command that prints several JSON documents (`tasks watch`).
-    fn json_lines(&self, args: &[&str]) -> (i32, Vec<Value>) {
-        let mut all = vec!["--json"];
-        all.extend_from_slice(args);
-        let out = self.run(&all, None);
-        // A stream of documents: progress lines, or one pretty-printed error.
-        let lines = serde_json::Deserializer::from_slice(&out.stdout)
-            .into_iter::<Value>()
-            .collect::<Result<Vec<_>, _>>()
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)));
-        (out.status.code().unwrap(), lines)
-    }
-
-    fn login(&self, base: &str) {
-        let out = self.run(
-            &[
-                "--json",
-                "login",
-                "--server",
-                base,
-                "--email",
-                demo::EMAIL,
-                "--password-stdin",
-            ],
-            Some(&format!("{}\n", demo::PASSWORD)),
-        );
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stdout)
-        );
-    }
-}
+mod common;
+use common::Cli;
 
 /// A one-route HTTP/1.1 server on 127.0.0.1: `/data.bin` answers `payload`, `/slow.bin`
 /// announces 100 000 bytes, sends 1000 and then holds the connection open.

@@ -49,7 +49,16 @@ impl Cli {
 
     /// Run to the end with `stdin`.
     pub fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
-        let mut child = self.command(args).spawn().unwrap();
+        self.run_with(args, stdin, &[])
+    }
+
+    /// Run to the end with `stdin` and extra environment variables.
+    pub fn run_with(&self, args: &[&str], stdin: Option<&str>, envs: &[(&str, &str)]) -> Output {
+        let mut cmd = self.command(args);
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().unwrap();
         if let Some(s) = stdin {
             child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
         }
@@ -64,8 +73,21 @@ impl Cli {
         parse(self.run(&all, None))
     }
 
-    /// Sign in to the sandbox at `base` as the demo user.
-    pub fn login(&self, base: &str) {
+    /// Runs with `--json` a command that prints several JSON documents (`tasks watch`).
+    pub fn json_lines(&self, args: &[&str]) -> (i32, Vec<Value>) {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let out = self.run(&all, None);
+        // A stream of documents: progress lines, or one pretty-printed error.
+        let lines = serde_json::Deserializer::from_slice(&out.stdout)
+            .into_iter::<Value>()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)));
+        (out.status.code().unwrap(), lines)
+    }
+
+    /// Sign in to the sandbox at `base` as the demo user; the `--json` answer.
+    pub fn login(&self, base: &str) -> Value {
         let out = self.run(
             &[
                 "--json",
@@ -79,6 +101,7 @@ impl Cli {
             Some(&format!("{}\n", demo::PASSWORD)),
         );
         assert_eq!(out.status.code(), Some(0), "{out:?}");
+        serde_json::from_slice(&out.stdout).unwrap()
     }
 }
 
