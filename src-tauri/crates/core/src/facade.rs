@@ -39,6 +39,11 @@ pub struct AddAccount {
     pub label: Option<String>,
     /// Trust exactly this certificate (self-signed servers; explicit opt-in).
     pub pinned_cert_sha256: Option<String>,
+    /// Which service. `None` signs in to a Cloudreve server and detects its version (3 or 4).
+    /// `Some(ProviderKind::Pan123)` signs in to the 123pan Open Platform: `email` is the
+    /// developer client id, `password` the client secret, and an empty `server_url` means the
+    /// official API host.
+    pub provider: Option<ProviderKind>,
 }
 
 impl fmt::Debug for AddAccount {
@@ -48,6 +53,7 @@ impl fmt::Debug for AddAccount {
             .field("email", &self.email)
             .field("password", &"<redacted>")
             .field("remember_password", &self.remember_password)
+            .field("provider", &self.provider)
             .finish()
     }
 }
@@ -252,6 +258,9 @@ impl Cirrus {
     pub async fn add_account(&self, mut req: AddAccount) -> Result<AddAccountOutcome> {
         if let Some(pin) = &req.pinned_cert_sha256 {
             req.pinned_cert_sha256 = Some(crate::net::pinning::normalize_fingerprint(pin)?);
+        }
+        if req.provider == Some(ProviderKind::Pan123) {
+            return Err(Error::unsupported("123pan accounts"));
         }
         let (server, info) = self
             .probe(&req.server_url, req.pinned_cert_sha256.as_deref())
@@ -532,6 +541,7 @@ impl Cirrus {
         match self.account(account_id)?.provider {
             ProviderKind::CloudreveV4 => Ok(self.cloudreve_v4(account_id).await?),
             ProviderKind::CloudreveV3 => Ok(self.cloudreve_v3(account_id).await?),
+            ProviderKind::Pan123 => Err(Error::unsupported("123pan accounts")),
         }
     }
 

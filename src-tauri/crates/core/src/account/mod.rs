@@ -20,6 +20,8 @@ pub enum ProviderKind {
     CloudreveV4,
     /// Cloudreve 3.x (3.8).
     CloudreveV3,
+    /// The 123pan (123云盘) Open Platform, signed in with a developer client id and secret.
+    Pan123,
 }
 
 impl ProviderKind {
@@ -28,6 +30,16 @@ impl ProviderKind {
         match self {
             ProviderKind::CloudreveV4 => "cloudreve_v4",
             ProviderKind::CloudreveV3 => "cloudreve_v3",
+            ProviderKind::Pan123 => "pan123",
+        }
+    }
+
+    /// The name people know the service by.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            ProviderKind::CloudreveV4 => "Cloudreve 4",
+            ProviderKind::CloudreveV3 => "Cloudreve 3",
+            ProviderKind::Pan123 => "123pan",
         }
     }
 
@@ -45,6 +57,7 @@ impl ProviderKind {
         match s {
             "cloudreve_v4" => Some(ProviderKind::CloudreveV4),
             "cloudreve_v3" => Some(ProviderKind::CloudreveV3),
+            "pan123" => Some(ProviderKind::Pan123),
             _ => None,
         }
     }
@@ -64,7 +77,7 @@ pub struct Account {
     pub provider: ProviderKind,
     /// Server version seen at sign-in.
     pub server_version: String,
-    /// Sign-in email.
+    /// Sign-in email (for 123pan: the developer client id).
     pub email: String,
     /// Server-side user id.
     pub user_id: String,
