@@ -259,14 +259,17 @@ impl Sandbox {
         let mut pan = None;
         let mut pan_upload = None;
         let (router, v3) = match config.api {
+            // Cloudreve is a Go/Gin server: it routes on the decoded path.
             Api::V4 => (
-                routes::router(app.clone()).layer(faults::FaultLayer::new(app.faults.clone())),
+                binding::go_path::route_decoded(
+                    routes::router(app.clone()).layer(faults::FaultLayer::new(app.faults.clone())),
+                ),
                 None,
             ),
             Api::V3 => {
                 let (r, v3) = v3::router(app.clone());
                 let layer = faults::FaultLayer::with_classifier(app.faults.clone(), v3::classify);
-                (r.layer(layer), Some(v3))
+                (binding::go_path::route_decoded(r.layer(layer)), Some(v3))
             }
             Api::Pan123 => {
                 let p = pan123::Pan123::new(app.clone());

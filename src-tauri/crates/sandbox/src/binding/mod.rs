@@ -14,6 +14,7 @@
 mod error;
 pub mod gin_form;
 pub mod go_json;
+pub mod go_path;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
