@@ -15,7 +15,7 @@ RUN_PKGS := build-essential pkg-config curl file libwebkit2gtk-4.1-dev librsvg2-
 # Extra packages for the test suites (virtual display, WebDriver, session bus, keyring, and a
 # CJK font so the 简体中文 screens render as characters rather than empty boxes).
 TEST_PKGS := xvfb xauth webkit2gtk-driver dbus-daemon dbus-x11 gnome-keyring libsecret-tools \
-	imagemagick openssl fonts-noto-cjk fontconfig
+	imagemagick openssl fonts-noto-cjk fontconfig python3-venv
 
 .PHONY: run test deps-run deps-test ui ui-deps build-desktop test-rust test-ui test-e2e bench soak fmt lint clean
 
@@ -32,6 +32,7 @@ deps-run:
 
 deps-test:
 	@scripts/ensure-packages.sh $(TEST_PKGS)
+	@scripts/ensure-sdk-venv.sh "$(TARGET_DIR)/sdk-venv"
 	@if ! cargo install --list | grep -q "^tauri-driver v$(TAURI_DRIVER_VERSION):"; then \
 		echo "installing tauri-driver $(TAURI_DRIVER_VERSION)"; \
 		cargo install tauri-driver --version "$(TAURI_DRIVER_VERSION)" --locked --quiet; \

@@ -9,6 +9,9 @@ echo "== building the workspace (desktop app included)"
 cargo build --workspace --all-targets --quiet
 
 echo "== Rust suites"
+# The PyPI `cloudreve` SDK (an independent client) for the sandbox's fidelity tests.
+sdk_python="${CARGO_TARGET_DIR:-$PWD/target}/sdk-venv/bin/python"
+if [ -x "$sdk_python" ]; then export CIRRUS_SDK_PYTHON="$sdk_python"; fi
 rust_cmd=(cargo test --workspace --no-fail-fast)
 if command -v cargo-nextest >/dev/null; then
   rust_cmd=(cargo nextest run --workspace --no-fail-fast --failure-output final)

@@ -1,5 +1,5 @@
 //! Cloudreve 3.8.3 upload flows of the remote policies, end to end against the shared policy
-//! stores: slave node, OneDrive, S3, OSS, Qiniu and Upyun.
+//! stores: slave node, OneDrive, S3, OSS, Qiniu, Upyun and COS (one signed form POST).
 
 mod v3_common;
 
@@ -253,6 +253,88 @@ async fn upyun_form_post_calls_back() {
         .unwrap();
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
     check_done(&mut env, "u.bin", &data).await;
+}
+
+/// A COS form body: the session's signed fields (with `overrides`), then the file last.
+fn cos_form(s: &Value, data: &[u8], overrides: &[(&str, &str)]) -> (String, Vec<u8>) {
+    let b = "cirrusCosBoundary";
+    let sid = s["sessionID"].as_str().unwrap();
+    let mut fields = vec![
+        ("policy", s["policy"].as_str().unwrap()),
+        ("key", s["path"].as_str().unwrap()),
+        ("x-cos-meta-callback", s["callback"].as_str().unwrap()),
+        ("x-cos-meta-key", sid),
+        ("q-sign-algorithm", "sha1"),
+        ("q-key-time", s["keyTime"].as_str().unwrap()),
+        ("q-ak", s["ak"].as_str().unwrap()),
+        ("q-signature", s["credential"].as_str().unwrap()),
+        ("name", "c.bin"),
+    ];
+    for (k, v) in overrides {
+        fields.iter_mut().find(|f| f.0 == *k).unwrap().1 = v;
+    }
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend(
+            format!("--{b}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    body.extend(
+        format!(
+            "--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"c.bin\"\r\n\
+             Content-Type: application/octet-stream\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend(data);
+    body.extend(format!("\r\n--{b}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={b}"), body)
+}
+
+#[tokio::test]
+async fn cos_signed_form_post_then_callback() {
+    let mut env = env(PolicyKind::Cos, 5 << 20).await;
+    let data = pattern(700_003);
+    let s = session(&mut env, "cos", "c.bin", data.len()).await;
+    for k in ["policy", "path", "ak", "keyTime", "credential", "callback"] {
+        assert!(s[k].as_str().is_some_and(|v| !v.is_empty()), "{k}: {s}");
+    }
+    let sid = s["sessionID"].as_str().unwrap();
+    assert!(
+        s["callback"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("/api/v3/callback/cos/{sid}"))
+    );
+    let url = s["uploadURLs"][0].as_str().unwrap().to_string();
+    let http = env.http.clone();
+    let post = |(ct, body): (String, Vec<u8>)| {
+        http.post(&url).header("Content-Type", ct).body(body).send()
+    };
+    // A forged signature, or a key the policy does not allow, is refused by the bucket.
+    let r = post(cos_form(&s, &data, &[("q-signature", "0000")]))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("SignatureDoesNotMatch"));
+    let r = post(cos_form(&s, &data, &[("key", "elsewhere/c.bin")]))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("Policy Condition failed"));
+    // Before the object is stored, the callback cannot complete the session.
+    let cb = env.get(&format!("/callback/cos/{sid}")).await;
+    assert_ne!(cb["code"], 0, "{cb}");
+    let r = post(cos_form(&s, &data, &[])).await.unwrap();
+    assert_eq!(r.status(), 204, "{}", r.text().await.unwrap());
+    assert!(
+        env.object("/", "c.bin").await.is_none(),
+        "hidden until the callback"
+    );
+    let cb = env.get(&format!("/callback/cos/{sid}")).await;
+    assert_eq!(cb["code"], 0, "{cb}");
+    check_done(&mut env, "c.bin", &data).await;
 }
 
 #[tokio::test]

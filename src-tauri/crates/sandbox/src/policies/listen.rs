@@ -13,8 +13,11 @@ use crate::faults::{ConnHandle, FaultLayer, FaultListener, FaultTarget, Faults};
 /// Fault class of a request to an object store: uploads (`PUT` parts/fragments) are `Part`,
 /// reads are `Download`, the rest (multipart create/complete/abort, `HEAD` size checks made
 /// by the master, upload-status queries) only see `drop_rate`.
-pub fn classify_storage(method: &Method, _path: &str) -> FaultTarget {
-    if *method == Method::PUT {
+pub fn classify_storage(method: &Method, path: &str) -> FaultTarget {
+    // A form upload (`POST /{bucket}`, COS on Cloudreve 3) carries the file like a part.
+    let form_upload =
+        *method == Method::POST && path.trim_end_matches('/') == format!("/{}", super::s3::BUCKET);
+    if *method == Method::PUT || form_upload {
         FaultTarget::Part
     } else if *method == Method::GET {
         FaultTarget::Download

@@ -352,14 +352,8 @@ pub struct NewSession<'a> {
     pub mime_type: &'a str,
 }
 
-/// Prepare the provider side of a new session and return the extra session fields
-/// (`upload_urls`, `credential`, `completeURL`, `upload_id`). Chunk-endpoint policies just
-/// pre-allocate the blob.
-pub async fn begin_upload(
-    app: &Arc<App>,
-    policy: &Policy,
-    s: NewSession<'_>,
-) -> Result<Map<String, Value>, ApiError> {
+/// Remember which policy a new session's blob lives on (not needed for the local policy).
+pub fn record_session(app: &Arc<App>, policy: &Policy, s: &NewSession<'_>) {
     if policy.kind != PolicyKind::Local {
         app.policies.record_blob(s.blob, policy.id);
         app.policies.record_session(
@@ -371,6 +365,17 @@ pub async fn begin_upload(
             },
         );
     }
+}
+
+/// Prepare the provider side of a new session and return the extra session fields
+/// (`upload_urls`, `credential`, `completeURL`, `upload_id`). Chunk-endpoint policies just
+/// pre-allocate the blob.
+pub async fn begin_upload(
+    app: &Arc<App>,
+    policy: &Policy,
+    s: NewSession<'_>,
+) -> Result<Map<String, Value>, ApiError> {
+    record_session(app, policy, &s);
     match policy.kind {
         PolicyKind::Local | PolicyKind::Relay => {
             policy

@@ -21,14 +21,11 @@ use crate::store::{Id, NodeKind, Store, UploadSession};
 
 impl V3 {
     /// The policy uploads below `segs` get. Kinds 3.8.3 does not have (relay, KS3, OBS) fall
-    /// back to the local policy, and so does COS, whose 3.8.3 flow (one form POST) the shared
-    /// S3 store does not take yet.
+    /// back to the local policy.
     pub fn policy_for(&self, store: &Store, uid: Id, segs: &[String]) -> &Policy {
         let p = self.app.upload_policy(store, uid, segs);
         match p.kind {
-            PolicyKind::Relay | PolicyKind::Ks3 | PolicyKind::Obs | PolicyKind::Cos => {
-                &self.app.policy
-            }
+            PolicyKind::Relay | PolicyKind::Ks3 | PolicyKind::Obs => &self.app.policy,
             _ => p,
         }
     }
@@ -145,21 +142,24 @@ pub async fn create(State(v3): State<V3Ref>, Login(uid): Login, J3(b): J3<Create
     };
     let chunk_size = policy.session_chunk_size();
     // The driver's Token: provider side first, as 3.8.3 does before the placeholder.
-    let extra = crate::policies::begin_upload(
-        app,
-        policy,
-        crate::policies::NewSession {
-            session_id: &session_id,
-            blob: &blob,
-            size: b.size,
-            chunk_size,
-            expires: expires.timestamp(),
-            callback_secret: &callback_secret,
-            mime_type: &b.mime_type,
-        },
-    )
-    .await
-    .map_err(E3::from)?;
+    let new_session = crate::policies::NewSession {
+        session_id: &session_id,
+        blob: &blob,
+        size: b.size,
+        chunk_size,
+        expires: expires.timestamp(),
+        callback_secret: &callback_secret,
+        mime_type: &b.mime_type,
+    };
+    let extra = if policy.kind == PolicyKind::Cos {
+        // 3.8.3's COS driver hands out a signed form-upload policy, not multipart parts.
+        crate::policies::record_session(app, policy, &new_session);
+        crate::policies::s3::cos_form::begin(app, &new_session, policy.max_size())
+    } else {
+        crate::policies::begin_upload(app, policy, new_session)
+            .await
+            .map_err(E3::from)?
+    };
     let placed = (|| -> Result<(), E3> {
         let mut store = app.store();
         check_free(&mut store, &v3, uid, &segs, &b.name, now)?;

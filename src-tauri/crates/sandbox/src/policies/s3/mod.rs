@@ -5,9 +5,12 @@
 //! `GET /api/v4/callback/{type}/…`; for OBS the storage posts the callback given in the
 //! `x-obs-callback` parameter of the complete URL, as Huawei OBS does.
 //!
+//! COS as Cloudreve 3.8.3 uses it takes one form `POST` instead (see [`cos_form`]).
+//!
 //! All variants sign with SigV4 here (real OSS/COS/OBS use their own schemes); what differs
 //! per variant is how the upload is completed and who calls back.
 
+pub mod cos_form;
 pub mod oss;
 pub mod sigv4;
 
@@ -155,6 +158,9 @@ fn query_param(req: &Request, name: &str) -> Option<String> {
 /// Every request goes to s3s; a completed multipart upload carrying an OBS or OSS callback
 /// policy is followed by the storage's own callback, whose answer becomes the response.
 async fn entry(State(st): State<Arc<S3Store>>, req: Request) -> Response {
+    if cos_form::is_form_upload(&req) {
+        return cos_form::post_object(&st, req).await;
+    }
     let completing =
         req.method() == axum::http::Method::POST && query_param(&req, "uploadId").is_some();
     let obs_callback = completing
