@@ -20,7 +20,8 @@ use serde_json::json;
 use crate::error::{Error, ErrorKind, Result};
 use crate::provider::model::{Entry, EntryKind};
 use crate::provider::store_upload::{
-    PolicyState, UploadHost, completed_entry, confirm_completed, onedrive, qiniu, remote, s3, upyun,
+    PolicyState, UploadHost, completed_entry, confirm_completed, cos_form, onedrive, qiniu, remote,
+    s3, upyun,
 };
 use crate::provider::upload_types::{
     ChunkData, ChunkReceipt, ChunkReceipts, UploadRequest, UploadSession,
@@ -104,6 +105,8 @@ enum Transport {
     Qiniu,
     /// One form POST of the whole file (the store calls back).
     Upyun,
+    /// One signed form POST of the whole file, then our callback.
+    CosForm,
 }
 
 fn transport(kind: &str) -> Option<Transport> {
@@ -115,7 +118,8 @@ fn transport(kind: &str) -> Option<Transport> {
         "onedrive" => Some(Transport::OneDrive),
         "qiniu" => Some(Transport::Qiniu),
         "upyun" => Some(Transport::Upyun),
-        // COS is one form POST in 3.8 (not the S3-style parts of v4): not yet.
+        // 3.8 signs one form POST for COS (v4 uses S3-style parts instead).
+        "cos" => Some(Transport::CosForm),
         _ => None,
     }
 }
@@ -226,6 +230,12 @@ pub(super) async fn begin(p: &CloudreveV3, req: &UploadRequest) -> Result<Upload
             complete_url: w.complete_url.clone(),
             upload_id: w.upload_id.clone().unwrap_or_default(),
             upload_policy: w.policy.clone(),
+            cos_form: (policy.kind == "cos").then(|| cos_form::CosForm {
+                key: w.path.clone().unwrap_or_default(),
+                ak: w.ak.clone().unwrap_or_default(),
+                key_time: w.key_time.clone().unwrap_or_default(),
+                callback: w.callback.clone().unwrap_or_default(),
+            }),
             ..Default::default()
         },
     };
@@ -239,7 +249,7 @@ pub(super) async fn begin(p: &CloudreveV3, req: &UploadRequest) -> Result<Upload
         }
         .to_ref(),
         // The form API takes the whole file in one request, whatever the chunk size.
-        chunk_size: if transport == Some(Transport::Upyun) {
+        chunk_size: if matches!(transport, Some(Transport::Upyun | Transport::CosForm)) {
             0
         } else {
             w.chunk_size
@@ -329,6 +339,9 @@ pub(super) async fn chunk(
         }
         Some(Transport::Qiniu) => return qiniu::upload_part(p, session, s, index, data).await,
         Some(Transport::Upyun) => return upyun::upload(p, session, s, data).await,
+        Some(Transport::CosForm) => {
+            return cos_form::upload(p, session, s, &st.name, data).await;
+        }
         None => Err(Error::unsupported(&format!(
             "uploads to \"{}\" storage policies on Cloudreve 3 (yet)",
             s.kind
@@ -359,6 +372,7 @@ pub(super) async fn finish(
         Some(Transport::OneDrive) => onedrive::finish(p, session, s).await,
         Some(Transport::Qiniu) => qiniu::finish(p, session, s, receipts).await,
         Some(Transport::Upyun) => upyun::finish(p, session, s).await,
+        Some(Transport::CosForm) => cos_form::finish(p, session, s).await,
         _ => completed_entry(p, session, s).await,
     };
     let new = match done {
@@ -509,6 +523,6 @@ mod tests {
             transport("oss"),
             Some(Transport::S3(s3::Completion::StorageCallback))
         );
-        assert_eq!(transport("cos"), None);
+        assert_eq!(transport("cos"), Some(Transport::CosForm));
     }
 }

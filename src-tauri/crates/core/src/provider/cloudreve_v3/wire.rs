@@ -129,9 +129,21 @@ pub struct UploadCredentialWire {
     /// Completion URL (S3-like stores).
     #[serde(rename = "completeURL", default)]
     pub complete_url: Option<String>,
-    /// Base64 form-API policy (Upyun).
+    /// Base64 form-API policy (Upyun, COS).
     #[serde(default)]
     pub policy: Option<String>,
+    /// Object key of a COS form upload.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Access key id of a COS form upload.
+    #[serde(default)]
+    pub ak: Option<String>,
+    /// Validity (`start;end`) of a COS form signature.
+    #[serde(rename = "keyTime", default)]
+    pub key_time: Option<String>,
+    /// Cloudreve's callback URL (COS).
+    #[serde(default)]
+    pub callback: Option<String>,
 }
 
 /// One share of `GET /share`.

@@ -4,6 +4,7 @@
 //! Upyun USS (`upyun`). What a transport needs from the Cloudreve side (an HTTP client, the
 //! "client finished" callback and a look at the uploaded file) comes through [`UploadHost`].
 
+pub mod cos_form;
 pub mod onedrive;
 pub mod qiniu;
 pub mod remote;
@@ -85,6 +86,9 @@ pub struct PolicyState {
     /// MIME type Cloudreve chose for the file, passed on to the storage (Qiniu, Upyun).
     #[serde(default)]
     pub mime_type: Option<String>,
+    /// The signed form fields of a COS form upload (Cloudreve 3).
+    #[serde(default)]
+    pub cos_form: Option<cos_form::CosForm>,
 }
 
 /// After an answer that may mean "an earlier attempt finished it" (session gone, upload

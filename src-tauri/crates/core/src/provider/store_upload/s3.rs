@@ -144,7 +144,7 @@ pub(crate) async fn finish(
 }
 
 /// The host's callback (Cloudreve checks the object size, 40055).
-async fn client_callback(
+pub(crate) async fn client_callback(
     p: &dyn UploadHost,
     session: &UploadSession,
     s: &PolicyState,
@@ -233,7 +233,7 @@ fn xml_tag(body: &[u8], tag: &str) -> Option<String> {
 }
 
 /// A typed error for an S3-style error answer (`<Error><Code>…</Code><Message>…`).
-fn storage_error(status: StatusCode, body: &[u8]) -> Error {
+pub(crate) fn storage_error(status: StatusCode, body: &[u8]) -> Error {
     let code = xml_tag(body, "Code").unwrap_or_default();
     let message = xml_tag(body, "Message").unwrap_or_default();
     let expired = message.to_ascii_lowercase().contains("expired");

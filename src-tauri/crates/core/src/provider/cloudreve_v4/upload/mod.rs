@@ -174,6 +174,8 @@ pub(super) async fn begin(
         callback_secret: w.callback_secret.clone(),
         upload_policy: w.upload_policy.clone(),
         mime_type: w.mime_type.clone(),
+        // Cloudreve 4 uploads COS in S3-style parts, never as a signed form.
+        cos_form: None,
     };
     let transport = transport(&state);
     let session = UploadSession {
