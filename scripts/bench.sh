@@ -7,16 +7,13 @@ cd "$(dirname "$0")/.."
 target="${CARGO_TARGET_DIR:-$PWD/target}"
 
 command -v curl >/dev/null || scripts/ensure-packages.sh curl
+scripts/ensure-packages.sh python3-venv
 
 echo "== release builds" >&2
 cargo build --release --quiet -p cirrus-bench -p cirrus-cli -p cirrus-sandbox
 
-venv="$target/bench-venv"
-if ! "$venv/bin/python" -c 'import cloudreve.v4' 2>/dev/null; then
-  echo "== Python SDK venv ($venv)" >&2
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check cloudreve==2.0.2
-fi
+venv="$target/sdk-venv"
+scripts/ensure-sdk-venv.sh "$venv"
 
 echo "== criterion: AES-256-CTR of the core" >&2
 cargo bench --quiet -p cirrus-core --bench aes_ctr -- --noplot >&2

@@ -10,10 +10,28 @@ use serde_json::Value;
 use tokio::process::Command;
 
 use crate::api::{Api, q, uri};
+
+/// How curl reaches one server's API: its base URL and the header that signs a request in
+/// (a bearer token on Cloudreve 4, the session cookie on Cloudreve 3).
+pub trait Wire {
+    /// `http://127.0.0.1:PORT/api/v4` (or `/api/v3`).
+    fn api_base(&self) -> String;
+    /// One `Name: value` header line carrying the credential.
+    fn auth_header(&self) -> String;
+}
+
+impl Wire for Api {
+    fn api_base(&self) -> String {
+        Api::api_base(self)
+    }
+    fn auth_header(&self) -> String {
+        format!("Authorization: Bearer {}", self.token())
+    }
+}
 use crate::process::{Measured, measure};
 
 /// Hard limit of any single measured process.
-const LIMIT: Duration = Duration::from_secs(600);
+pub const LIMIT: Duration = Duration::from_secs(600);
 
 /// The `cirrus` CLI signed in to one sandbox (its own data dir).
 pub struct CirrusCli {
@@ -82,22 +100,24 @@ fn check_all_completed(stdout: &[u8]) -> anyhow::Result<()> {
 }
 
 /// curl flags shared by every request of the wire baseline.
-fn curl_base(api: &Api) -> Command {
+pub fn curl_base(api: &dyn Wire) -> Command {
     let mut c = Command::new("curl");
     c.args(["--silent", "--show-error", "--fail"]);
-    c.arg("-H")
-        .arg(format!("Authorization: Bearer {}", api.token()));
+    c.arg("-H").arg(api.auth_header());
     c
 }
 
 /// Posts `chunks` (files) as chunks 0..n of `session` in one curl process, one connection.
-pub async fn curl_chunks(api: &Api, session: &str, chunks: &[PathBuf]) -> anyhow::Result<Measured> {
+pub async fn curl_chunks(
+    api: &dyn Wire,
+    session: &str,
+    chunks: &[PathBuf],
+) -> anyhow::Result<Measured> {
     let mut c = curl_base(api);
     for (i, f) in chunks.iter().enumerate() {
         if i > 0 {
             c.arg("--next");
-            c.arg("-H")
-                .arg(format!("Authorization: Bearer {}", api.token()));
+            c.arg("-H").arg(api.auth_header());
         }
         c.args([
             "-o",
@@ -118,8 +138,7 @@ pub async fn curl_small(api: &Api, files: &[PathBuf], dest: &str) -> anyhow::Res
     for (i, f) in files.iter().enumerate() {
         if i > 0 {
             open.arg("--next");
-            open.arg("-H")
-                .arg(format!("Authorization: Bearer {}", api.token()));
+            open.arg("-H").arg(api.auth_header());
         }
         let name = f.file_name().and_then(|n| n.to_str()).context("name")?;
         let size = std::fs::metadata(f)?.len();
@@ -144,12 +163,21 @@ pub async fn curl_small(api: &Api, files: &[PathBuf], dest: &str) -> anyhow::Res
     if sessions.len() != files.len() {
         bail!("{} sessions for {} files", sessions.len(), files.len());
     }
+    let sent = curl_first_chunks(api, files, &sessions).await?;
+    Ok(opened.elapsed + sent.elapsed)
+}
+
+/// Sends every file as chunk 0 of its session, in one curl process.
+pub async fn curl_first_chunks(
+    api: &dyn Wire,
+    files: &[PathBuf],
+    sessions: &[String],
+) -> anyhow::Result<Measured> {
     let mut send = curl_base(api);
-    for (i, (f, s)) in files.iter().zip(&sessions).enumerate() {
+    for (i, (f, s)) in files.iter().zip(sessions).enumerate() {
         if i > 0 {
             send.arg("--next");
-            send.arg("-H")
-                .arg(format!("Authorization: Bearer {}", api.token()));
+            send.arg("-H").arg(api.auth_header());
         }
         send.args([
             "-o",
@@ -160,8 +188,7 @@ pub async fn curl_small(api: &Api, files: &[PathBuf], dest: &str) -> anyhow::Res
         send.arg("--data-binary").arg(format!("@{}", f.display()));
         send.arg(format!("{}/file/upload/{s}/0", api.api_base()));
     }
-    let sent = measure(send, LIMIT).await?;
-    Ok(opened.elapsed + sent.elapsed)
+    measure(send, LIMIT).await
 }
 
 /// `curl -o DEST URL`.

@@ -10,12 +10,13 @@ mod process;
 mod report;
 mod scenario;
 mod stats;
+mod v3;
 
 use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context;
-use cirrus_sandbox::{Sandbox, SandboxConfig, demo};
+use cirrus_sandbox::{Api as SandboxApi, Sandbox, SandboxConfig, demo};
 use clap::Parser;
 
 use crate::api::Api;
@@ -93,6 +94,45 @@ async fn target(
     Ok((sandbox, Target { base, cli, api }))
 }
 
+/// The Cloudreve 3 sandbox (local policy) with the CLI and a raw client signed in.
+async fn target_v3(args: &Args, cli: PathBuf) -> anyhow::Result<(Sandbox, v3::V3Bench)> {
+    let sandbox = Sandbox::start(SandboxConfig {
+        api: SandboxApi::V3,
+        data_dir: Some(args.work.join("sandbox-v3")),
+        chunk_size: args.chunk_mib << 20,
+        user_quota: 1 << 42,
+        ..SandboxConfig::default()
+    })
+    .await?;
+    let base = sandbox.base_url();
+    let cli = CirrusCli {
+        bin: cli,
+        data_dir: args.work.join("cirrus-v3"),
+    };
+    cli.login(&base, demo::EMAIL, demo::PASSWORD)
+        .await
+        .context("cirrus login (v3)")?;
+    let api = v3::V3Api::login(&base, demo::EMAIL, demo::PASSWORD).await?;
+    api.mkdir("/bench").await?;
+    let script = args.work.join("sdk_bench_v3.py");
+    std::fs::write(&script, include_str!("sdk_bench_v3.py"))?;
+    // The same package speaks v3 too (`cloudreve.v3`).
+    let sdk = Some(PythonSdk {
+        python: args.python.clone(),
+        script,
+    });
+    let bench = v3::V3Bench {
+        cli,
+        api,
+        base,
+        sdk,
+        creds: (demo::EMAIL, demo::PASSWORD),
+        runs: args.runs,
+        small_parallel: args.small_parallel,
+    };
+    Ok((sandbox, bench))
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
@@ -103,7 +143,8 @@ async fn main() -> anyhow::Result<()> {
     };
     std::fs::create_dir_all(&args.work)?;
     let (plain_sb, plain) = target(&args, cli.clone(), "plain", false).await?;
-    let (_enc_sb, enc) = target(&args, cli, "enc", true).await?;
+    let (_enc_sb, enc) = target(&args, cli.clone(), "enc", true).await?;
+    let (_v3_sb, v3) = target_v3(&args, cli).await?;
     plain_sb.seed_files(demo::EMAIL, "/list", args.list_count);
 
     eprintln!("writing inputs under {}", args.work.display());
@@ -146,6 +187,9 @@ async fn main() -> anyhow::Result<()> {
     eprintln!("download");
     rows.push(bench.download("/bench/up-c0/big.bin", size).await?);
     rows.extend(up_rows);
+    eprintln!("Cloudreve 3");
+    rows.push(v3.upload(&big, &chunks).await?);
+    rows.push(v3.small_files(&small_dir, &small).await?);
     eprintln!("listing");
     rows.push(
         bench
