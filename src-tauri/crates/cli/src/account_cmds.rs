@@ -71,6 +71,7 @@ pub async fn login(
             .pin_cert
             .clone()
             .or_else(|| existing.and_then(|x| x.pinned_cert_sha256)),
+        ..Default::default()
     };
     let added = match cirrus.add_account(req).await? {
         AddAccountOutcome::Added(acc) => acc,
