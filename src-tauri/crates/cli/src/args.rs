@@ -175,10 +175,23 @@ pub struct ShareArgs {
     pub action: ShareAction,
 }
 
+/// Parses `3600` (seconds) or a human duration (`90m`, `12h`, `7d`, `1d 12h`) into seconds.
+pub fn parse_duration_secs(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    if let Ok(secs) = t.parse::<u64>() {
+        return Ok(secs);
+    }
+    match humantime::parse_duration(t) {
+        Ok(d) if d.as_secs() > 0 => Ok(d.as_secs()),
+        Ok(_) => Err("the duration must be at least one second".into()),
+        Err(_) => Err(format!("not a duration: {s} (try 3600, 90m, 12h or 7d)")),
+    }
+}
+
 #[derive(Args, Clone)]
 pub struct ShareLimits {
-    /// Expire after this many seconds.
-    #[arg(long, value_name = "SECONDS")]
+    /// Expire after this long: seconds (3600) or a duration (90m, 12h, 7d, 2w).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration_secs)]
     pub expires: Option<u64>,
     /// Allow this many downloads.
     #[arg(long)]
@@ -293,4 +306,19 @@ pub enum TasksAction {
         /// Task id.
         id: String,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn share_expiries_take_seconds_or_human_durations() {
+        assert_eq!(parse_duration_secs("3600"), Ok(3600));
+        assert_eq!(parse_duration_secs("90m"), Ok(5400));
+        assert_eq!(parse_duration_secs("7d"), Ok(7 * 86400));
+        assert_eq!(parse_duration_secs("1d 12h"), Ok(36 * 3600));
+        assert!(parse_duration_secs("soon").is_err());
+        assert!(parse_duration_secs("0s").is_err());
+    }
 }
