@@ -402,10 +402,10 @@ impl Pan123 {
     }
 
     fn forget_trashed(&self, ids: &[i64]) {
-        let mut seen = self.trash_seen.lock().unwrap_or_else(|e| e.into_inner());
-        for id in ids {
-            seen.remove(id);
-        }
+        self.remember_state(|r| {
+            ids.iter()
+                .fold(false, |changed, id| r.trash.remove(id) || changed)
+        });
     }
 
     /// Items whose folder is gone cannot go back where they were; they are put in the root
@@ -463,13 +463,7 @@ impl Pan123 {
     /// is looked at every time) and what Cirrus trashed itself, checked with the server.
     pub(super) async fn list_trash_impl(&self, opts: &ListOptions) -> Result<ListPage> {
         self.list_folder(0).await?;
-        let ids: Vec<i64> = self
-            .trash_seen
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-            .copied()
-            .collect();
+        let ids: Vec<i64> = self.remembered().trash.into_iter().collect();
         let found = self.infos(&ids).await?;
         let gone: Vec<i64> = ids
             .iter()
