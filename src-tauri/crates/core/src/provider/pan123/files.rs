@@ -403,8 +403,11 @@ impl Pan123 {
 
     fn forget_trashed(&self, ids: &[i64]) {
         self.remember_state(|r| {
-            ids.iter()
-                .fold(false, |changed, id| r.trash.remove(id) || changed)
+            let before = r.trash.len();
+            for id in ids {
+                r.trash.remove(id);
+            }
+            r.trash.len() != before
         });
     }
 

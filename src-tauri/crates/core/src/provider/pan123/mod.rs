@@ -173,8 +173,9 @@ impl Pan123 {
 
     fn seen_in_trash(&self, ids: &[i64]) {
         self.remember_state(|r| {
-            ids.iter()
-                .fold(false, |changed, id| r.trash.insert(*id) || changed)
+            let before = r.trash.len();
+            r.trash.extend(ids.iter().copied());
+            r.trash.len() != before
         });
     }
 
