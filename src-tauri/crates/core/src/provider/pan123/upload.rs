@@ -19,13 +19,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::time::Duration;
 
+use super::Pan123;
 use super::api::{ApiClient, Envelope, api_url};
 use super::codes::{CODE_GENERAL, CODE_VERIFYING};
 use super::refs::{P123Ref, join};
+use super::wire::FileWire;
 use crate::error::{Error, ErrorKind, Result};
-use crate::net::CONTROL_TIMEOUT;
 use crate::provider::{
-    ChunkData, ChunkReceipt, ChunkReceipts, UploadRequest, UploadSession,
+    ChunkData, ChunkReceipt, ChunkReceipts, Entry, UploadRequest, UploadSession,
 };
 use crate::transfer::hashing::md5_hex;
 
@@ -172,13 +173,11 @@ fn is_unknown_preupload(env: &Envelope) -> bool {
     env.code == CODE_GENERAL && env.message.contains("preuploadID")
 }
 
-/// Starts an upload of `req` into the folder `parent_id` (at `parent_path`).
-pub async fn begin(
-    api: &ApiClient,
-    parent_id: i64,
-    parent_path: &str,
-    req: &UploadRequest,
-) -> Result<UploadSession> {
+/// Starts an upload of `req`: create with the MD5, which may finish it at once.
+pub async fn begin(p: &Pan123, req: &UploadRequest) -> Result<UploadSession> {
+    let (parent_id, parent_path) = p.folder_id(&req.parent).await?;
+    let parent_path = parent_path.as_str();
+    let api = p.api();
     let md5 = req
         .md5
         .as_deref()
@@ -267,12 +266,13 @@ fn file_part(data: &ChunkData, file_name: &str) -> Part {
 
 /// Sends chunk `index`: the whole file (single-step) or slice `index + 1`.
 pub async fn chunk(
-    api: &ApiClient,
+    p: &Pan123,
     session: &UploadSession,
     index: u64,
     data: ChunkData,
 ) -> Result<ChunkReceipt> {
     let st = state_of(session)?;
+    let api = p.api();
     match st.mode {
         // Nothing to send: create already made the file.
         Mode::Reused => Ok(ChunkReceipt::default()),
@@ -356,13 +356,14 @@ fn upload_url(server: &str, path: &str) -> Result<url::Url> {
     Ok(api_url(&base, path))
 }
 
-/// The finished file's id: known from create (reused), from the single-step answer (the
-/// receipt of chunk 0), or once `upload_complete` says so.
+/// Finishes an upload and returns the file. Its id is known from create (reused), from the
+/// single-step answer (the receipt of chunk 0), or once `upload_complete` says so; its
+/// details (the name the server chose under keep-both) come from `detail`.
 pub async fn finish(
-    api: &ApiClient,
+    p: &Pan123,
     session: &UploadSession,
     receipts: &ChunkReceipts,
-) -> Result<(i64, String)> {
+) -> Result<Entry> {
     let st = state_of(session)?;
     let id = match st.mode {
         Mode::Reused => st.file_id,
@@ -370,9 +371,13 @@ pub async fn finish(
             .get(&0)
             .and_then(|r| r.parse().ok())
             .ok_or_else(|| Error::protocol("The single-step upload left no file id."))?,
-        Mode::Slices => complete(api, &st).await?,
+        Mode::Slices => complete(p.api(), &st).await?,
     };
-    Ok((id, st.parent_path))
+    let w: FileWire = p
+        .api()
+        .get(DETAIL, &[("fileID", id.to_string())])
+        .await?;
+    Ok(p.remember(st.parent_id, &st.parent_path, &w))
 }
 
 /// Polls `upload_complete` until the server has checked the slices, with back-off.
@@ -406,14 +411,9 @@ async fn complete(api: &ApiClient, st: &State) -> Result<i64> {
     }
 }
 
-/// The finished file's details (`detail`), for the entry `finish_upload` returns.
-pub async fn detail(api: &ApiClient, id: i64) -> Result<super::wire::FileWire> {
-    api.get(DETAIL, &[("fileID", id.to_string())]).await
-}
-
 /// Nothing to undo on the server: 123pan has no call to drop a `preuploadID` (it expires),
 /// and no file exists before completion. Checks the session is ours.
-pub fn cancel(session: &UploadSession) -> Result<()> {
+pub async fn cancel(_p: &Pan123, session: &UploadSession) -> Result<()> {
     state_of(session).map(|_| ())
 }
 
@@ -453,7 +453,7 @@ mod tests {
             policy: json!({"type": "local"}),
             complete: false,
         };
-        assert!(cancel(&s).is_err());
+        assert!(state_of(&s).is_err());
         let taken = Envelope {
             code: 1,
             message: "当前目录有重名文件,请设置duplicate".into(),
