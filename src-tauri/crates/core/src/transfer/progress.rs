@@ -108,7 +108,10 @@ impl ProgressTracker {
     /// Bytes hashed so far in the checking phase; emits if the throttle interval has passed.
     pub fn checked(&mut self, bytes: u64) {
         self.event.checked_bytes = bytes;
-        if self.last_sent.is_none_or(|t| t.elapsed() >= self.interval) {
+        // The end of the pass always shows, however quick it was.
+        if bytes >= self.event.progress.total
+            || self.last_sent.is_none_or(|t| t.elapsed() >= self.interval)
+        {
             self.send();
         }
     }
