@@ -61,8 +61,9 @@ async fn login_pan123(
     a: LoginArgs,
 ) -> Result<cirrus_core::account::Account, Error> {
     // Signing in again to a selected 123pan account reuses its client id and API host.
-    let existing = account
-        .and_then(|sel| cirrus.account(sel).ok())
+    let existing = cirrus
+        .account_or_active(account)
+        .ok()
         .filter(|x| x.provider == ProviderKind::Pan123);
     let client_id = match a
         .client_id
@@ -70,10 +71,12 @@ async fn login_pan123(
         .or_else(|| existing.as_ref().map(|x| x.email.clone()))
     {
         Some(id) => id,
-        None if std::io::stdin().is_terminal() && !a.password_stdin => {
-            prompt_line("Client ID: ")?
+        None if std::io::stdin().is_terminal() && !a.password_stdin => prompt_line("Client ID: ")?,
+        None => {
+            return Err(Error::invalid(
+                "Give the 123pan client id with --client-id.",
+            ));
         }
-        None => return Err(Error::invalid("Give the 123pan client id with --client-id.")),
     };
     let server = a
         .server
@@ -104,7 +107,14 @@ pub async fn login(
     a: LoginArgs,
     out: Out,
 ) -> Result<i32, Error> {
-    if a.provider == Some(LoginProvider::Pan123) || a.client_id.is_some() {
+    // Signing in again to a 123pan account needs no --provider.
+    let again_pan123 = a.provider.is_none()
+        && a.server.is_none()
+        && a.email.is_none()
+        && cirrus
+            .account_or_active(account)
+            .is_ok_and(|x| x.provider == ProviderKind::Pan123);
+    if a.provider == Some(LoginProvider::Pan123) || a.client_id.is_some() || again_pan123 {
         let added = login_pan123(cirrus, account, a).await?;
         return Ok(signed_in(cirrus, added, out));
     }

@@ -21,6 +21,13 @@ use super::wire::{TokenWire, parse_time};
 /// The token endpoint.
 pub const TOKEN_PATH: &str = "/api/v1/access_token";
 
+fn not_the_api() -> Error {
+    Error::with_message(
+        ErrorKind::NotCloudreve,
+        "This address is not a 123pan Open Platform API host.",
+    )
+}
+
 /// Fetches a new access token for `client_id`. A refused id or secret is `WrongPassword`.
 pub async fn request_token(
     http: &reqwest::Client,
@@ -44,15 +51,13 @@ pub async fn request_token(
         let status = resp.status().as_u16();
         let wait = retry_after(resp.headers());
         let bytes = resp.bytes().await.map_err(|e| from_reqwest(&e))?;
+        if status == 404 {
+            return Err(not_the_api());
+        }
         let env = match Envelope::decode(status, &bytes) {
             Ok(env) => env,
             // Something that is no 123pan API (a wrong address).
-            Err(e) if e.kind() == ErrorKind::Protocol || e.kind() == ErrorKind::NotFound => {
-                return Err(Error::with_message(
-                    ErrorKind::NotCloudreve,
-                    "This address is not a 123pan Open Platform API host.",
-                ));
-            }
+            Err(e) if e.kind() == ErrorKind::Protocol => return Err(not_the_api()),
             Err(e) if e.kind() == ErrorKind::RateLimited && throttled < 3 => {
                 tokio::time::sleep(backoff(throttled, wait)).await;
                 throttled += 1;

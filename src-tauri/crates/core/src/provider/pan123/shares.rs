@@ -2,7 +2,7 @@
 //! limit) and list. Name, expiry and password cannot change afterwards, and the open API has
 //! no way to delete a link. A share's id in Cirrus is its key, the part of the link.
 
-use chrono::{Duration as ChronoDuration, Utc};
+use chrono::{Datelike, Duration as ChronoDuration, Utc};
 use rand::Rng;
 use rand::distr::Alphanumeric;
 use serde::Deserialize;
@@ -73,7 +73,7 @@ pub fn expiry_days(secs: Option<u64>) -> Result<u32> {
 
 fn share_of(w: ShareWire) -> Share {
     // Permanent links report a far-away date (2099).
-    let expires_at = parse_time(&w.expiration).filter(|t| t.format("%Y").to_string() < *"2099");
+    let expires_at = parse_time(&w.expiration).filter(|t| t.year() < 2099);
     Share {
         url: format!("{SHARE_BASE}{}", w.share_key),
         id: w.share_key,
@@ -129,7 +129,7 @@ impl Pan123 {
             "fileIDList": c.id.to_string(),
         });
         if !password.is_empty() {
-            body["sharePwd"] = json!(password);
+            body["sharePwd"] = json!(password.clone());
         }
         let w: CreatedWire = self.api.post("/api/v1/share/create", &body).await?;
         let now = Utc::now();
