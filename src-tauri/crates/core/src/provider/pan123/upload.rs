@@ -16,7 +16,7 @@
 use bytes::Bytes;
 use reqwest::multipart::{Form, Part};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::time::Duration;
 
 use super::Pan123;
@@ -420,6 +420,7 @@ pub async fn cancel(_p: &Pan123, session: &UploadSession) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     #[test]
     fn duplicate_follows_the_conflict_choice() {
