@@ -291,7 +291,9 @@ async fn single(api: &ApiClient, st: &State, data: &ChunkData) -> Result<ChunkRe
             .text("size", st.size.to_string())
             .text("duplicate", st.duplicate.to_string())
             .part("file", file_part(data, &st.name));
-        h.post(url.clone()).multipart(form).timeout(TRANSFER_TIMEOUT)
+        h.post(url.clone())
+            .multipart(form)
+            .timeout(TRANSFER_TIMEOUT)
     };
     let env = api.send(SINGLE, &build).await?;
     if env.code != 0 {
@@ -337,7 +339,9 @@ async fn slice(
                 Part::stream_with_length(bytes.clone(), bytes.len() as u64)
                     .file_name(format!("{}.part{slice_no}", st.name)),
             );
-        h.post(url.clone()).multipart(form).timeout(TRANSFER_TIMEOUT)
+        h.post(url.clone())
+            .multipart(form)
+            .timeout(TRANSFER_TIMEOUT)
     };
     let env = api.send(SLICE, &build).await?;
     if env.code == 0 {
@@ -373,10 +377,7 @@ pub async fn finish(
             .ok_or_else(|| Error::protocol("The single-step upload left no file id."))?,
         Mode::Slices => complete(p.api(), &st).await?,
     };
-    let w: FileWire = p
-        .api()
-        .get(DETAIL, &[("fileID", id.to_string())])
-        .await?;
+    let w: FileWire = p.api().get(DETAIL, &[("fileID", id.to_string())]).await?;
     Ok(p.remember(st.parent_id, &st.parent_path, &w))
 }
 
