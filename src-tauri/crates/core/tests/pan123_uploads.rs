@@ -328,9 +328,12 @@ async fn name_conflicts_follow_the_choice_and_a_retry_uses_the_cached_hash() {
     assert_eq!(names.len(), 2, "{names:?}");
 
     // The refused upload, retried once the name is free, does not read the file again.
-    p.delete(&[replaced.remote.clone()], DeleteMode::Permanent)
-        .await
-        .unwrap();
+    p.delete(
+        std::slice::from_ref(&replaced.remote),
+        DeleteMode::Permanent,
+    )
+    .await
+    .unwrap();
     e.retry(&Selection::Ids(vec![asked.id])).await.unwrap();
     e.wait_idle().await.unwrap();
     let retried = q.get(asked.id).unwrap();
