@@ -1203,3 +1203,61 @@ fn an_upload_cut_off_by_quitting_resumes_at_the_next_start() {
     });
     assert_eq!(server_bytes(&h, &account, "cloudreve://my/half.bin"), data);
 }
+
+#[test]
+fn accounts_report_their_service_capabilities_and_root() {
+    let h = Harness::new(SandboxConfig {
+        api: cirrus_sandbox::Api::V3,
+        ..SandboxConfig::default()
+    });
+    let id = h.sign_in();
+    let row = account_row(&h, &id).expect("listed");
+    assert_eq!(row["provider"]["kind"], "cloudreve_v3", "{row}");
+    assert_eq!(row["provider"]["name"], "Cloudreve 3", "{row}");
+    let caps = &row["capabilities"];
+    // What Cloudreve 3.8 lacks, so the UI greys it out instead of failing with "unsupported".
+    for lacking in [
+        "trash",
+        "restore",
+        "batchOperations",
+        "tasksArchive",
+        "tasksExtract",
+        "clientEncryption",
+    ] {
+        assert_eq!(caps[lacking], false, "{lacking}: {caps}");
+    }
+    for offered in [
+        "search",
+        "serverSideCopy",
+        "shares",
+        "sharePasswords",
+        "shareLimits",
+        "tasksRemoteDownload",
+        "webdavAccounts",
+    ] {
+        assert_eq!(caps[offered], true, "{offered}: {caps}");
+    }
+    // The root the UI starts browsing at is one this provider understands.
+    let root = row["rootUri"].as_str().unwrap().to_string();
+    assert!(!root.starts_with("cloudreve://"), "{root}");
+    let page = h.ok(
+        "browse_list",
+        json!({"accountId": id, "uri": root, "orderBy": "name",
+               "direction": "asc", "offset": 0, "limit": 500}),
+    );
+    assert!(page["complete"].as_bool().unwrap(), "{page}");
+    // Sign-in from the same screen for a v4 server reports v4's flags.
+    let v4 = Harness::new(SandboxConfig::default());
+    let v4_id = v4.sign_in();
+    let v4_row = account_row(&v4, &v4_id).unwrap();
+    assert_eq!(v4_row["provider"]["name"], "Cloudreve 4", "{v4_row}");
+    assert_eq!(v4_row["capabilities"]["trash"], true, "{v4_row}");
+    assert_eq!(v4_row["rootUri"], "cloudreve://my", "{v4_row}");
+    // An unknown service name is refused before anything goes on the wire.
+    let e = h.err(
+        "account_add",
+        json!({"serverUrl": "", "email": "x", "password": "y", "remember": false,
+               "provider": "dropbox"}),
+    );
+    assert_eq!(e["kind"], "invalidInput", "{e}");
+}
