@@ -22,3 +22,15 @@ test("folderPathOf shows a folder URI as a decoded path", () => {
   expect(folderPathOf("cloudreve://my/a%20b/%E4%B8%AD")).toBe("/a b/中");
   expect(folderPathOf("cloudreve://my")).toBe("/");
 });
+
+test("Cloudreve 3 references give crumbs by path, keeping the reference given last", () => {
+  expect(crumbsOf("cloudreve3:d:Xy1:/a b/c:d")).toEqual([
+    { uri: "cloudreve3:d::/", name: "" },
+    { uri: "cloudreve3:d::/a b", name: "a b" },
+    { uri: "cloudreve3:d:Xy1:/a b/c:d", name: "c:d" },
+  ]);
+  expect(crumbsOf("cloudreve3:d::/")).toEqual([{ uri: "cloudreve3:d::/", name: "" }]);
+  expect(folderPathOf("cloudreve3:d::/a b")).toBe("/a b");
+  // A file's folder is addressed by path.
+  expect(crumbsOf("cloudreve3:f:Q9:/docs/x.txt").at(-2)).toEqual({ uri: "cloudreve3:d::/docs", name: "docs" });
+});

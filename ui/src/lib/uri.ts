@@ -1,6 +1,7 @@
 /**
- * Helpers for Cloudreve file URIs (`cloudreve://my/a/b`). These are remote
- * identifiers, not local paths; the UI never builds local paths.
+ * Helpers for the remote addresses Rust hands out: Cloudreve 4 URIs (`cloudreve://my/a/b`)
+ * and Cloudreve 3 references (`cloudreve3:<d|f|?>:<id>:/a/b`, whose path part is plain
+ * text). These are remote identifiers, not local paths; the UI never builds local paths.
  */
 
 /** One breadcrumb: the URI to navigate to and the decoded segment name. */
@@ -11,6 +12,8 @@ export interface Crumb {
 
 /** Splits `cloudreve://my/a%20b/c?x` into crumbs for `my`, `a b` and `c`. */
 export function crumbsOf(uri: string): Crumb[] {
+  const v3 = /^cloudreve3:[df?]:[^:]*:(\/.*)$/.exec(uri);
+  if (v3) return v3Crumbs(uri, v3[1]);
   const m = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)((?:\/[^?#]*)?)/i.exec(uri);
   if (!m) return [{ uri, name: uri }];
   const [, scheme, fs, rest] = m;
@@ -27,6 +30,22 @@ export function crumbsOf(uri: string): Crumb[] {
     }
     crumbs.push({ uri: acc, name });
   }
+  return crumbs;
+}
+
+/**
+ * Crumbs of a Cloudreve 3 reference: ancestors are addressed by path alone (the provider
+ * looks their ids up), the last crumb keeps the reference as given.
+ */
+function v3Crumbs(uri: string, path: string): Crumb[] {
+  const root = "cloudreve3:d::/";
+  const crumbs: Crumb[] = [{ uri: root, name: "" }];
+  let acc = "";
+  for (const seg of path.split("/").filter(Boolean)) {
+    acc = `${acc}/${seg}`;
+    crumbs.push({ uri: `cloudreve3:d::${acc}`, name: seg });
+  }
+  if (crumbs.length > 1 && uri.startsWith("cloudreve3:d:")) crumbs[crumbs.length - 1].uri = uri;
   return crumbs;
 }
 

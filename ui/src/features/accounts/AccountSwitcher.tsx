@@ -60,6 +60,9 @@ export function AccountSwitcher({
           <SafeName name={active.label || active.email} className="account-label" />
           <span className="account-sub">
             <SafeName name={`${active.email} · ${host(active.serverUrl)}`} />
+            <span className="account-provider" data-testid="account-provider" title={t("accounts.provider", { name: active.provider.name })}>
+              {active.provider.name}
+            </span>
             {!active.encrypted && (
               <span className="account-badge" data-testid="account-not-encrypted" title={t("accounts.notEncrypted")}>
                 {t("accounts.notEncrypted")}
@@ -90,6 +93,9 @@ export function AccountSwitcher({
                 {!a.signedIn && <span className="account-badge">{t("accounts.signedOut")}</span>}
                 <span className="account-sub">
                   <SafeName name={`${a.email} · ${host(a.serverUrl)}`} />
+                  <span className="account-provider" data-testid="account-item-provider">
+                    {a.provider.name}
+                  </span>
                 </span>
               </button>
               <button type="button" className="icon-button small" onClick={() => setRenaming(a)} aria-label={t("accounts.rename")} title={t("accounts.rename")}>

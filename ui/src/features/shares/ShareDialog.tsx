@@ -3,6 +3,7 @@ import { toBackendError, useBackend, type BackendError, type Entry, type Share }
 import { Dialog } from "../../components/Dialog";
 import { useErrorText, useI18n, type MessageKey } from "../../i18n";
 import { displayName } from "../../lib/displayName";
+import { useAccountFeatures } from "../accounts/AccountFeatures";
 
 /** Expiry presets (seconds); null means the link never expires. */
 export const EXPIRY_OPTIONS: { key: MessageKey; seconds: number | null }[] = [
@@ -26,6 +27,9 @@ export function ShareDialog({ accountId, entry, onClose }: { accountId: string; 
   const backend = useBackend();
   const { t } = useI18n();
   const errorText = useErrorText();
+  const { reason } = useAccountFeatures();
+  const passwordReason = reason("sharePassword");
+  const limitsReason = reason("shareLimits");
   const [usePassword, setUsePassword] = useState(false);
   const [password, setPassword] = useState(() => randomPassword());
   const [expiry, setExpiry] = useState(0);
@@ -43,9 +47,9 @@ export function ShareDialog({ accountId, entry, onClose }: { accountId: string; 
     try {
       setShare(
         await backend.createShare(accountId, entry.uri, {
-          password: usePassword && password.trim() ? password.trim() : null,
-          expireSeconds: EXPIRY_OPTIONS[expiry].seconds,
-          downloads: limit ? Math.max(1, downloads) : null,
+          password: !passwordReason && usePassword && password.trim() ? password.trim() : null,
+          expireSeconds: limitsReason ? null : EXPIRY_OPTIONS[expiry].seconds,
+          downloads: !limitsReason && limit ? Math.max(1, downloads) : null,
         }),
       );
     } catch (err) {
@@ -71,19 +75,30 @@ export function ShareDialog({ accountId, entry, onClose }: { accountId: string; 
     <Dialog title={t("share.title", { name: displayName(entry.name) })} onClose={onClose} testId="share-dialog">
       {!share ? (
         <form className="form" onSubmit={create}>
-          <label className="checkbox">
-            <input type="checkbox" checked={usePassword} onChange={(e) => setUsePassword(e.target.checked)} data-testid="share-use-password" />
+          <label className="checkbox" title={passwordReason ?? undefined}>
+            <input
+              type="checkbox"
+              checked={usePassword && !passwordReason}
+              disabled={!!passwordReason}
+              onChange={(e) => setUsePassword(e.target.checked)}
+              data-testid="share-use-password"
+            />
             {t("share.usePassword")}
           </label>
-          {usePassword && (
+          {passwordReason && (
+            <p className="gated-note" data-testid="share-password-unavailable">
+              {passwordReason}
+            </p>
+          )}
+          {usePassword && !passwordReason && (
             <label>
               {t("share.password")}
               <input value={password} onChange={(e) => setPassword(e.target.value)} data-testid="share-password" />
             </label>
           )}
-          <label>
+          <label title={limitsReason ?? undefined}>
             {t("share.expiry")}
-            <select value={expiry} onChange={(e) => setExpiry(Number(e.target.value))} data-testid="share-expiry">
+            <select value={limitsReason ? 0 : expiry} disabled={!!limitsReason} onChange={(e) => setExpiry(Number(e.target.value))} data-testid="share-expiry">
               {EXPIRY_OPTIONS.map((o, i) => (
                 <option key={o.key} value={i}>
                   {t(o.key)}
@@ -91,11 +106,22 @@ export function ShareDialog({ accountId, entry, onClose }: { accountId: string; 
               ))}
             </select>
           </label>
-          <label className="checkbox">
-            <input type="checkbox" checked={limit} onChange={(e) => setLimit(e.target.checked)} data-testid="share-limit" />
+          <label className="checkbox" title={limitsReason ?? undefined}>
+            <input
+              type="checkbox"
+              checked={limit && !limitsReason}
+              disabled={!!limitsReason}
+              onChange={(e) => setLimit(e.target.checked)}
+              data-testid="share-limit"
+            />
             {t("share.limitDownloads")}
           </label>
-          {limit && (
+          {limitsReason && (
+            <p className="gated-note" data-testid="share-limits-unavailable">
+              {limitsReason}
+            </p>
+          )}
+          {limit && !limitsReason && (
             <label>
               {t("share.downloads")}
               <input
