@@ -1,4 +1,4 @@
-import { childUri, crumbsOf, folderPathOf } from "./uri";
+import { childUri, crumbsOf, folderPathOf, parentOf } from "./uri";
 
 test("crumbsOf decodes segments and keeps cumulative URIs", () => {
   expect(crumbsOf("cloudreve://my/a%20b/c")).toEqual([
@@ -33,4 +33,14 @@ test("Cloudreve 3 references give crumbs by path, keeping the reference given la
   expect(folderPathOf("cloudreve3:d::/a b")).toBe("/a b");
   // A file's folder is addressed by path.
   expect(crumbsOf("cloudreve3:f:Q9:/docs/x.txt").at(-2)).toEqual({ uri: "cloudreve3:d::/docs", name: "docs" });
+});
+
+test("123pan references give crumbs by path from the root folder (id 0)", () => {
+  expect(crumbsOf("p123:42:/Docs/2024")).toEqual([
+    { uri: "p123:0:/", name: "" },
+    { uri: "p123::/Docs", name: "Docs" },
+    { uri: "p123:42:/Docs/2024", name: "2024" },
+  ]);
+  expect(parentOf("p123:42:/Docs/2024")).toBe("p123::/Docs");
+  expect(parentOf("p123:0:/")).toBeNull();
 });

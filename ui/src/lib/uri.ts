@@ -1,7 +1,9 @@
 /**
- * Helpers for the remote addresses Rust hands out: Cloudreve 4 URIs (`cloudreve://my/a/b`)
- * and Cloudreve 3 references (`cloudreve3:<d|f|?>:<id>:/a/b`, whose path part is plain
- * text). These are remote identifiers, not local paths; the UI never builds local paths.
+ * Helpers for the remote addresses Rust hands out: Cloudreve 4 URIs (`cloudreve://my/a/b`),
+ * and the references of path-carrying providers, whose path part is plain text: Cloudreve 3
+ * (`cloudreve3:<d|f|?>:<id>:/a/b`) and 123pan (`p123:<id>:/a/b`). Ancestors are addressed by
+ * path alone (the provider looks their ids up). These are remote identifiers, not local
+ * paths; the UI never builds local paths.
  */
 
 /** One breadcrumb: the URI to navigate to and the decoded segment name. */
@@ -12,8 +14,10 @@ export interface Crumb {
 
 /** Splits `cloudreve://my/a%20b/c?x` into crumbs for `my`, `a b` and `c`. */
 export function crumbsOf(uri: string): Crumb[] {
-  const v3 = /^cloudreve3:[df?]:[^:]*:(\/.*)$/.exec(uri);
-  if (v3) return v3Crumbs(uri, v3[1]);
+  for (const scheme of PATH_REFS) {
+    const m = scheme.match.exec(uri);
+    if (m) return pathCrumbs(uri, m[1], scheme);
+  }
   const m = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)((?:\/[^?#]*)?)/i.exec(uri);
   if (!m) return [{ uri, name: uri }];
   const [, scheme, fs, rest] = m;
@@ -33,19 +37,39 @@ export function crumbsOf(uri: string): Crumb[] {
   return crumbs;
 }
 
-/**
- * Crumbs of a Cloudreve 3 reference: ancestors are addressed by path alone (the provider
- * looks their ids up), the last crumb keeps the reference as given.
- */
-function v3Crumbs(uri: string, path: string): Crumb[] {
-  const root = "cloudreve3:d::/";
-  const crumbs: Crumb[] = [{ uri: root, name: "" }];
+/** A reference form that carries an absolute path: how to read it and how to name a folder. */
+interface PathRef {
+  match: RegExp;
+  root: string;
+  folder: (path: string) => string;
+  /** Whether a reference of this form names a folder (so it can stand as the last crumb). */
+  isFolder: (uri: string) => boolean;
+}
+
+const PATH_REFS: PathRef[] = [
+  {
+    match: /^cloudreve3:[df?]:[^:]*:(\/.*)$/,
+    root: "cloudreve3:d::/",
+    folder: (path) => `cloudreve3:d::${path}`,
+    isFolder: (uri) => uri.startsWith("cloudreve3:d:"),
+  },
+  {
+    match: /^p123:[^:]*:(\/.*)$/,
+    root: "p123:0:/",
+    folder: (path) => `p123::${path}`,
+    isFolder: () => true,
+  },
+];
+
+/** Crumbs of a path-carrying reference; the last keeps the reference as given when it is a folder. */
+function pathCrumbs(uri: string, path: string, scheme: PathRef): Crumb[] {
+  const crumbs: Crumb[] = [{ uri: scheme.root, name: "" }];
   let acc = "";
   for (const seg of path.split("/").filter(Boolean)) {
     acc = `${acc}/${seg}`;
-    crumbs.push({ uri: `cloudreve3:d::${acc}`, name: seg });
+    crumbs.push({ uri: scheme.folder(acc), name: seg });
   }
-  if (crumbs.length > 1 && uri.startsWith("cloudreve3:d:")) crumbs[crumbs.length - 1].uri = uri;
+  if (crumbs.length > 1 && scheme.isFolder(uri)) crumbs[crumbs.length - 1].uri = uri;
   return crumbs;
 }
 
