@@ -1252,7 +1252,13 @@ fn accounts_report_their_service_capabilities_and_root() {
     let v4_row = account_row(&v4, &v4_id).unwrap();
     assert_eq!(v4_row["provider"]["name"], "Cloudreve 4", "{v4_row}");
     assert_eq!(v4_row["capabilities"]["trash"], true, "{v4_row}");
-    assert_eq!(v4_row["rootUri"], "cloudreve://my", "{v4_row}");
+    assert!(
+        v4_row["rootUri"]
+            .as_str()
+            .unwrap()
+            .starts_with("cloudreve://my"),
+        "{v4_row}"
+    );
     // An unknown service name is refused before anything goes on the wire.
     let e = h.err(
         "account_add",
