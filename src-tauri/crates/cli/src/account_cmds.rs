@@ -2,10 +2,11 @@
 
 use std::io::{BufRead, IsTerminal};
 
+use cirrus_core::account::ProviderKind;
 use cirrus_core::{AddAccount, AddAccountOutcome, Cirrus, Error, ErrorKind};
 use serde_json::json;
 
-use crate::args::{AccountsAction, AccountsArgs, LoginArgs};
+use crate::args::{AccountsAction, AccountsArgs, LoginArgs, LoginProvider};
 use crate::exit;
 use crate::output::{Out, human_size};
 
@@ -35,12 +36,88 @@ fn prompt_line(prompt: &str) -> Result<String, Error> {
     Ok(line.trim().to_string())
 }
 
+/// The 123pan client secret: CIRRUS_CLIENT_SECRET, `--password-stdin`, or a prompt — never
+/// argv.
+fn read_client_secret(from_stdin: bool) -> Result<String, Error> {
+    if from_stdin {
+        return read_password(true);
+    }
+    if let Ok(p) = std::env::var("CIRRUS_CLIENT_SECRET") {
+        return Ok(p);
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::invalid(
+            "No client secret: use a terminal, --password-stdin or CIRRUS_CLIENT_SECRET.",
+        ));
+    }
+    rpassword::prompt_password("Client secret: ")
+        .map_err(|e| Error::io(format!("Cannot read the client secret: {e}")))
+}
+
+/// `cirrus login --provider 123pan --client-id ID [--server URL]`.
+async fn login_pan123(
+    cirrus: &Cirrus,
+    account: Option<&str>,
+    a: LoginArgs,
+) -> Result<cirrus_core::account::Account, Error> {
+    // Signing in again to a selected 123pan account reuses its client id and API host.
+    let existing = cirrus
+        .account_or_active(account)
+        .ok()
+        .filter(|x| x.provider == ProviderKind::Pan123);
+    let client_id = match a
+        .client_id
+        .clone()
+        .or_else(|| existing.as_ref().map(|x| x.email.clone()))
+    {
+        Some(id) => id,
+        None if std::io::stdin().is_terminal() && !a.password_stdin => prompt_line("Client ID: ")?,
+        None => {
+            return Err(Error::invalid(
+                "Give the 123pan client id with --client-id.",
+            ));
+        }
+    };
+    let server = a
+        .server
+        .clone()
+        .or_else(|| existing.as_ref().map(|x| x.server_url.clone()))
+        .unwrap_or_default();
+    let secret = read_client_secret(a.password_stdin)?;
+    let req = AddAccount {
+        server_url: server,
+        email: client_id,
+        password: secret,
+        remember_password: true,
+        label: a.label.clone(),
+        pinned_cert_sha256: a.pin_cert.clone(),
+        provider: Some(ProviderKind::Pan123),
+    };
+    match cirrus.add_account(req).await? {
+        AddAccountOutcome::Added(acc) => Ok(acc),
+        AddAccountOutcome::TwoFactorRequired { .. } => {
+            Err(Error::protocol("123pan does not use two-factor codes."))
+        }
+    }
+}
+
 pub async fn login(
     cirrus: &Cirrus,
     account: Option<&str>,
     a: LoginArgs,
     out: Out,
 ) -> Result<i32, Error> {
+    // Signing in again to a 123pan account needs no --provider.
+    let again_pan123 = a.provider.is_none()
+        && a.server.is_none()
+        && a.email.is_none()
+        && cirrus
+            .account_or_active(account)
+            .is_ok_and(|x| x.provider == ProviderKind::Pan123);
+    if a.provider == Some(LoginProvider::Pan123) || a.client_id.is_some() || again_pan123 {
+        let added = login_pan123(cirrus, account, a).await?;
+        return Ok(signed_in(cirrus, added, out));
+    }
     let existing = match (&a.server, account) {
         (None, sel) => Some(cirrus.account_or_active(sel)?),
         (Some(_), Some(sel)) => cirrus.account(sel).ok(),
@@ -84,6 +161,11 @@ pub async fn login(
             cirrus.complete_2fa(&pending_id, &code).await?
         }
     };
+    Ok(signed_in(cirrus, added, out))
+}
+
+/// Reports a new sign-in (and warns about plain http).
+fn signed_in(cirrus: &Cirrus, added: cirrus_core::account::Account, out: Out) -> i32 {
     if !added.is_encrypted() && !out.json {
         eprintln!(
             "warning: {} does not use https; the connection is not encrypted, so your password \
@@ -101,7 +183,7 @@ pub async fn login(
             )
         },
     );
-    Ok(exit::OK)
+    exit::OK
 }
 
 pub async fn logout(cirrus: &Cirrus, account: Option<&str>, out: Out) -> Result<i32, Error> {

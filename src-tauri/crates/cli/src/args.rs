@@ -86,11 +86,29 @@ pub enum Command {
     Transfers(crate::transfer_cmds::TransfersArgs),
 }
 
+/// Which service `cirrus login` signs in to.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LoginProvider {
+    /// A Cloudreve server (version 3 or 4, detected).
+    Cloudreve,
+    /// The 123pan Open Platform (a developer client id and secret).
+    #[value(name = "123pan", alias = "pan123")]
+    Pan123,
+}
+
 #[derive(Args)]
 pub struct LoginArgs {
-    /// Server address, e.g. https://cloud.example.com (default: the selected account's).
+    /// Server address, e.g. https://cloud.example.com (default: the selected account's; for
+    /// 123pan the official API host).
     #[arg(long)]
     pub server: Option<String>,
+    /// The service: cloudreve (default) or 123pan.
+    #[arg(long, value_enum)]
+    pub provider: Option<LoginProvider>,
+    /// 123pan: the developer client id (the secret: prompt, --password-stdin or
+    /// CIRRUS_CLIENT_SECRET).
+    #[arg(long)]
+    pub client_id: Option<String>,
     /// Email address (default: the selected account's).
     #[arg(long)]
     pub email: Option<String>,

@@ -47,7 +47,8 @@ pub const HELP: &str = "Exit codes:
 
 Every command accepts --json: the result (or {\"error\":{\"kind\",\"message\",...}}) is printed
 as JSON on stdout. The password is read from a prompt, from stdin (--password-stdin) or from
-the CIRRUS_PASSWORD environment variable, never from the command line.";
+the CIRRUS_PASSWORD environment variable, never from the command line; a 123pan client secret
+(cirrus login --provider 123pan --client-id ID) likewise, or from CIRRUS_CLIENT_SECRET.";
 
 /// The exit code for an error kind.
 pub fn for_kind(kind: ErrorKind) -> i32 {

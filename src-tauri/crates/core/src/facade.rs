@@ -21,6 +21,10 @@ use crate::provider::cloudreve_v3::auth::{self as auth_v3, V3Relogin};
 use crate::provider::cloudreve_v4::CloudreveV4;
 use crate::provider::cloudreve_v4::auth::{self, LoginResult, V4Refresher};
 use crate::provider::model::UserInfo;
+use crate::provider::pan123::Pan123;
+use crate::provider::pan123::api::DEFAULT_API_BASE;
+use crate::provider::pan123::auth::{self as auth_123, Pan123Auth};
+use crate::provider::pan123::limiter::RateLimiter;
 use crate::secrets::{self, SecretStore, SecretStoreInfo, open_secret_store};
 use crate::session::{Session, TokenSet, TokenSink};
 
@@ -70,6 +74,21 @@ pub enum AddAccountOutcome {
     },
 }
 
+/// Which API an account is saved with, and the version to show.
+struct AccountKind {
+    provider: ProviderKind,
+    version: String,
+}
+
+impl From<ServerInfo> for AccountKind {
+    fn from(info: ServerInfo) -> Self {
+        AccountKind {
+            provider: ProviderKind::for_major(info.major).unwrap_or(ProviderKind::CloudreveV4),
+            version: info.version,
+        }
+    }
+}
+
 struct PendingLogin {
     req: AddAccount,
     server: Url,
@@ -105,6 +124,7 @@ pub struct Cirrus {
     secret_info: SecretStoreInfo,
     providers: Mutex<HashMap<String, Arc<CloudreveV4>>>,
     providers_v3: Mutex<HashMap<String, Arc<CloudreveV3>>>,
+    providers_pan123: Mutex<HashMap<String, Arc<Pan123>>>,
     pending: Mutex<HashMap<String, PendingLogin>>,
 }
 
@@ -151,6 +171,7 @@ impl Cirrus {
             secret_info,
             providers: Mutex::new(HashMap::new()),
             providers_v3: Mutex::new(HashMap::new()),
+            providers_pan123: Mutex::new(HashMap::new()),
             pending: Mutex::new(HashMap::new()),
         })
     }
@@ -260,7 +281,7 @@ impl Cirrus {
             req.pinned_cert_sha256 = Some(crate::net::pinning::normalize_fingerprint(pin)?);
         }
         if req.provider == Some(ProviderKind::Pan123) {
-            return Err(Error::unsupported("123pan accounts"));
+            return self.add_account_pan123(req).await;
         }
         let (server, info) = self
             .probe(&req.server_url, req.pinned_cert_sha256.as_deref())
@@ -288,10 +309,61 @@ impl Cirrus {
         }
         match auth::sign_in(&http, &server, req.email.trim(), &req.password).await? {
             LoginResult::SignedIn { user, tokens } => Ok(AddAccountOutcome::Added(
-                self.save_account(&req, &server, &info, user, tokens)?,
+                self.save_account(&req, &server, &info.into(), user, tokens)?,
             )),
             LoginResult::TwoFactor { session_id } => Ok(self.pend(req, server, info, session_id)),
         }
+    }
+
+    /// Sign-in to the 123pan Open Platform: `email` is the developer client id, `password`
+    /// the client secret. The secret is always kept in the secret store (it is what gets the
+    /// next access token when this one expires or is pushed out by a newer one).
+    async fn add_account_pan123(&self, mut req: AddAccount) -> Result<AddAccountOutcome> {
+        let typed = req.server_url.trim();
+        let base = normalize_server_url(if typed.is_empty() {
+            DEFAULT_API_BASE
+        } else {
+            typed
+        })?;
+        let client_id = req.email.trim().to_string();
+        if client_id.is_empty() || req.password.is_empty() {
+            return Err(Error::invalid(
+                "Enter the client ID and client secret from the 123pan developer console.",
+            ));
+        }
+        let http = build_client(&HttpOptions {
+            pinned_cert_sha256: req.pinned_cert_sha256.clone(),
+        })?;
+        let tokens =
+            auth_123::request_token(&http, &base, &client_id, &req.password, &RateLimiter::new())
+                .await?;
+        let secret = req.password.clone();
+        let auth = Arc::new(Pan123Auth::new(
+            http.clone(),
+            base.clone(),
+            client_id.clone(),
+            Arc::new(move || Some(secret.clone())),
+        ));
+        let session = Arc::new(Session::new(tokens, auth, None));
+        let probe = Pan123::new(http, base.clone(), session.clone());
+        let user = crate::provider::Provider::whoami(&probe).await?;
+        let tokens = session
+            .tokens()
+            .await
+            .ok_or_else(|| Error::new(ErrorKind::SignInAgain))?;
+        req.email = client_id.clone();
+        req.remember_password = true;
+        let info = AccountKind {
+            provider: ProviderKind::Pan123,
+            version: "open platform".into(),
+        };
+        let user = UserInfo {
+            email: Some(client_id),
+            ..user
+        };
+        Ok(AddAccountOutcome::Added(
+            self.save_account(&req, &base, &info, user, tokens)?,
+        ))
     }
 
     /// Sign-in to a Cloudreve 3 server: the session cookie is the credential.
@@ -310,7 +382,7 @@ impl Cirrus {
         }
         match auth_v3::sign_in(&http, &server, req.email.trim(), &req.password).await? {
             auth_v3::LoginResult::SignedIn { user, tokens } => Ok(AddAccountOutcome::Added(
-                self.save_account(&req, &server, &info, user, tokens)?,
+                self.save_account(&req, &server, &info.into(), user, tokens)?,
             )),
             auth_v3::LoginResult::TwoFactor { cookie } => Ok(self.pend(req, server, info, cookie)),
         }
@@ -366,7 +438,7 @@ impl Cirrus {
             return match auth_v3::sign_in_2fa(&http, &server, &session_id, otp).await? {
                 auth_v3::LoginResult::SignedIn { user, tokens } => {
                     lock(&self.pending).remove(pending_id);
-                    self.save_account(&req, &server, &info, user, tokens)
+                    self.save_account(&req, &server, &info.into(), user, tokens)
                 }
                 auth_v3::LoginResult::TwoFactor { .. } => {
                     Err(Error::protocol("The server asked for a second code."))
@@ -376,7 +448,7 @@ impl Cirrus {
         match auth::sign_in_2fa(&http, &server, &session_id, otp).await? {
             LoginResult::SignedIn { user, tokens } => {
                 lock(&self.pending).remove(pending_id);
-                self.save_account(&req, &server, &info, user, tokens)
+                self.save_account(&req, &server, &info.into(), user, tokens)
             }
             LoginResult::TwoFactor { .. } => {
                 Err(Error::protocol("The server asked for a second code."))
@@ -388,7 +460,7 @@ impl Cirrus {
         &self,
         req: &AddAccount,
         server: &Url,
-        info: &ServerInfo,
+        info: &AccountKind,
         user: UserInfo,
         tokens: TokenSet,
     ) -> Result<Account> {
@@ -413,7 +485,7 @@ impl Cirrus {
                 .or_else(|| existing.as_ref().map(|a| a.label.clone()))
                 .unwrap_or_else(|| format!("{email} @ {host}")),
             server_url,
-            provider: ProviderKind::for_major(info.major).unwrap_or(ProviderKind::CloudreveV4),
+            provider: info.provider,
             server_version: info.version.clone(),
             email,
             user_id: user.id,
@@ -444,6 +516,7 @@ impl Cirrus {
         }
         lock(&self.providers).remove(&account.id);
         lock(&self.providers_v3).remove(&account.id);
+        lock(&self.providers_pan123).remove(&account.id);
         tracing::info!(account = %account.id, "signed in");
         Ok(account)
     }
@@ -481,6 +554,8 @@ impl Cirrus {
                 Ok(server) if a.provider == ProviderKind::CloudreveV3 => {
                     auth_v3::sign_out(&http, &server, &tokens.access_token).await
                 }
+                // 123pan cannot revoke a developer token; forgetting it is all there is.
+                Ok(_) if a.provider == ProviderKind::Pan123 => Ok(()),
                 Ok(server) => auth::sign_out(&http, &server, &tokens.refresh_token).await,
                 Err(_) => Ok(()),
             };
@@ -495,6 +570,7 @@ impl Cirrus {
         self.secrets.delete(&a.id, secrets::PASSWORD)?;
         lock(&self.providers).remove(&a.id);
         lock(&self.providers_v3).remove(&a.id);
+        lock(&self.providers_pan123).remove(&a.id);
         Ok(a)
     }
 
@@ -541,7 +617,7 @@ impl Cirrus {
         match self.account(account_id)?.provider {
             ProviderKind::CloudreveV4 => Ok(self.cloudreve_v4(account_id).await?),
             ProviderKind::CloudreveV3 => Ok(self.cloudreve_v3(account_id).await?),
-            ProviderKind::Pan123 => Err(Error::unsupported("123pan accounts")),
+            ProviderKind::Pan123 => Ok(self.pan123(account_id).await?),
         }
     }
 
@@ -605,6 +681,65 @@ impl Cirrus {
         let session = Arc::new(Session::new(tokens, relogin, Some(sink)));
         let p = Arc::new(CloudreveV3::new(http, server, session));
         lock(&self.providers_v3).insert(a.id.clone(), p.clone());
+        Ok(p)
+    }
+
+    /// The concrete provider of a 123pan account. The stored access token is used until it
+    /// expires (a restart never asks for a new one, which would count against the three
+    /// live tokens 123pan allows); then, or when 123pan rejects it, the stored client secret
+    /// fetches the next one.
+    pub async fn pan123(&self, account_id: &str) -> Result<Arc<Pan123>> {
+        if let Some(p) = lock(&self.providers_pan123).get(account_id) {
+            return Ok(p.clone());
+        }
+        let a = self.account(account_id)?;
+        if a.provider != ProviderKind::Pan123 {
+            return Err(Error::invalid(format!(
+                "{} is not a 123pan account.",
+                a.label
+            )));
+        }
+        let base = Url::parse(&a.server_url)
+            .map_err(|e| Error::io(format!("Stored server URL is invalid: {e}")))?;
+        let http = build_client(&HttpOptions {
+            pinned_cert_sha256: a.pinned_cert_sha256.clone(),
+        })?;
+        let secrets = self.secrets.clone();
+        let id = a.id.clone();
+        let secret: auth_123::SecretSource =
+            Arc::new(move || secrets.get(&id, secrets::PASSWORD).ok().flatten());
+        let auth = Arc::new(Pan123Auth::new(
+            http.clone(),
+            base.clone(),
+            a.email.clone(),
+            secret,
+        ));
+        let sink = Arc::new(SecretTokenSink {
+            store: self.secrets.clone(),
+            account_id: a.id.clone(),
+        });
+        let tokens = match self.load_tokens(&a.id)? {
+            Some(t) => t,
+            None => {
+                use crate::session::TokenRefresher;
+                match auth.refresh("").await {
+                    Ok(t) => {
+                        sink.store(&t);
+                        t
+                    }
+                    Err(e) if e.kind() == ErrorKind::SignInAgain => {
+                        return Err(Error::with_message(
+                            ErrorKind::SignInAgain,
+                            format!("Please sign in again to {} ({}).", a.label, a.server_url),
+                        ));
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        };
+        let session = Arc::new(Session::new(tokens, auth, Some(sink)));
+        let p = Arc::new(Pan123::new(http, base, session));
+        lock(&self.providers_pan123).insert(a.id.clone(), p.clone());
         Ok(p)
     }
 

@@ -31,6 +31,7 @@ impl Cli {
             .env("CIRRUS_DATA_DIR", self.dir.path())
             .env("CIRRUS_SECRET_STORE", "file")
             .env_remove("CIRRUS_PASSWORD")
+            .env_remove("CIRRUS_CLIENT_SECRET")
             .env_remove("CIRRUS_ACCOUNT")
             .env_remove("CIRRUS_OTP")
             .env_remove("CIRRUS_LOG")

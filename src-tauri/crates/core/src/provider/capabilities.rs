@@ -35,6 +35,13 @@ pub struct Capabilities {
     pub share_limits: bool,
     /// Share passwords can be changed after creation.
     pub share_password_editable: bool,
+    /// Share links can be deleted.
+    #[serde(default)]
+    pub share_delete: bool,
+    /// When not empty, a share's expiry must be one of these numbers of days (or none) rather
+    /// than any time (123pan: 1, 7 or 30 days, or permanent).
+    #[serde(default, skip_deserializing)]
+    pub share_expiry_days: &'static [u32],
     /// The server can build archives.
     pub tasks_archive: bool,
     /// The server can extract archives.

@@ -5,6 +5,7 @@ pub mod capabilities;
 pub mod cloudreve_v3;
 pub mod cloudreve_v4;
 pub mod model;
+pub mod pan123;
 pub mod store_upload;
 pub mod upload_types;
 

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use cirrus_core::account::ProviderKind;
 use cirrus_core::provider::Provider;
 use cirrus_core::{AddAccount, AddAccountOutcome, Cirrus};
 use cirrus_sandbox::policy::PolicyKind;
@@ -19,6 +20,24 @@ pub trait Fixture: Send + Sync + 'static {
     /// The storage policies this provider's sandbox serves uploads on.
     fn policies(sandbox: &Sandbox) -> Vec<PolicyKind> {
         sandbox.available_policies()
+    }
+    /// Whether signing in detects the server's version by itself (Cloudreve) rather than the
+    /// user choosing the service (123pan).
+    const DETECTED: bool = true;
+    /// Whether accounts can have two-factor authentication.
+    const TWO_FACTOR: bool = true;
+    /// Whether the sign-in form can demand a captcha.
+    const CAPTCHA: bool = true;
+    /// The `email` an account of the demo user is saved with (123pan: the client id).
+    const ACCOUNT_EMAIL: &'static str = demo::EMAIL;
+    /// The demo user's sign-in form for `sandbox`.
+    fn login(sandbox: &Sandbox) -> AddAccount {
+        AddAccount {
+            server_url: sandbox.base_url(),
+            email: demo::EMAIL.into(),
+            password: demo::PASSWORD.into(),
+            ..Default::default()
+        }
     }
 }
 
@@ -50,11 +69,40 @@ impl Fixture for CloudreveV3 {
     }
 }
 
+/// The 123pan Open Platform: a developer client id and secret, no version to detect.
+pub struct Pan123;
+
+impl Fixture for Pan123 {
+    const NAME: &'static str = "123pan";
+    /// Not a Cloudreve version; the sign-in scenario does not probe when `DETECTED` is false.
+    const MAJOR: u32 = 0;
+    const DETECTED: bool = false;
+    const TWO_FACTOR: bool = false;
+    const CAPTCHA: bool = false;
+    const ACCOUNT_EMAIL: &'static str = demo::PAN123_CLIENT_ID;
+    fn config(base: SandboxConfig) -> SandboxConfig {
+        SandboxConfig {
+            api: Api::Pan123,
+            ..base
+        }
+    }
+    fn login(sandbox: &Sandbox) -> AddAccount {
+        AddAccount {
+            server_url: sandbox.base_url(),
+            email: demo::PAN123_CLIENT_ID.into(),
+            password: demo::PAN123_CLIENT_SECRET.into(),
+            provider: Some(ProviderKind::Pan123),
+            ..Default::default()
+        }
+    }
+}
+
 /// A running sandbox and a Cirrus facade in a temporary data folder.
 pub struct Env {
     pub sandbox: Sandbox,
     pub cirrus: Cirrus,
     pub _dir: tempfile::TempDir,
+    login: AddAccount,
 }
 
 /// Starts `F`'s sandbox with `base` settings.
@@ -66,6 +114,7 @@ pub async fn start<F: Fixture>(base: SandboxConfig) -> Env {
     let dir = tempfile::tempdir().unwrap();
     let cirrus = Cirrus::open(dir.path()).unwrap();
     Env {
+        login: F::login(&sandbox),
         sandbox,
         cirrus,
         _dir: dir,
@@ -75,12 +124,7 @@ pub async fn start<F: Fixture>(base: SandboxConfig) -> Env {
 impl Env {
     /// The demo user's sign-in form.
     pub fn demo_login(&self) -> AddAccount {
-        AddAccount {
-            server_url: self.sandbox.base_url(),
-            email: demo::EMAIL.into(),
-            password: demo::PASSWORD.into(),
-            ..Default::default()
-        }
+        self.login.clone()
     }
 
     /// Signs in the demo user; the account id and its provider.

@@ -53,3 +53,4 @@ macro_rules! conformance {
 
 conformance!(cloudreve_v4, crate::fixture::CloudreveV4);
 conformance!(cloudreve_v3, crate::fixture::CloudreveV3);
+conformance!(pan123, crate::fixture::Pan123);

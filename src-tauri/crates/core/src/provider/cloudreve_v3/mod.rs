@@ -91,6 +91,8 @@ impl CloudreveV3 {
         share_passwords: true,
         share_limits: true,
         share_password_editable: true,
+        share_delete: true,
+        share_expiry_days: &[],
         tasks_archive: false,
         tasks_extract: false,
         tasks_remote_download: true,
@@ -492,8 +494,8 @@ fn is_within(inner: &str, outer: &str) -> bool {
     inner == outer || inner.starts_with(&format!("{}/", outer.trim_end_matches('/')))
 }
 
-/// Sorts a whole listing the way `opts` asks, folders first (v3 does not sort).
-fn sort_entries(entries: &mut [Entry], opts: &ListOptions) {
+/// Sorts a whole listing the way `opts` asks, folders first (v3 and 123pan do not sort).
+pub(crate) fn sort_entries(entries: &mut [Entry], opts: &ListOptions) {
     entries.sort_by(|a, b| {
         let folders_first = b.is_folder().cmp(&a.is_folder());
         let key = match opts.order_by {

@@ -78,6 +78,8 @@ impl CloudreveV4 {
         share_passwords: true,
         share_limits: true,
         share_password_editable: false,
+        share_delete: true,
+        share_expiry_days: &[],
         tasks_archive: true,
         tasks_extract: true,
         tasks_remote_download: true,

@@ -1,0 +1,77 @@
+//! The CLI against the 123pan Open Platform (the sandbox's pan123 API): sign-in with a client
+//! id and a secret that never appears in argv, then the everyday commands.
+
+mod common;
+
+use cirrus_sandbox::{Api, Sandbox, SandboxConfig, demo};
+use common::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_with_a_client_id_then_browse() {
+    let sb = Sandbox::start(SandboxConfig {
+        api: Api::Pan123,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let cli = Cli::new();
+    let server = sb.base_url();
+    // A wrong secret from stdin is refused as a wrong credential.
+    let out = cli.run(
+        &[
+            "--json",
+            "login",
+            "--provider",
+            "123pan",
+            "--client-id",
+            demo::PAN123_CLIENT_ID,
+            "--server",
+            &server,
+            "--password-stdin",
+        ],
+        Some("not-the-secret\n"),
+    );
+    let (code, v) = parse(out);
+    assert_eq!(code, 3, "{v}");
+    assert_eq!(v["error"]["kind"], "wrongPassword", "{v}");
+
+    // The secret from the environment.
+    let out = cli.run_with(
+        &[
+            "--json",
+            "login",
+            "--provider",
+            "123pan",
+            "--client-id",
+            demo::PAN123_CLIENT_ID,
+            "--server",
+            &server,
+        ],
+        None,
+        &[("CIRRUS_CLIENT_SECRET", demo::PAN123_CLIENT_SECRET)],
+    );
+    let (code, v) = parse(out);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["account"]["provider"], "pan123", "{v}");
+    assert_eq!(v["account"]["email"], demo::PAN123_CLIENT_ID, "{v}");
+    // Nothing of the secret in what was stored outside the secret store.
+    let db = std::fs::read(cli.dir.path().join("accounts.sqlite3")).unwrap();
+    assert!(
+        !String::from_utf8_lossy(&db).contains(demo::PAN123_CLIENT_SECRET),
+        "the secret is not in the database"
+    );
+
+    let (code, v) = cli.json(&["whoami"]);
+    assert_eq!(code, 0, "{v}");
+    let (code, v) = cli.json(&["mkdir", "/From the CLI"]);
+    assert_eq!(code, 0, "{v}");
+    let (code, v) = cli.json(&["ls", "/"]);
+    assert_eq!(code, 0, "{v}");
+    assert!(v.to_string().contains("From the CLI"), "{v}");
+    let (code, v) = cli.json(&["rm", "/From the CLI"]);
+    assert_eq!(code, 0, "{v}");
+    let (code, v) = cli.json(&["stat", "/From the CLI"]);
+    assert_eq!(code, 4, "{v}");
+    // Each command was a new process: the stored token was reused, not one per command.
+    assert_eq!(sb.pan123_stats().tokens_issued, 1);
+}
