@@ -1267,3 +1267,39 @@ fn accounts_report_their_service_capabilities_and_root() {
     );
     assert_eq!(e["kind"], "invalidInput", "{e}");
 }
+
+#[test]
+fn a_123pan_developer_account_signs_in_from_the_same_command() {
+    let h = Harness::new(SandboxConfig {
+        api: cirrus_sandbox::Api::Pan123,
+        ..SandboxConfig::default()
+    });
+    let r = h.ok(
+        "account_add",
+        json!({"serverUrl": h.sandbox.base_url(), "email": demo::PAN123_CLIENT_ID,
+               "password": demo::PAN123_CLIENT_SECRET, "remember": true, "provider": "pan123"}),
+    );
+    assert_eq!(r["status"], "signedIn", "{r}");
+    let account = &r["account"];
+    assert_eq!(account["provider"]["kind"], "pan123", "{account}");
+    assert_eq!(account["provider"]["name"], "123pan", "{account}");
+    let caps = &account["capabilities"];
+    assert_eq!(caps["trash"], true, "{caps}");
+    assert_eq!(caps["tasksArchive"], false, "{caps}");
+    assert_eq!(caps["shareExpiryDays"], json!([1, 7, 30]), "{caps}");
+    // The drive's root lists through the same browse command as the other services.
+    let id = account["id"].as_str().unwrap();
+    let page = h.ok(
+        "browse_list",
+        json!({"accountId": id, "uri": account["rootUri"], "orderBy": "name",
+               "direction": "asc", "offset": 0, "limit": 500}),
+    );
+    assert!(page["complete"].as_bool().unwrap(), "{page}");
+    // A wrong secret is a sign-in error, not a crash.
+    let e = h.err(
+        "account_add",
+        json!({"serverUrl": h.sandbox.base_url(), "email": demo::PAN123_CLIENT_ID,
+               "password": "not-the-secret", "remember": false, "provider": "pan123"}),
+    );
+    assert_ne!(e["kind"], "unsupported", "{e}");
+}

@@ -55,6 +55,7 @@ export const V3_CAPABILITIES: Capabilities = {
   restore: false,
   batchOperations: false,
   sharePasswordEditable: true,
+  shareDelete: true,
   tasksArchive: false,
   tasksExtract: false,
   clientEncryption: false,

@@ -16,6 +16,8 @@ export type Feature =
   | "share"
   | "sharePassword"
   | "shareLimits"
+  | "shareExpiry"
+  | "shareDelete"
   | "remoteDownload"
   | "tasks"
   | "search";
@@ -34,6 +36,8 @@ export const FULL_CAPABILITIES: Capabilities = {
   sharePasswords: true,
   shareLimits: true,
   sharePasswordEditable: false,
+  shareDelete: true,
+  shareExpiryDays: [],
   tasksArchive: true,
   tasksExtract: true,
   tasksRemoteDownload: true,
@@ -54,6 +58,9 @@ const REASONS: Record<Feature, { allowed: (c: Capabilities) => boolean; reason: 
   share: { allowed: (c) => c.shares, reason: "caps.noShares" },
   sharePassword: { allowed: (c) => c.sharePasswords, reason: "caps.noSharePassword" },
   shareLimits: { allowed: (c) => c.shareLimits, reason: "caps.noShareLimits" },
+  // An expiry from a few fixed choices still counts as an expiry.
+  shareExpiry: { allowed: (c) => c.shareLimits || c.shareExpiryDays.length > 0, reason: "caps.noShareLimits" },
+  shareDelete: { allowed: (c) => c.shareDelete, reason: "caps.noShareDelete" },
   remoteDownload: { allowed: (c) => c.tasksRemoteDownload, reason: "caps.noRemoteDownload" },
   tasks: { allowed: (c) => c.tasksArchive || c.tasksExtract || c.tasksRemoteDownload, reason: "caps.noTasks" },
   search: { allowed: (c) => c.search, reason: "caps.noSearch" },
@@ -63,6 +70,15 @@ const REASONS: Record<Feature, { allowed: (c: Capabilities) => boolean; reason: 
 export function unavailable(caps: Capabilities, feature: Feature): MessageKey | null {
   const r = REASONS[feature];
   return r.allowed(caps) ? null : r.reason;
+}
+
+/**
+ * The expiry choices a share dialog offers: any of `presets` where the server takes any time,
+ * else "never" and the server's own whole-day choices.
+ */
+export function expiryChoices<T extends { seconds: number | null }>(caps: Capabilities, presets: T[], day: (days: number) => T): T[] {
+  if (!caps.shareExpiryDays.length) return presets;
+  return [presets.find((p) => p.seconds === null)!, ...caps.shareExpiryDays.map(day)];
 }
 
 /** Whether several items go in one request; otherwise the app sends them one at a time (slower). */

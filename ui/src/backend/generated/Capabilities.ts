@@ -53,6 +53,15 @@ shareLimits: boolean,
  */
 sharePasswordEditable: boolean, 
 /**
+ * Share links can be deleted.
+ */
+shareDelete: boolean, 
+/**
+ * When not empty, a share's expiry must be one of these numbers of days (or none) rather
+ * than any time (123pan: 1, 7 or 30 days, or permanent).
+ */
+shareExpiryDays: Array<number>, 
+/**
  * The server can build archives.
  */
 tasksArchive: boolean, 

@@ -8,6 +8,7 @@ import { renderWith } from "../../test/render";
 import { FULL_CAPABILITIES, oneAtATime, unavailable } from "../../lib/capabilities";
 import { Browser } from "../browser/Browser";
 import { ShareDialog } from "../shares/ShareDialog";
+import { SharesPage } from "../shares/SharesPage";
 import { TasksPage } from "../tasks/TasksPage";
 import { AccountFeaturesProvider } from "./AccountFeatures";
 
@@ -123,4 +124,29 @@ test("without offline downloads the form is greyed with its reason", () => {
   expect(screen.getByTestId("remote-download-unavailable").textContent).toBe("Cloudreve 3 cannot download links on the server");
   expect(screen.getByTestId("remote-download-urls").matches(":disabled")).toBe(true);
   expect(screen.getByTestId("remote-download-start").matches(":disabled")).toBe(true);
+});
+
+test("123pan: fixed expiry choices, no download limit, no share deletion", async () => {
+  const backend = new FakeBackend({
+    provider: { kind: "pan123", name: "123pan" },
+    capabilities: { shareLimits: false, shareExpiryDays: [1, 7, 30], shareDelete: false, serverSideCopy: false, search: false },
+  });
+  const entry = (await backend.list("acc-1", FAKE_ROOT, "name", "asc", 0, 10)).entries[3];
+  const { unmount } = renderAs(backend, <ShareDialog accountId="acc-1" entry={entry} onClose={() => {}} />);
+  const expiry = screen.getByTestId("share-expiry") as HTMLSelectElement;
+  expect(expiry.disabled).toBe(false);
+  expect([...expiry.options].map((o) => o.textContent)).toEqual(["Never", "After 1 day", "After 7 days", "After 30 days"]);
+  expect((screen.getByTestId("share-limit") as HTMLInputElement).disabled).toBe(true);
+  expect(screen.getByTestId("share-limits-unavailable").textContent).toBe("123pan share links cannot limit downloads");
+  await userEvent.selectOptions(expiry, "2");
+  await userEvent.click(screen.getByTestId("share-create"));
+  await waitFor(() => expect(backend.callsOf("createShare")).toEqual([["acc-1", entry.uri, { password: null, expireSeconds: 7 * 86400, downloads: null }]]));
+  unmount();
+  // The shares page keeps the row's delete, greyed, saying where to do it instead.
+  renderAs(backend, <SharesPage accountId="acc-1" />);
+  const del = await screen.findByTestId("share-row-delete");
+  expect(del.getAttribute("aria-disabled")).toBe("true");
+  expect(del.getAttribute("data-reason")).toContain("123pan cannot delete share links");
+  await userEvent.click(del);
+  expect(screen.queryByTestId("confirm-dialog")).toBeNull();
 });

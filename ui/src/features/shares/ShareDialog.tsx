@@ -3,10 +3,18 @@ import { toBackendError, useBackend, type BackendError, type Entry, type Share }
 import { Dialog } from "../../components/Dialog";
 import { useErrorText, useI18n, type MessageKey } from "../../i18n";
 import { displayName } from "../../lib/displayName";
+import { expiryChoices } from "../../lib/capabilities";
 import { useAccountFeatures } from "../accounts/AccountFeatures";
 
+/** An expiry choice: its label (with `days` for a server's own whole-day choices) and seconds. */
+export interface ExpiryOption {
+  key: MessageKey;
+  seconds: number | null;
+  days?: number;
+}
+
 /** Expiry presets (seconds); null means the link never expires. */
-export const EXPIRY_OPTIONS: { key: MessageKey; seconds: number | null }[] = [
+export const EXPIRY_OPTIONS: ExpiryOption[] = [
   { key: "share.expiry.never", seconds: null },
   { key: "share.expiry.1h", seconds: 3600 },
   { key: "share.expiry.1d", seconds: 86400 },
@@ -27,9 +35,12 @@ export function ShareDialog({ accountId, entry, onClose }: { accountId: string; 
   const backend = useBackend();
   const { t } = useI18n();
   const errorText = useErrorText();
-  const { reason } = useAccountFeatures();
+  const { caps, providerName, reason } = useAccountFeatures();
   const passwordReason = reason("sharePassword");
-  const limitsReason = reason("shareLimits");
+  const expiryReason = reason("shareExpiry");
+  // A server with fixed expiry choices still has no download limit: say only that.
+  const limitsReason = caps.shareLimits ? null : expiryReason ?? t("caps.noDownloadLimit", { provider: providerName });
+  const expiryOptions = expiryChoices<ExpiryOption>(caps, EXPIRY_OPTIONS, (days) => EXPIRY_OPTIONS.find((o) => o.seconds === days * 86400) ?? { key: "share.expiry.days", seconds: days * 86400, days });
   const [usePassword, setUsePassword] = useState(false);
   const [password, setPassword] = useState(() => randomPassword());
   const [expiry, setExpiry] = useState(0);
@@ -48,7 +59,7 @@ export function ShareDialog({ accountId, entry, onClose }: { accountId: string; 
       setShare(
         await backend.createShare(accountId, entry.uri, {
           password: !passwordReason && usePassword && password.trim() ? password.trim() : null,
-          expireSeconds: limitsReason ? null : EXPIRY_OPTIONS[expiry].seconds,
+          expireSeconds: expiryReason ? null : expiryOptions[expiry].seconds,
           downloads: !limitsReason && limit ? Math.max(1, downloads) : null,
         }),
       );
@@ -96,12 +107,12 @@ export function ShareDialog({ accountId, entry, onClose }: { accountId: string; 
               <input value={password} onChange={(e) => setPassword(e.target.value)} data-testid="share-password" />
             </label>
           )}
-          <label title={limitsReason ?? undefined}>
+          <label title={expiryReason ?? undefined}>
             {t("share.expiry")}
-            <select value={limitsReason ? 0 : expiry} disabled={!!limitsReason} onChange={(e) => setExpiry(Number(e.target.value))} data-testid="share-expiry">
-              {EXPIRY_OPTIONS.map((o, i) => (
-                <option key={o.key} value={i}>
-                  {t(o.key)}
+            <select value={expiryReason ? 0 : expiry} disabled={!!expiryReason} onChange={(e) => setExpiry(Number(e.target.value))} data-testid="share-expiry">
+              {expiryOptions.map((o, i) => (
+                <option key={`${o.key}:${o.seconds}`} value={i}>
+                  {o.days ? t(o.key, { days: o.days }) : t(o.key)}
                 </option>
               ))}
             </select>

@@ -14,6 +14,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::provider::cloudreve_v3::CloudreveV3;
 use crate::provider::cloudreve_v4::CloudreveV4;
+use crate::provider::pan123::Pan123;
+use crate::provider::pan123::refs::P123Ref;
 use crate::provider::{Capabilities, RemoteRef};
 
 /// Which API an account speaks.
@@ -62,8 +64,7 @@ impl ProviderKind {
         match self {
             ProviderKind::CloudreveV4 => CloudreveV4::CAPABILITIES,
             ProviderKind::CloudreveV3 => CloudreveV3::CAPABILITIES,
-            // No 123pan provider is served yet: offering nothing beats buttons that fail.
-            ProviderKind::Pan123 => Capabilities::default(),
+            ProviderKind::Pan123 => Pan123::CAPABILITIES,
         }
     }
 
@@ -72,7 +73,7 @@ impl ProviderKind {
         match self {
             ProviderKind::CloudreveV4 => CloudreveV4::root_ref(),
             ProviderKind::CloudreveV3 => CloudreveV3::root_ref(),
-            ProviderKind::Pan123 => RemoteRef::new(""),
+            ProviderKind::Pan123 => P123Ref::root().to_ref(),
         }
     }
 
