@@ -272,6 +272,14 @@ pub struct TransferDto {
     pub saved_as: Option<String>,
     /// Files of a folder download saved under another name than the server's.
     pub renamed_files: u32,
+    /// `transfer` (moving bytes), `checking` (hashing the file before an upload that needs
+    /// its MD5 first; see `checked_bytes`) or `instant` (completed without sending the
+    /// content: the server already had it).
+    #[ts(type = "\"transfer\" | \"checking\" | \"instant\"")]
+    pub phase: String,
+    /// Bytes of the file hashed so far while `phase` is `checking`.
+    #[ts(type = "number")]
+    pub checked_bytes: u64,
 }
 
 /// Streamed over the `transfers_subscribe` channel.

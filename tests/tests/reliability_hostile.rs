@@ -136,6 +136,8 @@ async fn every_bad_response_is_a_typed_error() {
                         mime: None,
                         overwrite: false,
                         want_client_encryption: true,
+                        keep_both: false,
+                        md5: None,
                     };
                     must_refuse(case, path, async move { p.begin_upload(&req).await }).await
                 }

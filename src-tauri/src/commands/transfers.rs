@@ -9,7 +9,7 @@ use crate::state::{AppState, UploadPlan, lock};
 use cirrus_core::provider::RemoteRef;
 use cirrus_core::settings::ConflictPreference;
 use cirrus_core::transfer::{
-    ConflictPolicy, Direction, ItemId, ItemKind, ItemState, Progress, TransferEvent,
+    ConflictPolicy, Direction, ItemId, ItemKind, ItemState, Progress, TransferEvent, TransferPhase,
     local_name_differs, sanitize_component,
 };
 use cirrus_core::transfer_hub::{HubItem, HubSelection};
@@ -54,6 +54,14 @@ fn state_str(s: ItemState) -> &'static str {
         ItemState::Completed => "completed",
         ItemState::Failed => "failed",
         ItemState::Cancelled => "cancelled",
+    }
+}
+
+fn phase_str(p: TransferPhase) -> &'static str {
+    match p {
+        TransferPhase::Transfer => "transfer",
+        TransferPhase::Checking => "checking",
+        TransferPhase::Instant => "instant",
     }
 }
 
@@ -134,6 +142,13 @@ pub fn rows(items: &[HubItem]) -> Vec<TransferDto> {
                         .unwrap_or_default()
                 }),
                 renamed_files,
+                phase: if h.item.instant {
+                    "instant"
+                } else {
+                    "transfer"
+                }
+                .into(),
+                checked_bytes: 0,
             }
         })
         .collect()
@@ -169,6 +184,8 @@ pub fn row_from_event(account_id: &str, e: &TransferEvent) -> TransferDto {
         saved_as: (e.direction == Direction::Download && local_name_differs(&e.name))
             .then(|| sanitize_component(&e.name)),
         renamed_files: 0,
+        phase: phase_str(e.phase).into(),
+        checked_bytes: e.checked_bytes,
     }
 }
 
@@ -513,6 +530,7 @@ mod tests {
                 error: None,
                 error_kind: None,
                 skipped: false,
+                instant: false,
                 created_ms: id,
                 updated_ms: id,
             },

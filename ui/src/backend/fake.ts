@@ -403,7 +403,7 @@ export class FakeBackend implements Backend {
     const id = `up-${++this.seq}`;
     this.emitTransfer({
       kind: "update",
-      transfer: { id, direction: "upload", name: `upload ${planId}`, state: "running", bytesDone: 1024, bytesTotal: 4096, speedBps: 2048, etaSeconds: 2, error: null, savedAs: null, renamedFiles: 0 },
+      transfer: { id, direction: "upload", name: `upload ${planId}`, state: "running", bytesDone: 1024, bytesTotal: 4096, speedBps: 2048, etaSeconds: 2, error: null, savedAs: null, renamedFiles: 0, phase: "transfer", checkedBytes: 0 },
     });
   }
   async download(accountId: string, uris: string[], toDefaultFolder: boolean) {

@@ -148,6 +148,9 @@ export const en = {
   "transfers.state.completed": "Completed",
   "transfers.state.failed": "Failed",
   "transfers.state.cancelled": "Cancelled",
+  "transfers.state.checking": "Checking",
+  "transfers.checking": "Checking the file: {done} of {total}",
+  "transfers.instant": "Instant upload: the server already had this file",
   "transfers.savedAs": "Saved as",
   "transfers.renamedFiles": "{count} name(s) changed to fit this disk",
 

@@ -150,6 +150,9 @@ export const zhCN: Record<MessageKey, string> = {
   "transfers.state.completed": "已完成",
   "transfers.state.failed": "失败",
   "transfers.state.cancelled": "已取消",
+  "transfers.state.checking": "校验中",
+  "transfers.checking": "正在校验文件：{done} / {total}",
+  "transfers.instant": "秒传：服务器上已有相同文件",
   "transfers.savedAs": "另存为",
   "transfers.renamedFiles": "{count} 个文件名已改短以适应本机磁盘",
 

@@ -11,7 +11,8 @@ use std::sync::Arc;
 use cirrus_core::provider::{Provider, RemoteRef};
 use cirrus_core::transfer::{
     ConflictPolicy, EngineConfig, Interrupted, ItemId, ItemKind, ItemState, Selection,
-    TransferEngine, TransferItem, TransferOptions, TransferQueue, local_name_differs, part_path,
+    TransferEngine, TransferItem, TransferOptions, TransferPhase, TransferQueue,
+    local_name_differs, part_path,
 };
 use cirrus_core::{Cirrus, Error, ErrorKind};
 use clap::{Args, Subcommand, ValueEnum};
@@ -483,6 +484,9 @@ fn list_text(items: &[TransferItem]) -> String {
             if i.skipped {
                 line.push_str("  (skipped: already exists)");
             }
+            if i.instant {
+                line.push_str("  (instant upload: the server already had it)");
+            }
             if let Some(e) = &i.error {
                 line.push_str(&format!("  error: {e}"));
             }
@@ -544,7 +548,18 @@ async fn run_to_end(
                 let Ok(ev) = ev else { continue };
                 let top = ev.parent_id.unwrap_or(ev.id);
                 let Some(bar) = by_id.get(&top) else { continue };
-                if let Some(parent) = ev.parent_id {
+                let checking = ev.phase == TransferPhase::Checking && ev.state == ItemState::Running;
+                if ev.parent_id.is_none() {
+                    // A file read through to hash it before its upload: the bar shows that pass.
+                    bar.set_message(if checking {
+                        format!("checking {}", ev.name)
+                    } else {
+                        ev.name.clone()
+                    });
+                }
+                if checking && ev.parent_id.is_none() {
+                    bar.set_position(ev.checked_bytes);
+                } else if let Some(parent) = ev.parent_id {
                     let files = child_bytes.entry(parent).or_default();
                     files.insert(ev.id, ev.progress.bytes_done);
                     let sum: u64 = files.values().sum();

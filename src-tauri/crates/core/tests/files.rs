@@ -283,6 +283,8 @@ async fn chunked_upload_then_download() {
         mime: Some("application/octet-stream".into()),
         overwrite: false,
         want_client_encryption: false,
+        keep_both: false,
+        md5: None,
     };
     let s = p.begin_upload(&req).await.unwrap();
     assert_eq!(s.chunk_size, 1024);
@@ -360,6 +362,8 @@ async fn empty_file_upload() {
         mime: None,
         overwrite: false,
         want_client_encryption: false,
+        keep_both: false,
+        md5: None,
     };
     let s = p.begin_upload(&req).await.unwrap();
     assert_eq!(s.chunk_count(0), 1);
@@ -389,6 +393,8 @@ async fn encrypted_upload_gets_key_material() {
         mime: None,
         overwrite: false,
         want_client_encryption: true,
+        keep_both: false,
+        md5: None,
     };
     let s = p.begin_upload(&req).await.unwrap();
     assert!(s.encryption.is_some());

@@ -347,6 +347,8 @@ async fn hostile_names_on_the_server_stay_inside_the_download_folder() {
             mime: None,
             overwrite: false,
             want_client_encryption: false,
+            keep_both: false,
+            md5: None,
         };
         // The server may refuse some names; the rest must be neutralised by the client.
         if let Ok(s) = p.begin_upload(&req).await {

@@ -526,15 +526,38 @@ impl Sandbox {
         Ok(hash)
     }
 
-    /// Upload sessions that have not completed, been cancelled or expired.
+    /// Upload sessions that have not completed, been cancelled or expired. On 123pan: V2
+    /// uploads holding slices that are not complete (a `preuploadID` nothing was sent to
+    /// holds nothing).
     pub fn active_upload_sessions(&self) -> usize {
         let now = Utc::now();
-        self.app
-            .store()
-            .uploads
-            .values()
-            .filter(|s| s.expires_at > now)
-            .count()
+        let pan123 = self.pan123.as_ref().map_or(0, |p| {
+            p.state()
+                .preuploads
+                .values()
+                .filter(|u| u.done.is_none() && u.expires > now && !u.received.is_empty())
+                .count()
+        });
+        pan123
+            + self
+                .app
+                .store()
+                .uploads
+                .values()
+                .filter(|s| s.expires_at > now)
+                .count()
+    }
+
+    /// Expires every unfinished upload session now, as if the client had been away past
+    /// their lifetime (123pan has no call that abandons one; the server forgets it).
+    pub fn expire_upload_sessions(&self) {
+        let past = Utc::now() - chrono::Duration::seconds(1);
+        if let Some(p) = &self.pan123 {
+            p.state().preuploads.retain(|_, u| u.done.is_some());
+        }
+        for s in self.app.store().uploads.values_mut() {
+            s.expires_at = past;
+        }
     }
 
     /// Chunk bytes the chunk endpoint (local and relay policies) stored per upload session

@@ -48,4 +48,14 @@ savedAs: string | null,
 /**
  * Files of a folder download saved under another name than the server's.
  */
-renamedFiles: number, };
+renamedFiles: number, 
+/**
+ * `transfer` (moving bytes), `checking` (hashing the file before an upload that needs
+ * its MD5 first; see `checked_bytes`) or `instant` (completed without sending the
+ * content: the server already had it).
+ */
+phase: "transfer" | "checking" | "instant", 
+/**
+ * Bytes of the file hashed so far while `phase` is `checking`.
+ */
+checkedBytes: number, };

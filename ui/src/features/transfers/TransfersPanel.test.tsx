@@ -18,6 +18,8 @@ const base: Transfer = {
   error: null,
   savedAs: null,
   renamedFiles: 0,
+  phase: "transfer",
+  checkedBytes: 0,
 };
 
 test("shows live progress, speed and ETA from channel events, with per-item controls", async () => {
@@ -97,4 +99,21 @@ test("a download saved under a shorter local name says so, as text", async () =>
     }),
   );
   await waitFor(() => expect(within(screen.getByTestId("transfer-row")).getByTestId("transfer-renamed").textContent).toContain("2"));
+});
+
+test("an upload hashing its file first shows the checking phase, then an instant upload says so", async () => {
+  const backend = new FakeBackend();
+  renderWith(backend, <TransfersPanel />);
+  await waitFor(() => expect(backend.transferListeners).toHaveLength(1));
+  act(() => backend.emitTransfer({ kind: "update", transfer: { ...base, bytesDone: 0, phase: "checking", checkedBytes: 1024 * 1024 } }));
+  const row = await screen.findByTestId("transfer-row");
+  expect(row.dataset.phase).toBe("checking");
+  expect(row.querySelector(".transfer-state")!.textContent).toBe("Checking");
+  expect(within(row).getByTestId("transfer-checking").textContent).toBe("Checking the file: 1.0 MiB of 2.0 MiB");
+  expect((row.querySelector("progress") as HTMLProgressElement).value).toBeCloseTo(0.5);
+  expect(within(row).queryByTestId("transfer-speed")).toBeNull();
+
+  act(() => backend.emitTransfer({ kind: "update", transfer: { ...base, state: "completed", bytesDone: base.bytesTotal, phase: "instant" } }));
+  await waitFor(() => expect(screen.getByTestId("transfer-row").dataset.state).toBe("completed"));
+  expect(screen.getByTestId("transfer-instant").textContent).toBe("Instant upload: the server already had this file");
 });

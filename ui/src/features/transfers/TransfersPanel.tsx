@@ -82,23 +82,31 @@ export function TransfersPanel() {
 function TransferRow({ transfer: x, act }: { transfer: Transfer; act: (fn: () => Promise<void>) => void }) {
   const backend = useBackend();
   const { t } = useI18n();
-  const ratio = x.bytesTotal > 0 ? x.bytesDone / x.bytesTotal : x.state === "completed" ? 1 : 0;
+  // Hashing before the upload: the bar measures the bytes read so far.
+  const checking = x.state === "running" && x.phase === "checking";
+  const done = checking ? x.checkedBytes : x.bytesDone;
+  const ratio = x.bytesTotal > 0 ? done / x.bytesTotal : x.state === "completed" ? 1 : 0;
   const ids = [x.id];
   return (
-    <li className={`transfer state-${x.state}`} data-testid="transfer-row" data-state={x.state} data-id={x.id}>
+    <li className={`transfer state-${x.state}`} data-testid="transfer-row" data-state={x.state} data-phase={x.phase} data-id={x.id}>
       <Icon name={x.direction === "upload" ? "upload" : "download"} label={t(x.direction === "upload" ? "transfers.upload" : "transfers.download")} />
       <div className="transfer-main">
         <div className="transfer-top">
           <SafeName name={x.name} className="transfer-name" />
-          <span className="transfer-state">{t(`transfers.state.${x.state}`)}</span>
+          <span className="transfer-state">{checking ? t("transfers.state.checking") : t(`transfers.state.${x.state}`)}</span>
         </div>
         <progress max={1} value={ratio} aria-label={t("transfers.progressOf", { name: x.name })} className={x.state === "failed" ? "failed" : x.state === "completed" ? "done" : undefined} />
         <div className="transfer-meta small muted">
-          <span>
-            {formatBytes(x.bytesDone)} / {formatBytes(x.bytesTotal)}
-          </span>
-          {x.state === "running" && <span data-testid="transfer-speed">{formatSpeed(x.speedBps)}</span>}
-          {x.state === "running" && <span data-testid="transfer-eta">{t("transfers.eta", { eta: formatEta(x.etaSeconds) })}</span>}
+          {checking ? (
+            <span data-testid="transfer-checking">{t("transfers.checking", { done: formatBytes(x.checkedBytes), total: formatBytes(x.bytesTotal) })}</span>
+          ) : (
+            <span>
+              {formatBytes(x.bytesDone)} / {formatBytes(x.bytesTotal)}
+            </span>
+          )}
+          {x.state === "running" && !checking && <span data-testid="transfer-speed">{formatSpeed(x.speedBps)}</span>}
+          {x.state === "running" && !checking && <span data-testid="transfer-eta">{t("transfers.eta", { eta: formatEta(x.etaSeconds) })}</span>}
+          {x.state === "completed" && x.phase === "instant" && <span data-testid="transfer-instant">{t("transfers.instant")}</span>}
           {x.error && <span className="danger-text">{x.error}</span>}
           {x.savedAs && (
             <span data-testid="transfer-saved-as">

@@ -52,6 +52,10 @@ pub struct Capabilities {
     pub client_encryption: bool,
     /// Uploads can complete instantly when the server knows the MD5.
     pub instant_upload_md5: bool,
+    /// `begin_upload` needs the whole file's MD5 (`UploadRequest::md5`): the engine hashes
+    /// the file in a "checking" pass before the upload starts.
+    #[serde(default)]
+    pub upload_needs_md5: bool,
     /// An upload can overwrite an existing file in place (new version).
     pub upload_overwrite: bool,
     /// Uploads can be resumed within the session lifetime.

@@ -34,6 +34,13 @@ pub struct UploadRequest {
     pub overwrite: bool,
     /// Ask for client-side encryption when the storage policy supports it.
     pub want_client_encryption: bool,
+    /// On a name clash, let the server pick a free name itself where it can (the engine
+    /// otherwise picks `name (1).ext` after an `AlreadyExists`). The finished file's name
+    /// is the one `finish_upload` returns.
+    pub keep_both: bool,
+    /// Lower-case hex MD5 of the whole file, computed by the engine before `begin_upload`
+    /// when the provider's capabilities say `upload_needs_md5` (`None` otherwise).
+    pub md5: Option<String>,
 }
 
 /// AES-256-CTR key material for client-side encryption. Serialized as standard base64;
@@ -409,6 +416,10 @@ pub struct UploadSession {
     pub encryption: Option<EncryptionParams>,
     /// Provider-private state: policy type, upload URLs, credentials, callback secret…
     pub policy: serde_json::Value,
+    /// The server already holds the content (an instant upload): no chunk is sent and
+    /// `finish_upload` returns the file at once.
+    #[serde(default)]
+    pub complete: bool,
 }
 
 impl UploadSession {
@@ -448,6 +459,7 @@ mod tests {
                 iv: [9; 16],
             }),
             policy: serde_json::json!({"type": "local"}),
+            complete: false,
         };
         let json = serde_json::to_string(&s).unwrap();
         assert!(json.contains(&STANDARD.encode([7u8; 32])));
@@ -467,6 +479,7 @@ mod tests {
             expires_at: 0,
             encryption: None,
             policy: serde_json::Value::Null,
+            complete: false,
         };
         assert_eq!(s.chunk_count(0), 1);
         assert_eq!(s.chunk_count(25), 3);

@@ -6,6 +6,7 @@ use super::conflict::{self, Conflict};
 use super::download::{OpenPart, open_file_part, part_path};
 use super::item::{
     ConflictPolicy, Direction, ItemId, ItemKind, ItemState, NewItem, Progress, TransferItem,
+    TransferPhase,
 };
 use super::job::{JobContext, Outcome, prepare_folder};
 use super::progress::{ProgressTracker, TransferEvent};
@@ -17,7 +18,7 @@ use crate::error::{ErrorKind, Result};
 use crate::provider::{Entry, Provider, RemoteRef};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{Notify, broadcast};
@@ -150,6 +151,7 @@ impl TransferEngine {
             download_connections: config.download_connections.max(1),
             multi_connection_threshold: config.multi_connection_threshold,
             open_part,
+            hash_passes: Arc::new(AtomicU64::new(0)),
         };
         let (events, _) = broadcast::channel(1024);
         let inner = Arc::new(Inner {
@@ -171,6 +173,12 @@ impl TransferEngine {
     /// The queue this engine works on.
     pub fn queue(&self) -> &Arc<TransferQueue> {
         &self.inner.queue
+    }
+
+    /// How many files this engine has read through to hash them (uploads to servers that want
+    /// the MD5 first); a hash found in the queue's cache does not count.
+    pub fn hash_passes(&self) -> u64 {
+        self.inner.base.hash_passes.load(Ordering::Relaxed)
     }
 
     /// Progress and state events for every item.
@@ -424,6 +432,12 @@ impl Inner {
                 ..Default::default()
             },
             error: item.error.clone(),
+            phase: if item.instant {
+                TransferPhase::Instant
+            } else {
+                TransferPhase::Transfer
+            },
+            checked_bytes: 0,
         }
     }
 
@@ -637,6 +651,7 @@ impl Inner {
             let mut t = tracker.lock().expect("tracker poisoned");
             t.set_total(now.size);
             t.reset(now.bytes_done);
+            t.end_phase(now.instant);
             t.state(now.state, now.error.clone());
         }
         if let Some(parent) = item.parent_id

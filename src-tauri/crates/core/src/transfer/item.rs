@@ -55,6 +55,20 @@ impl ItemState {
     }
 }
 
+/// What a transfer is doing, beside its state: most of the time moving bytes; before an
+/// upload to a server that wants the content hash first, reading the file to hash it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum TransferPhase {
+    /// Sending or receiving bytes (or waiting to).
+    #[default]
+    Transfer,
+    /// Hashing the local file before the upload starts ("checking").
+    Checking,
+    /// Finished without sending the content: the server already had it (instant upload).
+    Instant,
+}
+
 /// What to do when the destination already has an object of that name.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -128,6 +142,10 @@ pub struct TransferItem {
     pub error_kind: Option<String>,
     /// True when the conflict policy skipped the item.
     pub skipped: bool,
+    /// True when an upload completed without sending its content: the server already had
+    /// it (an instant upload).
+    #[serde(default)]
+    pub instant: bool,
     /// Creation time, Unix milliseconds.
     pub created_ms: i64,
     /// Last change, Unix milliseconds.

@@ -37,6 +37,8 @@ pub(crate) struct JobContext {
     pub download_connections: usize,
     pub multi_connection_threshold: u64,
     pub open_part: OpenPart,
+    /// Files hashed in full by this engine (see `TransferEngine::hash_passes`).
+    pub hash_passes: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// Creates the remote folder tree for a folder upload and adds one child item per file.

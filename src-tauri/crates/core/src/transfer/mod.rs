@@ -7,6 +7,7 @@ pub mod chunks;
 pub mod conflict;
 pub mod download;
 pub mod engine;
+pub mod hashing;
 pub mod item;
 mod job;
 pub mod progress;
@@ -22,7 +23,7 @@ pub use download::{OpenPart, PartWriter, part_path};
 pub use engine::{EngineConfig, Selection, TransferEngine};
 pub use item::{
     ConflictPolicy, Direction, Fingerprint, ItemId, ItemKind, ItemState, NewItem, Progress,
-    TransferItem, TransferOptions,
+    TransferItem, TransferOptions, TransferPhase,
 };
 pub use progress::TransferEvent;
 pub use queue::{Interrupted, TransferQueue};

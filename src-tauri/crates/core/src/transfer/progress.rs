@@ -1,6 +1,6 @@
 //! Progress events for the UI and the CLI, throttled per item.
 
-use super::item::{Direction, ItemId, ItemState, Progress};
+use super::item::{Direction, ItemId, ItemState, Progress, TransferPhase};
 use serde::Serialize;
 use std::time::Duration;
 use tokio::sync::broadcast;
@@ -25,6 +25,12 @@ pub struct TransferEvent {
     pub progress: Progress,
     /// Error message when the item failed.
     pub error: Option<String>,
+    /// What a running item is doing (hashing first, or moving bytes), or that it completed
+    /// as an instant upload.
+    pub phase: TransferPhase,
+    /// Bytes of the local file hashed so far while `phase` is `Checking` (`progress` keeps
+    /// counting the bytes transferred).
+    pub checked_bytes: u64,
 }
 
 /// Per-item progress tracker: counts bytes, smooths the speed, throttles events.
@@ -81,6 +87,35 @@ impl ProgressTracker {
         self.sample_at = Instant::now();
     }
 
+    /// Starts or ends a phase; emits the change immediately.
+    pub fn set_phase(&mut self, phase: TransferPhase) {
+        self.event.phase = phase;
+        self.event.checked_bytes = 0;
+        self.send();
+    }
+
+    /// Records how the item ended (instant upload or not) for the final state event, without
+    /// emitting anything.
+    pub fn end_phase(&mut self, instant: bool) {
+        self.event.phase = if instant {
+            TransferPhase::Instant
+        } else {
+            TransferPhase::Transfer
+        };
+        self.event.checked_bytes = 0;
+    }
+
+    /// Bytes hashed so far in the checking phase; emits if the throttle interval has passed.
+    pub fn checked(&mut self, bytes: u64) {
+        self.event.checked_bytes = bytes;
+        // The end of the pass always shows, however quick it was.
+        if bytes >= self.event.progress.total
+            || self.last_sent.is_none_or(|t| t.elapsed() >= self.interval)
+        {
+            self.send();
+        }
+    }
+
     /// Emits a state change immediately.
     pub fn state(&mut self, state: ItemState, error: Option<String>) {
         self.event.state = state;
@@ -135,6 +170,8 @@ mod tests {
                 ..Default::default()
             },
             error: None,
+            phase: TransferPhase::Transfer,
+            checked_bytes: 0,
         }
     }
 

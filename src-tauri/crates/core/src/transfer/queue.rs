@@ -50,7 +50,18 @@ CREATE TABLE IF NOT EXISTS acked_chunks (
     PRIMARY KEY (item_id, idx)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS content_hashes (
+    path TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ms INTEGER NOT NULL,
+    md5 TEXT NOT NULL,
+    used_ms INTEGER NOT NULL,
+    PRIMARY KEY (path, size, mtime_ms)
+) WITHOUT ROWID;
 ";
+
+/// Content hashes kept at most; the least recently used go first.
+const MAX_CACHED_HASHES: i64 = 20_000;
 
 /// Adds columns that later versions introduced to a database created by an earlier one.
 fn migrate(conn: &Connection) -> rusqlite::Result<()> {
@@ -69,6 +80,12 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
         conn.execute_batch(
             "ALTER TABLE acked_chunks ADD COLUMN synced INTEGER NOT NULL DEFAULT 1",
         )?;
+    }
+    let has_instant = conn
+        .prepare("SELECT 1 FROM pragma_table_info('items') WHERE name = 'instant'")?
+        .exists([])?;
+    if !has_instant {
+        conn.execute_batch("ALTER TABLE items ADD COLUMN instant INTEGER NOT NULL DEFAULT 0")?;
     }
     for column in ["owner", "options"] {
         let exists = conn
@@ -151,7 +168,7 @@ pub enum Interrupted {
 }
 
 const COLUMNS: &str = "id, parent_id, direction, kind, local_path, remote, name, size, state, conflict, \
-                       bytes_done, error, error_kind, skipped, created_ms, updated_ms";
+                       bytes_done, error, error_kind, skipped, created_ms, updated_ms, instant";
 
 /// The transfer queue database. Cheap, short statements behind a mutex.
 ///
@@ -203,6 +220,7 @@ fn row_to_item(r: &Row<'_>) -> rusqlite::Result<TransferItem> {
         skipped: r.get(13)?,
         created_ms: r.get(14)?,
         updated_ms: r.get(15)?,
+        instant: r.get(16)?,
     })
 }
 
@@ -610,6 +628,57 @@ impl TransferQueue {
         Ok(())
     }
 
+    /// Marks an upload as completed without sending its content (instant upload).
+    pub fn set_instant(&self, id: ItemId) -> Result<()> {
+        self.conn()
+            .execute("UPDATE items SET instant = 1 WHERE id = ?1", params![id])?;
+        Ok(())
+    }
+
+    /// The MD5 computed earlier for the file at `path` when it had fingerprint `fp`.
+    pub fn cached_md5(&self, path: &Path, fp: Fingerprint) -> Result<Option<String>> {
+        let conn = self.conn();
+        let key = path.to_string_lossy();
+        let md5: Option<String> = conn
+            .query_row(
+                "SELECT md5 FROM content_hashes WHERE path = ?1 AND size = ?2 AND mtime_ms = ?3",
+                params![key, fp.size as i64, fp.mtime_ms],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if md5.is_some() {
+            conn.execute(
+                "UPDATE content_hashes SET used_ms = ?4
+                 WHERE path = ?1 AND size = ?2 AND mtime_ms = ?3",
+                params![key, fp.size as i64, fp.mtime_ms, now_ms()],
+            )?;
+        }
+        Ok(md5)
+    }
+
+    /// Remembers the MD5 of the file at `path` with fingerprint `fp`, so a retry, a resume or
+    /// a second upload of the unchanged file does not read it again.
+    pub fn cache_md5(&self, path: &Path, fp: Fingerprint, md5: &str) -> Result<()> {
+        let mut conn = self.conn();
+        let key = path.to_string_lossy();
+        let tx = conn.transaction()?;
+        // Hashes of the file's earlier contents can never match again.
+        tx.execute("DELETE FROM content_hashes WHERE path = ?1", params![key])?;
+        tx.execute(
+            "INSERT INTO content_hashes (path, size, mtime_ms, md5, used_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![key, fp.size as i64, fp.mtime_ms, md5, now_ms()],
+        )?;
+        tx.execute(
+            "DELETE FROM content_hashes WHERE (path, size, mtime_ms) IN (
+                 SELECT path, size, mtime_ms FROM content_hashes
+                 ORDER BY used_ms DESC LIMIT -1 OFFSET ?1)",
+            params![MAX_CACHED_HASHES],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Records bytes done (not every chunk: callers throttle).
     pub fn set_bytes_done(&self, id: ItemId, bytes: u64) -> Result<()> {
         self.conn().execute(
@@ -849,7 +918,8 @@ impl TransferQueue {
         let conn = self.conn();
         conn.execute("DELETE FROM acked_chunks WHERE item_id = ?1", params![id])?;
         conn.execute(
-            "UPDATE items SET session = NULL, fp_size = NULL, fp_mtime_ms = NULL, bytes_done = 0 WHERE id = ?1",
+            "UPDATE items SET session = NULL, fp_size = NULL, fp_mtime_ms = NULL, bytes_done = 0,
+                 instant = 0 WHERE id = ?1",
             params![id],
         )?;
         Ok(())
@@ -882,7 +952,7 @@ impl TransferQueue {
         let mut rows = stmt.query([])?;
         let mut out = String::new();
         while let Some(r) = rows.next()? {
-            for i in 0..17 {
+            for i in 0..18 {
                 if let Ok(Some(s)) = r.get::<_, Option<String>>(i) {
                     out.push_str(&s);
                     out.push('\n');
@@ -1008,6 +1078,7 @@ mod tests {
                 iv: [2; 16],
             }),
             policy: serde_json::json!({"type": "local"}),
+            complete: false,
         };
         let id = {
             let q = TransferQueue::open(&db).unwrap();
@@ -1083,6 +1154,69 @@ mod tests {
         assert_eq!(q.chunk_receipts(id).unwrap()[&0], "e0");
         drop(q);
         TransferQueue::open(&db).unwrap();
+    }
+
+    #[test]
+    fn content_hashes_are_kept_per_file_version_across_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("q.sqlite");
+        let path = Path::new("/data/movie.mkv");
+        let v1 = Fingerprint {
+            size: 10,
+            mtime_ms: 1000,
+        };
+        let v2 = Fingerprint {
+            size: 10,
+            mtime_ms: 2000,
+        };
+        {
+            let q = TransferQueue::open(&db).unwrap();
+            assert_eq!(q.cached_md5(path, v1).unwrap(), None);
+            q.cache_md5(path, v1, "aa").unwrap();
+            q.cache_md5(Path::new("/data/other"), v1, "bb").unwrap();
+            assert_eq!(q.cached_md5(path, v1).unwrap().as_deref(), Some("aa"));
+            assert_eq!(q.cached_md5(path, v2).unwrap(), None, "another version");
+        }
+        let q = TransferQueue::open(&db).unwrap();
+        assert_eq!(q.cached_md5(path, v1).unwrap().as_deref(), Some("aa"));
+        // A new version of the file replaces the old one's hash.
+        q.cache_md5(path, v2, "cc").unwrap();
+        assert_eq!(q.cached_md5(path, v1).unwrap(), None);
+        assert_eq!(q.cached_md5(path, v2).unwrap().as_deref(), Some("cc"));
+        assert_eq!(
+            q.cached_md5(Path::new("/data/other"), v1)
+                .unwrap()
+                .as_deref(),
+            Some("bb")
+        );
+    }
+
+    #[test]
+    fn the_instant_flag_is_stored_and_an_old_items_table_gains_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("old.sqlite");
+        {
+            let c = Connection::open(&db).unwrap();
+            // The items table as the first versions made it.
+            c.execute_batch(
+                "CREATE TABLE items (id INTEGER PRIMARY KEY AUTOINCREMENT,
+                 parent_id INTEGER, direction TEXT NOT NULL, kind TEXT NOT NULL,
+                 local_path TEXT NOT NULL, remote TEXT NOT NULL, name TEXT NOT NULL,
+                 size INTEGER NOT NULL, state TEXT NOT NULL, conflict TEXT NOT NULL,
+                 bytes_done INTEGER NOT NULL DEFAULT 0, error TEXT, error_kind TEXT,
+                 skipped INTEGER NOT NULL DEFAULT 0, prepared INTEGER NOT NULL DEFAULT 0,
+                 fp_size INTEGER, fp_mtime_ms INTEGER, session TEXT,
+                 created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);",
+            )
+            .unwrap();
+        }
+        let q = TransferQueue::open(&db).unwrap();
+        let id = file(&q);
+        assert!(!q.get(id).unwrap().instant);
+        q.set_instant(id).unwrap();
+        assert!(q.get(id).unwrap().instant);
+        q.reset_transfer_state(id).unwrap();
+        assert!(!q.get(id).unwrap().instant, "a fresh start forgets it");
     }
 
     #[test]

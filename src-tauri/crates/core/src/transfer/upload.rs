@@ -3,7 +3,8 @@
 
 use super::chunks::ChunkPlan;
 use super::conflict::keep_both_name;
-use super::item::{ConflictPolicy, Fingerprint, TransferItem};
+use super::hashing::md5_file;
+use super::item::{ConflictPolicy, Fingerprint, TransferItem, TransferPhase};
 use super::job::{JobContext, Outcome};
 use super::progress::ProgressTracker;
 use crate::crypto::AesCtrKey;
@@ -121,11 +122,55 @@ async fn upload_attempt(
     }
     let session = match session {
         Some(s) => s,
-        None => match create_session(ctx, item, now_fp).await? {
+        None => match create_session(ctx, item, now_fp, tracker).await? {
             Some(s) => s,
             None => return Ok(Outcome::Skipped),
         },
     };
+    if !session.complete {
+        send_missing_chunks(ctx, item, tracker, &session, now_fp).await?;
+    }
+
+    if local_fingerprint(&item.local_path)? != now_fp {
+        return Err(local_changed(&item.local_path));
+    }
+    // Receipts of chunks acknowledged in earlier runs too (S3 ETags survive restarts).
+    let receipts = ctx.queue.chunk_receipts(item.id)?;
+    let entry = ctx
+        .retry
+        .run(&ctx.cancel, |_| {
+            ctx.provider.finish_upload(&session, &receipts)
+        })
+        .await?;
+    if entry.size != now_fp.size {
+        return Err(Error::protocol(format!(
+            "The server reports {} bytes for {}, expected {}.",
+            entry.size, entry.name, now_fp.size
+        )));
+    }
+    // A server that settles keep-both itself (see `UploadRequest::keep_both`) says here which
+    // name the file got.
+    if item.conflict == ConflictPolicy::KeepBoth && ctx.queue.get(item.id)?.name != entry.name {
+        ctx.queue.set_name(item.id, &entry.name)?;
+    }
+    if session.complete {
+        ctx.queue.set_instant(item.id)?;
+        ctx.queue.set_bytes_done(item.id, now_fp.size)?;
+        reset(tracker, now_fp.size);
+    }
+    ctx.queue.clear_resume_state(item.id)?;
+    Ok(Outcome::Done)
+}
+
+/// Sends the chunks the queue has no acknowledgement for, `session.chunk_concurrency` at a
+/// time, each with its own retries.
+async fn send_missing_chunks(
+    ctx: &JobContext,
+    item: &TransferItem,
+    tracker: &Arc<Mutex<ProgressTracker>>,
+    session: &UploadSession,
+    now_fp: Fingerprint,
+) -> Result<()> {
     let plan = ChunkPlan::new(now_fp.size, session.chunk_size);
     let acked = ctx.queue.acked_chunks(item.id)?;
     reset(tracker, plan.acked_bytes(&acked));
@@ -137,7 +182,7 @@ async fn upload_attempt(
         .as_ref()
         .map(|e| AesCtrKey::new(e.key, e.iv));
     let concurrency = session.chunk_concurrency.max(1) as usize;
-    let session_ref = &session;
+    let session_ref = session;
     let path = &item.local_path;
     // The whole file in one request (relay policies, Upyun): never hold it in memory. Under a
     // bandwidth limit every chunk is streamed too, so the limit paces the bytes on the wire
@@ -197,26 +242,7 @@ async fn upload_attempt(
         .try_collect::<()>()
         .await;
     result?;
-
-    if local_fingerprint(&item.local_path)? != now_fp {
-        return Err(local_changed(&item.local_path));
-    }
-    // Receipts of chunks acknowledged in earlier runs too (S3 ETags survive restarts).
-    let receipts = ctx.queue.chunk_receipts(item.id)?;
-    let entry = ctx
-        .retry
-        .run(&ctx.cancel, |_| {
-            ctx.provider.finish_upload(&session, &receipts)
-        })
-        .await?;
-    if entry.size != now_fp.size {
-        return Err(Error::protocol(format!(
-            "The server reports {} bytes for {}, expected {}.",
-            entry.size, entry.name, now_fp.size
-        )));
-    }
-    ctx.queue.clear_resume_state(item.id)?;
-    Ok(Outcome::Done)
+    Ok(())
 }
 
 /// Progress of a streamed whole-file body: bytes count as they are read for sending, and a
@@ -243,7 +269,13 @@ async fn create_session(
     ctx: &JobContext,
     item: &TransferItem,
     fp: Fingerprint,
+    tracker: &Arc<Mutex<ProgressTracker>>,
 ) -> Result<Option<UploadSession>> {
+    let md5 = if ctx.provider.capabilities().upload_needs_md5 {
+        Some(content_md5(ctx, item, fp, tracker).await?)
+    } else {
+        None
+    };
     let mut name = item.name.clone();
     let parent = RemoteRef::new(item.remote.clone());
     for _ in 0..3 {
@@ -255,6 +287,8 @@ async fn create_session(
             mime: None,
             overwrite: item.conflict == ConflictPolicy::Overwrite,
             want_client_encryption: ctx.want_encryption,
+            keep_both: item.conflict == ConflictPolicy::KeepBoth,
+            md5: md5.clone(),
         };
         match ctx
             .retry
@@ -291,6 +325,38 @@ async fn create_session(
         ErrorKind::AlreadyExists,
         format!("No free name found for \"{}\".", item.name),
     ))
+}
+
+/// The MD5 of the item's file as it is now (`fp`): from the queue's cache when this exact
+/// file was hashed before (a retry, a resume, a second upload), otherwise read in full in the
+/// "checking" phase, then cached.
+async fn content_md5(
+    ctx: &JobContext,
+    item: &TransferItem,
+    fp: Fingerprint,
+    tracker: &Arc<Mutex<ProgressTracker>>,
+) -> Result<String> {
+    let path = &item.local_path;
+    if let Some(md5) = ctx.queue.cached_md5(path, fp)? {
+        return Ok(md5);
+    }
+    ctx.hash_passes.fetch_add(1, Ordering::Relaxed);
+    tracker
+        .lock()
+        .expect("tracker poisoned")
+        .set_phase(TransferPhase::Checking);
+    let t = tracker.clone();
+    let result = md5_file(path.clone(), fp, ctx.cancel.clone(), move |n| {
+        t.lock().expect("tracker poisoned").checked(n)
+    })
+    .await;
+    tracker
+        .lock()
+        .expect("tracker poisoned")
+        .set_phase(TransferPhase::Transfer);
+    let md5 = result?;
+    ctx.queue.cache_md5(path, fp, &md5)?;
+    Ok(md5)
 }
 
 /// Sends one prepared chunk, with per-request retries. A streamed chunk waits for the

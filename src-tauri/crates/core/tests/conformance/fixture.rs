@@ -30,6 +30,11 @@ pub trait Fixture: Send + Sync + 'static {
     const CAPTCHA: bool = true;
     /// The `email` an account of the demo user is saved with (123pan: the client id).
     const ACCOUNT_EMAIL: &'static str = demo::EMAIL;
+    /// Whether abandoning an upload removes its session on the server (123pan has no call
+    /// for it: an unfinished upload expires there by itself).
+    const SERVER_CANCELS_UPLOADS: bool = true;
+    /// Settings applied to the running sandbox that `config` cannot express.
+    fn prepare(_sandbox: &Sandbox, _base: &SandboxConfig) {}
     /// The demo user's sign-in form for `sandbox`.
     fn login(sandbox: &Sandbox) -> AddAccount {
         AddAccount {
@@ -80,6 +85,16 @@ impl Fixture for Pan123 {
     const TWO_FACTOR: bool = false;
     const CAPTCHA: bool = false;
     const ACCOUNT_EMAIL: &'static str = demo::PAN123_CLIENT_ID;
+    const SERVER_CANCELS_UPLOADS: bool = false;
+    /// 123pan has no storage policies: one flow for every file.
+    fn policies(_sandbox: &Sandbox) -> Vec<PolicyKind> {
+        vec![PolicyKind::Local]
+    }
+    /// The scenarios' chunk size becomes the slice size `create` hands out (16 MiB by
+    /// default), so their small files are cut into slices as large ones are on 123pan.
+    fn prepare(sandbox: &Sandbox, base: &SandboxConfig) {
+        sandbox.set_pan123_slice_size(base.chunk_size);
+    }
     fn config(base: SandboxConfig) -> SandboxConfig {
         SandboxConfig {
             api: Api::Pan123,
@@ -108,9 +123,10 @@ pub struct Env {
 /// Starts `F`'s sandbox with `base` settings.
 pub async fn start<F: Fixture>(base: SandboxConfig) -> Env {
     crate::common::use_file_secrets();
-    let sandbox = Sandbox::start(F::config(base))
+    let sandbox = Sandbox::start(F::config(base.clone()))
         .await
         .expect("sandbox starts");
+    F::prepare(&sandbox, &base);
     let dir = tempfile::tempdir().unwrap();
     let cirrus = Cirrus::open(dir.path()).unwrap();
     Env {

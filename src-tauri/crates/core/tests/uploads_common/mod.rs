@@ -241,6 +241,8 @@ pub fn upload_request(parent: RemoteRef, name: &str, size: u64) -> UploadRequest
         mime: None,
         overwrite: false,
         want_client_encryption: false,
+        keep_both: false,
+        md5: None,
     }
 }
 

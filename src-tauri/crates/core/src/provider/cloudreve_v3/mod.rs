@@ -98,6 +98,7 @@ impl CloudreveV3 {
         tasks_remote_download: true,
         client_encryption: false,
         instant_upload_md5: false,
+        upload_needs_md5: false,
         upload_overwrite: false,
         resumable_upload: true,
         ranged_download: true,

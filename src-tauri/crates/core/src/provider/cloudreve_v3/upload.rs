@@ -260,6 +260,7 @@ pub(super) async fn begin(p: &CloudreveV3, req: &UploadRequest) -> Result<Upload
         expires_at: w.expires,
         encryption: None,
         policy: serde_json::to_value(&state)?,
+        complete: false,
     };
     if transport == Some(Transport::OneDrive) && req.size == 0 {
         let _ = cancel(p, &session).await;
@@ -502,6 +503,7 @@ mod tests {
             expires_at: 0,
             encryption: None,
             policy: json!({"type": "local", "size": 1}),
+            complete: false,
         };
         assert!(state_of(&s).is_err());
         s.policy = serde_json::to_value(V3UploadState {

@@ -85,6 +85,7 @@ impl CloudreveV4 {
         tasks_remote_download: true,
         client_encryption: true,
         instant_upload_md5: false,
+        upload_needs_md5: false,
         upload_overwrite: true,
         resumable_upload: true,
         ranged_download: true,

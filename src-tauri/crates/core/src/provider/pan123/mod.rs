@@ -100,7 +100,9 @@ impl Pan123 {
         tasks_remote_download: true,
         client_encryption: false,
         instant_upload_md5: true,
-        upload_overwrite: false,
+        upload_needs_md5: true,
+        // `duplicate: 2` replaces the file (it gets a new id).
+        upload_overwrite: true,
         resumable_upload: true,
         ranged_download: true,
         webdav_accounts: false,

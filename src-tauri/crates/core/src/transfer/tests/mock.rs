@@ -314,6 +314,7 @@ impl Provider for MockProvider {
             expires_at: chrono::Utc::now().timestamp() + 3600,
             encryption: key,
             policy: serde_json::json!({"type": "local"}),
+            complete: false,
         })
     }
     async fn upload_chunk(

@@ -202,6 +202,7 @@ pub(super) async fn begin(
             _ => None,
         },
         policy: serde_json::to_value(&state)?,
+        complete: false,
     };
     if transport == Some(Transport::OneDrive) && req.size == 0 {
         let _ = cancel(p, &session).await;
