@@ -43,6 +43,7 @@ export const FULL_CAPABILITIES: Capabilities = {
   tasksRemoteDownload: true,
   clientEncryption: true,
   instantUploadMd5: false,
+  uploadNeedsMd5: false,
   uploadOverwrite: true,
   resumableUpload: true,
   rangedDownload: true,

@@ -82,6 +82,11 @@ clientEncryption: boolean,
  */
 instantUploadMd5: boolean, 
 /**
+ * `begin_upload` needs the whole file's MD5 (`UploadRequest::md5`): the engine hashes
+ * the file in a "checking" pass before the upload starts.
+ */
+uploadNeedsMd5: boolean, 
+/**
  * An upload can overwrite an existing file in place (new version).
  */
 uploadOverwrite: boolean, 
