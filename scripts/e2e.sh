@@ -1,8 +1,16 @@
 #!/usr/bin/env bash
 # End-to-end: the real cirrus-desktop binary, driven by WebdriverIO through tauri-driver and
 # WebKitWebDriver, under Xvfb and a private D-Bus session. Screenshots go to artifacts/e2e/.
+# Arguments name a subset of spec files (e.g. `scripts/e2e.sh journey-v3`); none runs them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+specs=""
+for name in "$@"; do
+  name="${name#specs/}"; name="${name%.test.js}"
+  [ -f "tests/e2e/specs/$name.test.js" ] || { echo "no spec tests/e2e/specs/$name.test.js" >&2; exit 2; }
+  specs="$specs specs/$name.test.js"
+done
+export CIRRUS_E2E_SPECS="$specs"
 target="${CARGO_TARGET_DIR:-$PWD/target}"
 export CIRRUS_APP="$target/debug/cirrus-desktop"
 export CIRRUS_SANDBOX_BIN="$target/debug/cirrus-sandbox"
@@ -24,5 +32,10 @@ dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
   trap "kill $driver 2>/dev/null || true" EXIT
   for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
   export TAURI_DRIVER_PORT=$port
-  cd tests/e2e && npm test --silent
+  cd tests/e2e
+  if [ -n "$CIRRUS_E2E_SPECS" ]; then
+    node --test --test-concurrency=1 --test-timeout=180000 $CIRRUS_E2E_SPECS
+  else
+    npm test --silent
+  fi
 '

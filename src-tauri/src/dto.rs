@@ -1,9 +1,31 @@
 //! The shapes the UI sees. TypeScript definitions are generated from these types (ts-rs) into
 //! `ui/src/backend/generated/`, and a test fails when the checked-in copies are stale.
 
-use cirrus_core::provider::{Entry, EntryKind};
+use cirrus_core::account::ProviderKind;
+use cirrus_core::provider::{Capabilities, Entry, EntryKind};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
+
+/// Which service an account is on.
+#[derive(Clone, Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ProviderDto {
+    /// The stable name, also what `account_add` takes as `provider`.
+    #[ts(type = "\"cloudreve_v4\" | \"cloudreve_v3\" | \"pan123\"")]
+    pub kind: String,
+    /// The name people know the service by ("Cloudreve 4", "Cloudreve 3", "123pan").
+    pub name: String,
+}
+
+impl From<ProviderKind> for ProviderDto {
+    fn from(kind: ProviderKind) -> Self {
+        ProviderDto {
+            kind: kind.as_str().to_string(),
+            name: kind.display_name().to_string(),
+        }
+    }
+}
 
 /// A signed-in account as the account switcher shows it.
 #[derive(Clone, Debug, Serialize, TS)]
@@ -30,6 +52,12 @@ pub struct AccountDto {
     pub sandbox: bool,
     /// Transfers of this account that are not finished (kept, paused, across a sign-out).
     pub pending_transfers: u32,
+    /// The service the account is on.
+    pub provider: ProviderDto,
+    /// What its server can do; the UI greys out the rest, saying why.
+    pub capabilities: Capabilities,
+    /// The root folder of the drive (where browsing starts), in the provider's addressing.
+    pub root_uri: String,
 }
 
 /// The outcome of the first sign-in step.

@@ -1203,3 +1203,103 @@ fn an_upload_cut_off_by_quitting_resumes_at_the_next_start() {
     });
     assert_eq!(server_bytes(&h, &account, "cloudreve://my/half.bin"), data);
 }
+
+#[test]
+fn accounts_report_their_service_capabilities_and_root() {
+    let h = Harness::new(SandboxConfig {
+        api: cirrus_sandbox::Api::V3,
+        ..SandboxConfig::default()
+    });
+    let id = h.sign_in();
+    let row = account_row(&h, &id).expect("listed");
+    assert_eq!(row["provider"]["kind"], "cloudreve_v3", "{row}");
+    assert_eq!(row["provider"]["name"], "Cloudreve 3", "{row}");
+    let caps = &row["capabilities"];
+    // What Cloudreve 3.8 lacks, so the UI greys it out instead of failing with "unsupported".
+    for lacking in [
+        "trash",
+        "restore",
+        "batchOperations",
+        "tasksArchive",
+        "tasksExtract",
+        "clientEncryption",
+    ] {
+        assert_eq!(caps[lacking], false, "{lacking}: {caps}");
+    }
+    for offered in [
+        "search",
+        "serverSideCopy",
+        "shares",
+        "sharePasswords",
+        "shareLimits",
+        "tasksRemoteDownload",
+        "webdavAccounts",
+    ] {
+        assert_eq!(caps[offered], true, "{offered}: {caps}");
+    }
+    // The root the UI starts browsing at is one this provider understands.
+    let root = row["rootUri"].as_str().unwrap().to_string();
+    assert!(!root.starts_with("cloudreve://"), "{root}");
+    let page = h.ok(
+        "browse_list",
+        json!({"accountId": id, "uri": root, "orderBy": "name",
+               "direction": "asc", "offset": 0, "limit": 500}),
+    );
+    assert!(page["complete"].as_bool().unwrap(), "{page}");
+    // Sign-in from the same screen for a v4 server reports v4's flags.
+    let v4 = Harness::new(SandboxConfig::default());
+    let v4_id = v4.sign_in();
+    let v4_row = account_row(&v4, &v4_id).unwrap();
+    assert_eq!(v4_row["provider"]["name"], "Cloudreve 4", "{v4_row}");
+    assert_eq!(v4_row["capabilities"]["trash"], true, "{v4_row}");
+    assert!(
+        v4_row["rootUri"]
+            .as_str()
+            .unwrap()
+            .starts_with("cloudreve://my"),
+        "{v4_row}"
+    );
+    // An unknown service name is refused before anything goes on the wire.
+    let e = h.err(
+        "account_add",
+        json!({"serverUrl": "", "email": "x", "password": "y", "remember": false,
+               "provider": "dropbox"}),
+    );
+    assert_eq!(e["kind"], "invalidInput", "{e}");
+}
+
+#[test]
+fn a_123pan_developer_account_signs_in_from_the_same_command() {
+    let h = Harness::new(SandboxConfig {
+        api: cirrus_sandbox::Api::Pan123,
+        ..SandboxConfig::default()
+    });
+    let r = h.ok(
+        "account_add",
+        json!({"serverUrl": h.sandbox.base_url(), "email": demo::PAN123_CLIENT_ID,
+               "password": demo::PAN123_CLIENT_SECRET, "remember": true, "provider": "pan123"}),
+    );
+    assert_eq!(r["status"], "signedIn", "{r}");
+    let account = &r["account"];
+    assert_eq!(account["provider"]["kind"], "pan123", "{account}");
+    assert_eq!(account["provider"]["name"], "123pan", "{account}");
+    let caps = &account["capabilities"];
+    assert_eq!(caps["trash"], true, "{caps}");
+    assert_eq!(caps["tasksArchive"], false, "{caps}");
+    assert_eq!(caps["shareExpiryDays"], json!([1, 7, 30]), "{caps}");
+    // The drive's root lists through the same browse command as the other services.
+    let id = account["id"].as_str().unwrap();
+    let page = h.ok(
+        "browse_list",
+        json!({"accountId": id, "uri": account["rootUri"], "orderBy": "name",
+               "direction": "asc", "offset": 0, "limit": 500}),
+    );
+    assert!(page["complete"].as_bool().unwrap(), "{page}");
+    // A wrong secret is a sign-in error, not a crash.
+    let e = h.err(
+        "account_add",
+        json!({"serverUrl": h.sandbox.base_url(), "email": demo::PAN123_CLIENT_ID,
+               "password": "not-the-secret", "remember": false, "provider": "pan123"}),
+    );
+    assert_ne!(e["kind"], "unsupported", "{e}");
+}

@@ -1,7 +1,7 @@
 import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { App } from "./App";
-import { FakeBackend } from "./backend/fake";
+import { FakeBackend, fakeService, V3_CAPABILITIES } from "./backend/fake";
 
 test("signed out: shows the sign-in form and the sandbox button", async () => {
   render(<App backend={new FakeBackend({ signedIn: false })} />);
@@ -41,11 +41,13 @@ test("theme setting is applied to <html data-theme>", async () => {
 
 test("account switcher lists accounts, switches, and signs out keeping the account", async () => {
   const backend = new FakeBackend();
-  backend.accounts.push({ id: "acc-b", label: "Work", serverUrl: "https://work.example.com", email: "w@example.com", nickname: "W", active: false, signedIn: true, encrypted: true, sandbox: false, pendingTransfers: 0 });
+  backend.accounts.push({ id: "acc-b", label: "Work", serverUrl: "https://work.example.com", email: "w@example.com", nickname: "W", active: false, signedIn: true, encrypted: true, sandbox: false, pendingTransfers: 0, ...fakeService("cloudreve_v3", V3_CAPABILITIES) });
   render(<App backend={backend} />);
   await userEvent.click(await screen.findByTestId("account-switcher"));
   const items = within(screen.getByTestId("account-menu")).getAllByTestId("account-item");
   expect(items).toHaveLength(2);
+  // Each account says which service it is on.
+  expect(within(screen.getByTestId("account-menu")).getAllByTestId("account-item-provider").map((p) => p.textContent)).toEqual(["Cloudreve 4", "Cloudreve 3"]);
   await userEvent.click(items[1]);
   await waitFor(() => expect(screen.getByTestId("account-switcher").textContent).toContain("Work"));
   expect(backend.callsOf("switchAccount")).toEqual([["acc-b"]]);

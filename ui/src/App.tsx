@@ -1,8 +1,10 @@
 import { useCallback, useEffect, useState, type ReactNode } from "react";
 import { BackendProvider, tauriBackend, toBackendError, useBackend, type Account, type Backend } from "./backend";
 import { Icon, type IconName } from "./components/Icon";
+import { GatedButton } from "./components/GatedButton";
 import { ToastProvider, useToast } from "./components/Toast";
 import { AccountSwitcher } from "./features/accounts/AccountSwitcher";
+import { AccountFeaturesProvider, useAccountFeatures } from "./features/accounts/AccountFeatures";
 import { SandboxStarter } from "./features/accounts/SandboxStarter";
 import { SecretsNotice } from "./features/accounts/SecretsNotice";
 import { Browser } from "./features/browser/Browser";
@@ -15,6 +17,7 @@ import { TasksPage } from "./features/tasks/TasksPage";
 import { TransfersProvider, useTransfers } from "./features/transfers/TransfersContext";
 import { TransfersPanel, transferTotals } from "./features/transfers/TransfersPanel";
 import { I18nProvider, useErrorText, useI18n, type MessageKey } from "./i18n";
+import type { Feature } from "./lib/capabilities";
 import "./styles/theme.css";
 import "./styles/base.css";
 import "./App.css";
@@ -22,11 +25,12 @@ import "./App.css";
 /** Pages reachable from the sidebar. */
 export type PageId = "files" | "trash" | "shares" | "tasks" | "transfers" | "settings";
 
-const NAV: { id: PageId; label: MessageKey; icon: IconName }[] = [
+/** Pages reachable from the sidebar; `needs` greys a page out on servers without that feature. */
+const NAV: { id: PageId; label: MessageKey; icon: IconName; needs?: Feature }[] = [
   { id: "files", label: "nav.files", icon: "folder" },
-  { id: "trash", label: "nav.trash", icon: "trash" },
-  { id: "shares", label: "nav.shares", icon: "share" },
-  { id: "tasks", label: "nav.tasks", icon: "tasks" },
+  { id: "trash", label: "nav.trash", icon: "trash", needs: "trash" },
+  { id: "shares", label: "nav.shares", icon: "share", needs: "share" },
+  { id: "tasks", label: "nav.tasks", icon: "tasks", needs: "tasks" },
   { id: "transfers", label: "nav.transfers", icon: "transfers" },
   { id: "settings", label: "nav.settings", icon: "settings" },
 ];
@@ -116,20 +120,22 @@ function Root() {
     );
   }
   return (
-    <Shell
-      key={active.id}
-      account={active}
-      accountSwitcher={
-        <AccountSwitcher
-          accounts={accounts}
-          onAdd={() => setAdding(true)}
-          onSwitch={(id) => run(() => backend.switchAccount(id))}
-          onRename={(id, label) => run(() => backend.renameAccount(id, label))}
-          onRemove={(id) => run(() => backend.removeAccount(id))}
-          onSignOut={(id) => run(() => backend.signOut(id))}
-        />
-      }
-    />
+    <AccountFeaturesProvider account={active}>
+      <Shell
+        key={active.id}
+        account={active}
+        accountSwitcher={
+          <AccountSwitcher
+            accounts={accounts}
+            onAdd={() => setAdding(true)}
+            onSwitch={(id) => run(() => backend.switchAccount(id))}
+            onRename={(id, label) => run(() => backend.renameAccount(id, label))}
+            onRemove={(id) => run(() => backend.removeAccount(id))}
+            onSignOut={(id) => run(() => backend.signOut(id))}
+          />
+        }
+      />
+    </AccountFeaturesProvider>
   );
 }
 
@@ -137,6 +143,7 @@ function Root() {
 function Shell({ account, accountSwitcher }: { account: Account; accountSwitcher: ReactNode }) {
   const { t } = useI18n();
   const { transfers } = useTransfers();
+  const { reason } = useAccountFeatures();
   const [page, setPage] = useState<PageId>("files");
   const [capacityKey, setCapacityKey] = useState(0);
   const bumpCapacity = useCallback(() => setCapacityKey((n) => n + 1), []);
@@ -148,9 +155,9 @@ function Shell({ account, accountSwitcher }: { account: Account; accountSwitcher
         {accountSwitcher}
         <nav className="nav" aria-label="main">
           {NAV.map((n) => (
-            <button
+            <GatedButton
               key={n.id}
-              type="button"
+              reason={n.needs ? reason(n.needs) : null}
               className={`nav-item${page === n.id ? " active" : ""}`}
               aria-current={page === n.id ? "page" : undefined}
               onClick={() => setPage(n.id)}
@@ -163,7 +170,7 @@ function Shell({ account, accountSwitcher }: { account: Account; accountSwitcher
                   {active}
                 </span>
               )}
-            </button>
+            </GatedButton>
           ))}
         </nav>
         <div className="sidebar-foot">

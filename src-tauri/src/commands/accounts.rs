@@ -4,7 +4,7 @@
 use crate::dto::{AccountDto, AddAccountResultDto};
 use crate::error::{CmdResult, CommandError};
 use crate::state::AppState;
-use cirrus_core::account::Account;
+use cirrus_core::account::{Account, ProviderKind};
 use cirrus_core::{AddAccount, AddAccountOutcome};
 use cirrus_sandbox::{Sandbox, SandboxConfig, demo};
 use serde::{Deserialize, Serialize};
@@ -56,6 +56,9 @@ async fn dto(state: &AppState, a: &Account) -> CmdResult<AccountDto> {
         encrypted: a.is_encrypted(),
         sandbox,
         pending_transfers: state.hub.unfinished_count(&a.id).await.unwrap_or(0) as u32,
+        provider: a.provider.into(),
+        capabilities: a.provider.capabilities(),
+        root_uri: a.provider.root().0,
     })
 }
 
@@ -69,7 +72,10 @@ pub async fn accounts_list(state: State<'_, AppState>) -> CmdResult<Vec<AccountD
     Ok(out)
 }
 
-/// Signs in with a password; answers `needs2fa` when the server asks for a code.
+/// Signs in; answers `needs2fa` when the server asks for a code. `provider` absent (or
+/// `null`) signs in to a Cloudreve server, its version detected; `"pan123"` signs in to the
+/// 123pan Open Platform with the developer client id as `email` and the client secret as
+/// `password` (an empty `server_url` means the official API host).
 #[tauri::command]
 pub async fn account_add(
     state: State<'_, AppState>,
@@ -77,12 +83,20 @@ pub async fn account_add(
     email: String,
     password: String,
     remember: bool,
+    provider: Option<String>,
 ) -> CmdResult<AddAccountResultDto> {
+    let provider = match provider.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(name) => Some(ProviderKind::parse(name).ok_or_else(|| {
+            CommandError::new("invalidInput", format!("Unknown service {name:?}."))
+        })?),
+    };
     let req = AddAccount {
         server_url,
         email,
         password,
         remember_password: remember,
+        provider,
         ..Default::default()
     };
     Ok(match state.cirrus.add_account(req).await? {

@@ -20,6 +20,7 @@ test("every method invokes the agreed command name with camelCase args", async (
   const b = tauriBackend;
   await b.listAccounts();
   await b.addAccount("https://d.example", "a@b.c", "pw", true);
+  await b.addAccount("", "client-1", "secret-1", true, "pan123");
   await b.submit2fa("p1", "123456");
   await b.switchAccount("a1");
   await b.renameAccount("a1", "Home");
@@ -70,7 +71,8 @@ test("every method invokes the agreed command name with camelCase args", async (
 
   expect(calls).toEqual([
     ["accounts_list", {}],
-    ["account_add", { serverUrl: "https://d.example", email: "a@b.c", password: "pw", remember: true }],
+    ["account_add", { serverUrl: "https://d.example", email: "a@b.c", password: "pw", remember: true, provider: null }],
+    ["account_add", { serverUrl: "", email: "client-1", password: "secret-1", remember: true, provider: "pan123" }],
     ["account_2fa", { pendingId: "p1", code: "123456" }],
     ["account_switch", { accountId: "a1" }],
     ["account_rename", { accountId: "a1", label: "Home" }],

@@ -13,6 +13,7 @@ import type {
   OrderBy,
   Page,
   PlannedUpload,
+  ProviderKind,
   SecretStore,
   Settings,
   Share,
@@ -34,7 +35,12 @@ export type Unsubscribe = () => void;
 export interface Backend {
   // accounts
   listAccounts(): Promise<Account[]>;
-  addAccount(serverUrl: string, email: string, password: string, remember: boolean): Promise<AddAccountResult>;
+  /**
+   * Signs in. Without `provider` the server is Cloudreve (its version detected); with
+   * `"pan123"`, `email` is the developer client id, `password` the client secret, and an empty
+   * `serverUrl` means the official API host.
+   */
+  addAccount(serverUrl: string, email: string, password: string, remember: boolean, provider?: ProviderKind): Promise<AddAccountResult>;
   submit2fa(pendingId: string, code: string): Promise<Account>;
   switchAccount(accountId: string): Promise<void>;
   renameAccount(accountId: string, label: string): Promise<void>;
@@ -99,8 +105,8 @@ export interface Backend {
 /** The real backend: every method is one Tauri command with camelCase args. */
 export const tauriBackend: Backend = {
   listAccounts: () => invoke("accounts_list", {}),
-  addAccount: (serverUrl, email, password, remember) =>
-    invoke("account_add", { serverUrl, email, password, remember }),
+  addAccount: (serverUrl, email, password, remember, provider) =>
+    invoke("account_add", { serverUrl, email, password, remember, provider: provider ?? null }),
   submit2fa: (pendingId, code) => invoke("account_2fa", { pendingId, code }),
   switchAccount: (accountId) => invoke("account_switch", { accountId }),
   renameAccount: (accountId, label) => invoke("account_rename", { accountId, label }),

@@ -1,13 +1,17 @@
+import { FULL_CAPABILITIES } from "../lib/capabilities";
 import type { Backend, Unsubscribe } from "./api";
 import type {
   Account,
   BackendError,
   BatchResult,
+  Capabilities,
   ConflictChoice,
   DropEvent,
   Entry,
   Page,
   PlannedUpload,
+  Provider,
+  ProviderKind,
   Settings,
   Share,
   Task,
@@ -36,6 +40,33 @@ export interface FakeOptions {
   uploadConflicts?: { name: string; uri: string }[];
   /** Secrets fell back to the private file for this reason. */
   secretFallback?: string;
+  /** The signed-in account's service (default Cloudreve 4, which offers everything). */
+  provider?: Provider;
+  /** Flags that differ from Cloudreve 4's for the signed-in account. */
+  capabilities?: Partial<Capabilities>;
+}
+
+/** What a Cloudreve 3.8 server lacks, as Rust reports it (for tests of the greyed-out actions). */
+export const V3_CAPABILITIES: Capabilities = {
+  ...FULL_CAPABILITIES,
+  cursorPagination: false,
+  serverSort: false,
+  trash: false,
+  restore: false,
+  batchOperations: false,
+  sharePasswordEditable: true,
+  shareDelete: true,
+  tasksArchive: false,
+  tasksExtract: false,
+  clientEncryption: false,
+  uploadOverwrite: false,
+  webdavAccounts: true,
+};
+
+/** The service fields of a fake account. */
+export function fakeService(kind: ProviderKind = "cloudreve_v4", caps: Partial<Capabilities> = {}) {
+  const name = kind === "pan123" ? "123pan" : kind === "cloudreve_v3" ? "Cloudreve 3" : "Cloudreve 4";
+  return { provider: { kind, name }, capabilities: { ...FULL_CAPABILITIES, ...caps }, rootUri: FAKE_ROOT };
 }
 
 const T0 = "2025-01-02T03:04:05Z";
@@ -90,6 +121,7 @@ export class FakeBackend implements Backend {
         encrypted: true,
         sandbox: false,
         pendingTransfers: 0,
+        ...fakeService(opts.provider?.kind, opts.capabilities),
       });
     }
     this.folders.set(FAKE_ROOT, [
@@ -149,13 +181,15 @@ export class FakeBackend implements Backend {
     this.log("listAccounts");
     return this.accounts.map((a) => ({ ...a }));
   }
-  async addAccount(serverUrl: string, email: string, password: string, remember: boolean) {
-    this.log("addAccount", serverUrl, email, password, remember);
+  async addAccount(serverUrl: string, email: string, password: string, remember: boolean, provider?: ProviderKind) {
+    if (provider) this.log("addAccount", serverUrl, email, password, remember, provider);
+    else this.log("addAccount", serverUrl, email, password, remember);
     if (this.opts.signInError) fail(this.opts.signInError, "rejected by fake");
-    if (this.opts.twoFactor) return { status: "needs2fa" as const, pendingId: "pending-1" };
-    return { status: "signedIn" as const, account: this.signIn(serverUrl, email) };
+    if (this.opts.twoFactor && !provider) return { status: "needs2fa" as const, pendingId: "pending-1" };
+    // 123pan's API host when none is given, as Rust fills it in.
+    return { status: "signedIn" as const, account: this.signIn(serverUrl || "https://open-api.123pan.com", email, provider) };
   }
-  private signIn(serverUrl: string, email: string): Account {
+  private signIn(serverUrl: string, email: string, provider?: ProviderKind): Account {
     this.accounts.forEach((a) => (a.active = false));
     // Without a scheme, https is tried first; in the fake, numeric (LAN) addresses only speak
     // plain http, like the sandbox.
@@ -176,6 +210,7 @@ export class FakeBackend implements Backend {
       encrypted: url.startsWith("https://"),
       sandbox: false,
       pendingTransfers: 0,
+      ...fakeService(provider ?? "cloudreve_v4"),
     };
     this.accounts.push(account);
     return { ...account };

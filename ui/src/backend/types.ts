@@ -7,19 +7,27 @@
 import type { AccountDto } from "./generated/AccountDto";
 import type { AddAccountResultDto } from "./generated/AddAccountResultDto";
 import type { BatchResultDto } from "./generated/BatchResultDto";
+import type { Capabilities as CapabilitiesDto } from "./generated/Capabilities";
 import type { CapacityDto } from "./generated/CapacityDto";
 import type { ConflictDecisionDto } from "./generated/ConflictDecisionDto";
 import type { EntryDto } from "./generated/EntryDto";
 import type { PageDto } from "./generated/PageDto";
 import type { PlannedUploadDto } from "./generated/PlannedUploadDto";
+import type { ProviderDto } from "./generated/ProviderDto";
 import type { SecretStoreDto } from "./generated/SecretStoreDto";
 import type { ShareDto } from "./generated/ShareDto";
 import type { TaskDto } from "./generated/TaskDto";
 import type { TransferDto } from "./generated/TransferDto";
 import type { TransferEventDto } from "./generated/TransferEventDto";
 
-/** A signed-in (or remembered) Cloudreve account. */
+/** A signed-in (or remembered) account on a Cloudreve or 123pan server. */
 export type Account = AccountDto;
+/** What an account's server can do (the provider's capability flags). */
+export type Capabilities = CapabilitiesDto;
+/** The service an account is on. */
+export type Provider = ProviderDto;
+/** `account_add`'s `provider`: absent for Cloudreve (version detected), or a service's name. */
+export type ProviderKind = ProviderDto["kind"];
 /** Result of `account_add`: either signed in, or a second factor is needed. */
 export type AddAccountResult = AddAccountResultDto;
 /** One file or folder on the drive. Times are RFC 3339 strings (null when unknown). */

@@ -8,6 +8,10 @@ export interface MenuItem {
   onSelect: () => void;
   danger?: boolean;
   disabled?: boolean;
+  /** Why the server cannot do this: the item stays, greyed and focusable, with this line under it. */
+  reason?: string | null;
+  /** A note on hover for an action that works but differs on this server. */
+  hint?: string;
   separatorBefore?: boolean;
 }
 
@@ -67,15 +71,20 @@ export function ContextMenu({ x, y, items, onClose }: { x: number; y: number; it
           <button
             type="button"
             role="menuitem"
-            className={item.danger ? "danger-text" : undefined}
+            className={item.reason ? "gated-item" : item.danger ? "danger-text" : undefined}
             disabled={item.disabled}
+            aria-disabled={item.reason ? true : undefined}
+            data-reason={item.reason ?? undefined}
+            title={item.reason ?? item.hint}
             data-testid={`menu-${item.id}`}
             onClick={() => {
+              if (item.reason) return;
               onClose();
               item.onSelect();
             }}
           >
             {item.label}
+            {item.reason && <span className="menu-reason">{item.reason}</span>}
           </button>
         </div>
       ))}

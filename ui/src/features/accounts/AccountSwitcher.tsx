@@ -59,6 +59,10 @@ export function AccountSwitcher({
         <span className="account-text">
           <SafeName name={active.label || active.email} className="account-label" />
           <span className="account-sub">
+            {/* The service first: the address after it may be cut short. */}
+            <span className="account-provider" data-testid="account-provider" title={t("accounts.provider", { name: active.provider.name })}>
+              {active.provider.name}
+            </span>
             <SafeName name={`${active.email} · ${host(active.serverUrl)}`} />
             {!active.encrypted && (
               <span className="account-badge" data-testid="account-not-encrypted" title={t("accounts.notEncrypted")}>
@@ -89,6 +93,9 @@ export function AccountSwitcher({
                 <SafeName name={a.label || a.email} className="account-label" />
                 {!a.signedIn && <span className="account-badge">{t("accounts.signedOut")}</span>}
                 <span className="account-sub">
+                  <span className="account-provider" data-testid="account-item-provider">
+                    {a.provider.name}
+                  </span>
                   <SafeName name={`${a.email} · ${host(a.serverUrl)}`} />
                 </span>
               </button>

@@ -2,11 +2,14 @@ import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type
 import { toBackendError, useBackend, type BatchResult, type Direction, type Entry, type OrderBy } from "../../backend";
 import { ConfirmDialog, PromptDialog } from "../../components/Dialog";
 import { ContextMenu, type MenuItem } from "../../components/ContextMenu";
+import { GatedButton } from "../../components/GatedButton";
 import { Icon } from "../../components/Icon";
 import { SafeName } from "../../components/SafeName";
 import { useToast } from "../../components/Toast";
 import { useErrorText, useI18n } from "../../i18n";
+import { oneAtATime } from "../../lib/capabilities";
 import { crumbsOf, parentOf } from "../../lib/uri";
+import { useAccountFeatures } from "../accounts/AccountFeatures";
 import { ShareDialog } from "../shares/ShareDialog";
 import { useTransfers } from "../transfers/TransfersContext";
 import { useUploadFlow } from "../transfers/useUploadFlow";
@@ -19,9 +22,6 @@ import "./Browser.css";
 
 /** Where the browser is looking: a folder, or search results under a folder. */
 export type Location = { kind: "folder"; uri: string } | { kind: "search"; uri: string; query: string };
-
-/** Root of "My files" in Cloudreve v4 URIs. */
-export const ROOT_URI = "cloudreve://my";
 
 const ARCHIVE_RE = /\.(zip|7z|rar|tar|tar\.gz|tgz|tar\.bz2|tar\.xz|gz|bz2|xz)$/i;
 
@@ -61,9 +61,12 @@ export function Browser({
   const errorText = useErrorText();
   const upload = useUploadFlow(accountId);
   const { uploadsCompleted } = useTransfers();
+  const { caps, rootUri, providerName, reason } = useAccountFeatures();
+  // Without a trash, "delete" can only mean for good: it says so and asks first.
+  const noTrash = !caps.trash;
 
   const [history, setHistory] = useState<{ stack: Location[]; index: number }>({
-    stack: [{ kind: "folder", uri: ROOT_URI }],
+    stack: [{ kind: "folder", uri: rootUri }],
     index: 0,
   });
   const location = history.stack[history.index];
@@ -188,14 +191,19 @@ export function Browser({
     });
   const doTransfer = (uris: string[], dst: string, copy: boolean) =>
     attempt(async () => {
+      const copyReason = copy ? reason("copy") : null;
+      if (copyReason) {
+        toast(copyReason, "error");
+        return;
+      }
       const result = copy ? await backend.copy(accountId, uris, dst) : await backend.move(accountId, uris, dst);
       const ok = uris.length - result.failed.length;
       afterBatch(result, t(copy ? "browser.copied" : "browser.moved", { count: ok }));
     });
 
   const requestDelete = useCallback(() => {
-    if (selectedUris.length) setDialogs({ confirmDelete: { uris: selectedUris, permanent: inTrash } });
-  }, [selectedUris, inTrash]);
+    if (selectedUris.length) setDialogs({ confirmDelete: { uris: selectedUris, permanent: inTrash || noTrash } });
+  }, [selectedUris, inTrash, noTrash]);
   const requestRename = useCallback(() => {
     if (single && !inTrash) setRenaming(single.uri);
   }, [single, inTrash]);
@@ -401,7 +409,7 @@ export function Browser({
     const uris = selectedUris;
     if (inTrash) {
       return [
-        { id: "restore", label: t("browser.restore"), onSelect: () => void doRestore(uris) },
+        { id: "restore", label: t("browser.restore"), reason: reason("restore"), onSelect: () => void doRestore(uris) },
         { id: "delete-permanent", label: t("browser.deletePermanent"), danger: true, onSelect: requestDelete },
       ];
     }
@@ -411,19 +419,22 @@ export function Browser({
       { id: "download", label: t("browser.download"), onSelect: () => void doDownload(uris, true) },
       { id: "download-to", label: t("browser.downloadTo"), onSelect: () => void doDownload(uris, false) },
     );
-    if (single) items.push({ id: "share", label: t("browser.share"), onSelect: () => setDialogs({ share: single }) });
+    if (single) items.push({ id: "share", label: t("browser.share"), reason: reason("share"), onSelect: () => setDialogs({ share: single }) });
+    // Several items still work where the server takes one per request: Rust sends them in turn.
+    const slow = oneAtATime(caps, uris.length) ? t("caps.oneAtATime") : undefined;
     items.push(
-      { id: "move-to", label: t("browser.moveToMenu"), onSelect: () => setDialogs({ pick: { uris, copy: false } }), separatorBefore: true },
-      { id: "copy-to", label: t("browser.copyToMenu"), onSelect: () => setDialogs({ pick: { uris, copy: true } }) },
-      { id: "archive", label: t("browser.archive"), onSelect: () => setDialogs({ archive: uris }) },
+      { id: "move-to", label: t("browser.moveToMenu"), hint: slow, onSelect: () => setDialogs({ pick: { uris, copy: false } }), separatorBefore: true },
+      { id: "copy-to", label: t("browser.copyToMenu"), hint: slow, reason: reason("copy"), onSelect: () => setDialogs({ pick: { uris, copy: true } }) },
+      { id: "archive", label: t("browser.archive"), reason: reason("archive"), onSelect: () => setDialogs({ archive: uris }) },
     );
     if (single && single.kind === "file" && ARCHIVE_RE.test(single.name)) {
       items.push({
         id: "extract",
         label: t("browser.extract"),
+        reason: reason("extract"),
         onSelect: () =>
           void attempt(async () => {
-            await backend.extract(accountId, single.uri, location.kind === "folder" ? folderUri : ROOT_URI);
+            await backend.extract(accountId, single.uri, location.kind === "folder" ? folderUri : rootUri);
             toast(t("browser.taskCreated"));
             onTaskCreated?.();
           }),
@@ -432,7 +443,7 @@ export function Browser({
     if (single) items.push({ id: "rename", label: t("browser.rename"), onSelect: requestRename, separatorBefore: true });
     items.push(
       { id: "info", label: t("browser.info"), onSelect: () => setShowInfo(true), separatorBefore: !single },
-      { id: "delete", label: t("browser.delete"), danger: true, onSelect: requestDelete },
+      { id: "delete", label: noTrash ? t("browser.deleteForever") : t("browser.delete"), hint: noTrash ? reason("trash") ?? undefined : undefined, danger: true, onSelect: requestDelete },
     );
     return items;
   }
@@ -514,8 +525,10 @@ export function Browser({
           <form
             className="search"
             role="search"
+            title={reason("search") ?? undefined}
             onSubmit={(e) => {
               e.preventDefault();
+              if (reason("search")) return;
               const q = searchText.trim();
               if (q) navigate({ kind: "search", uri: location.kind === "folder" ? location.uri : location.uri, query: q });
             }}
@@ -525,8 +538,9 @@ export function Browser({
               ref={searchRef}
               type="search"
               value={searchText}
-              placeholder={t("browser.search")}
+              placeholder={reason("search") ?? t("browser.search")}
               aria-label={t("browser.search")}
+              disabled={!!reason("search")}
               onChange={(e) => setSearchText(e.target.value)}
               onKeyDown={(e) => {
                 if (e.key === "Escape") {
@@ -581,16 +595,24 @@ export function Browser({
             >
               <Icon name="download" />
             </button>
-            <button type="button" className="icon-button" onClick={requestDelete} title={t("browser.delete")} aria-label={t("browser.delete")} data-testid="delete-selected">
+            <button
+              type="button"
+              className="icon-button"
+              onClick={requestDelete}
+              title={noTrash ? `${t("browser.deleteForever")} — ${reason("trash")}` : t("browser.delete")}
+              aria-label={noTrash ? t("browser.deleteForever") : t("browser.delete")}
+              data-testid="delete-selected"
+              data-permanent={noTrash}
+            >
               <Icon name="trash" />
             </button>
           </>
         )}
         {inTrash && selectedUris.length > 0 && (
           <>
-            <button type="button" onClick={() => void doRestore(selectedUris)} data-testid="restore">
+            <GatedButton reason={reason("restore")} onClick={() => void doRestore(selectedUris)} data-testid="restore">
               {t("browser.restore")}
-            </button>
+            </GatedButton>
             <button type="button" className="danger" onClick={requestDelete} data-testid="delete-permanent">
               {t("browser.deletePermanent")}
             </button>
@@ -705,7 +727,7 @@ export function Browser({
       {dialogs.pick && (
         <FolderPicker
           accountId={accountId}
-          start={location.kind === "folder" ? folderUri : ROOT_URI}
+          start={location.kind === "folder" ? folderUri : rootUri}
           copy={dialogs.pick.copy}
           exclude={dialogs.pick.uris}
           onCancel={() => setDialogs({})}
@@ -721,7 +743,10 @@ export function Browser({
       {dialogs.confirmDelete && (
         <ConfirmDialog
           title={dialogs.confirmDelete.permanent ? t("browser.deletePermanent") : t("browser.delete")}
-          message={t(dialogs.confirmDelete.permanent ? "browser.deletePermanentConfirm" : "browser.deleteConfirm", { count: dialogs.confirmDelete.uris.length })}
+          message={t(
+            dialogs.confirmDelete.permanent ? (inTrash ? "browser.deletePermanentConfirm" : "browser.deleteForeverConfirm") : "browser.deleteConfirm",
+            { count: dialogs.confirmDelete.uris.length, provider: providerName },
+          )}
           confirmLabel={dialogs.confirmDelete.permanent ? t("browser.deletePermanent") : t("browser.delete")}
           onCancel={() => setDialogs({})}
           onConfirm={() => {
@@ -756,7 +781,7 @@ export function Browser({
             const uris = dialogs.archive!;
             setDialogs({});
             void attempt(async () => {
-              await backend.createArchive(accountId, uris, location.kind === "folder" ? folderUri : ROOT_URI, name);
+              await backend.createArchive(accountId, uris, location.kind === "folder" ? folderUri : rootUri, name);
               toast(t("browser.taskCreated"));
               onTaskCreated?.();
             });

@@ -3,9 +3,18 @@ import { toBackendError, useBackend, type BackendError, type Entry, type Share }
 import { Dialog } from "../../components/Dialog";
 import { useErrorText, useI18n, type MessageKey } from "../../i18n";
 import { displayName } from "../../lib/displayName";
+import { expiryChoices } from "../../lib/capabilities";
+import { useAccountFeatures } from "../accounts/AccountFeatures";
+
+/** An expiry choice: its label (with `days` for a server's own whole-day choices) and seconds. */
+export interface ExpiryOption {
+  key: MessageKey;
+  seconds: number | null;
+  days?: number;
+}
 
 /** Expiry presets (seconds); null means the link never expires. */
-export const EXPIRY_OPTIONS: { key: MessageKey; seconds: number | null }[] = [
+export const EXPIRY_OPTIONS: ExpiryOption[] = [
   { key: "share.expiry.never", seconds: null },
   { key: "share.expiry.1h", seconds: 3600 },
   { key: "share.expiry.1d", seconds: 86400 },
@@ -26,6 +35,12 @@ export function ShareDialog({ accountId, entry, onClose }: { accountId: string; 
   const backend = useBackend();
   const { t } = useI18n();
   const errorText = useErrorText();
+  const { caps, providerName, reason } = useAccountFeatures();
+  const passwordReason = reason("sharePassword");
+  const expiryReason = reason("shareExpiry");
+  // A server with fixed expiry choices still has no download limit: say only that.
+  const limitsReason = caps.shareLimits ? null : expiryReason ?? t("caps.noDownloadLimit", { provider: providerName });
+  const expiryOptions = expiryChoices<ExpiryOption>(caps, EXPIRY_OPTIONS, (days) => EXPIRY_OPTIONS.find((o) => o.seconds === days * 86400) ?? { key: "share.expiry.days", seconds: days * 86400, days });
   const [usePassword, setUsePassword] = useState(false);
   const [password, setPassword] = useState(() => randomPassword());
   const [expiry, setExpiry] = useState(0);
@@ -43,9 +58,9 @@ export function ShareDialog({ accountId, entry, onClose }: { accountId: string; 
     try {
       setShare(
         await backend.createShare(accountId, entry.uri, {
-          password: usePassword && password.trim() ? password.trim() : null,
-          expireSeconds: EXPIRY_OPTIONS[expiry].seconds,
-          downloads: limit ? Math.max(1, downloads) : null,
+          password: !passwordReason && usePassword && password.trim() ? password.trim() : null,
+          expireSeconds: expiryReason ? null : expiryOptions[expiry].seconds,
+          downloads: !limitsReason && limit ? Math.max(1, downloads) : null,
         }),
       );
     } catch (err) {
@@ -71,31 +86,53 @@ export function ShareDialog({ accountId, entry, onClose }: { accountId: string; 
     <Dialog title={t("share.title", { name: displayName(entry.name) })} onClose={onClose} testId="share-dialog">
       {!share ? (
         <form className="form" onSubmit={create}>
-          <label className="checkbox">
-            <input type="checkbox" checked={usePassword} onChange={(e) => setUsePassword(e.target.checked)} data-testid="share-use-password" />
+          <label className="checkbox" title={passwordReason ?? undefined}>
+            <input
+              type="checkbox"
+              checked={usePassword && !passwordReason}
+              disabled={!!passwordReason}
+              onChange={(e) => setUsePassword(e.target.checked)}
+              data-testid="share-use-password"
+            />
             {t("share.usePassword")}
           </label>
-          {usePassword && (
+          {passwordReason && (
+            <p className="gated-note" data-testid="share-password-unavailable">
+              {passwordReason}
+            </p>
+          )}
+          {usePassword && !passwordReason && (
             <label>
               {t("share.password")}
               <input value={password} onChange={(e) => setPassword(e.target.value)} data-testid="share-password" />
             </label>
           )}
-          <label>
+          <label title={expiryReason ?? undefined}>
             {t("share.expiry")}
-            <select value={expiry} onChange={(e) => setExpiry(Number(e.target.value))} data-testid="share-expiry">
-              {EXPIRY_OPTIONS.map((o, i) => (
-                <option key={o.key} value={i}>
-                  {t(o.key)}
+            <select value={expiryReason ? 0 : expiry} disabled={!!expiryReason} onChange={(e) => setExpiry(Number(e.target.value))} data-testid="share-expiry">
+              {expiryOptions.map((o, i) => (
+                <option key={`${o.key}:${o.seconds}`} value={i}>
+                  {o.days ? t(o.key, { days: o.days }) : t(o.key)}
                 </option>
               ))}
             </select>
           </label>
-          <label className="checkbox">
-            <input type="checkbox" checked={limit} onChange={(e) => setLimit(e.target.checked)} data-testid="share-limit" />
+          <label className="checkbox" title={limitsReason ?? undefined}>
+            <input
+              type="checkbox"
+              checked={limit && !limitsReason}
+              disabled={!!limitsReason}
+              onChange={(e) => setLimit(e.target.checked)}
+              data-testid="share-limit"
+            />
             {t("share.limitDownloads")}
           </label>
-          {limit && (
+          {limitsReason && (
+            <p className="gated-note" data-testid="share-limits-unavailable">
+              {limitsReason}
+            </p>
+          )}
+          {limit && !limitsReason && (
             <label>
               {t("share.downloads")}
               <input

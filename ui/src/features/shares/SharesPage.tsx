@@ -1,10 +1,12 @@
 import { useCallback, useEffect, useState } from "react";
 import { toBackendError, useBackend, type BackendError, type Share } from "../../backend";
 import { ConfirmDialog } from "../../components/Dialog";
+import { GatedButton } from "../../components/GatedButton";
 import { SafeName } from "../../components/SafeName";
 import { useToast } from "../../components/Toast";
 import { useErrorText, useI18n } from "../../i18n";
 import { formatDate } from "../../lib/format";
+import { useAccountFeatures } from "../accounts/AccountFeatures";
 import { ShareEditDialog } from "./ShareEditDialog";
 
 /** "My shares": every share link of the account, with copy and delete. */
@@ -13,6 +15,7 @@ export function SharesPage({ accountId }: { accountId: string }) {
   const { t, lang } = useI18n();
   const toast = useToast();
   const errorText = useErrorText();
+  const deleteReason = useAccountFeatures().reason("shareDelete");
   const [shares, setShares] = useState<Share[] | null>(null);
   const [error, setError] = useState<BackendError | null>(null);
   const [deleting, setDeleting] = useState<Share | null>(null);
@@ -90,9 +93,9 @@ export function SharesPage({ accountId }: { accountId: string }) {
                       {t("share.edit")}
                     </button>
                   )}
-                  <button type="button" className="danger" onClick={() => setDeleting(s)} data-testid="share-row-delete">
+                  <GatedButton reason={deleteReason} className="danger" onClick={() => setDeleting(s)} data-testid="share-row-delete">
                     {t("common.delete")}
-                  </button>
+                  </GatedButton>
                 </td>
               </tr>
             ))}

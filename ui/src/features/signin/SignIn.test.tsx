@@ -96,3 +96,37 @@ test("an explicit http:// address signs in without the warning", async () => {
   await waitFor(() => expect(onSignedIn).toHaveBeenCalledTimes(1));
   expect(screen.queryByTestId("signin-insecure")).toBeNull();
 });
+
+test("123pan asks for the client id and secret and signs in with provider pan123", async () => {
+  const backend = new FakeBackend({ signedIn: false });
+  const onSignedIn = vi.fn();
+  renderWith(backend, <SignIn onSignedIn={onSignedIn} />);
+  await userEvent.click(screen.getByTestId("signin-service-pan123"));
+  expect(screen.getByTestId("signin-service-pan123").getAttribute("aria-checked")).toBe("true");
+  // No Cloudreve fields; a short hint where the credentials come from; the API host is optional.
+  expect(screen.queryByTestId("signin-server")).toBeNull();
+  expect(screen.queryByTestId("signin-email")).toBeNull();
+  expect(screen.getByTestId("signin-pan123-hint").textContent).toContain("123pan developer console");
+  await userEvent.type(screen.getByTestId("signin-client-id"), "client-1");
+  await userEvent.type(screen.getByTestId("signin-client-secret"), "s3cret");
+  await userEvent.click(screen.getByTestId("signin-submit"));
+  expect(backend.callsOf("addAccount")).toEqual([["", "client-1", "s3cret", true, "pan123"]]);
+  expect(onSignedIn).toHaveBeenCalledTimes(1);
+  expect(onSignedIn.mock.calls[0][0].provider.name).toBe("123pan");
+});
+
+test("123pan: a typed API server is passed on, and checked first", async () => {
+  const backend = new FakeBackend({ signedIn: false });
+  renderWith(backend, <SignIn onSignedIn={vi.fn()} />, "zh-CN");
+  await userEvent.click(screen.getByTestId("signin-service-pan123"));
+  expect(screen.getByTestId("signin-service-pan123").textContent).toBe("123云盘");
+  await userEvent.type(screen.getByTestId("signin-client-id"), "c");
+  await userEvent.type(screen.getByTestId("signin-client-secret"), "s");
+  await userEvent.type(screen.getByTestId("signin-api-server"), "ftp://x");
+  await userEvent.click(screen.getByTestId("signin-submit"));
+  expect((await screen.findByTestId("signin-error")).dataset.kind).toBe("invalidUrl");
+  await userEvent.clear(screen.getByTestId("signin-api-server"));
+  await userEvent.type(screen.getByTestId("signin-api-server"), "http://127.0.0.1:9000/");
+  await userEvent.click(screen.getByTestId("signin-submit"));
+  await waitFor(() => expect(backend.callsOf("addAccount")).toEqual([["http://127.0.0.1:9000", "c", "s", true, "pan123"]]));
+});

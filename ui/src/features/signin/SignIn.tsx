@@ -3,9 +3,13 @@ import { toBackendError, useBackend, type Account, type BackendError } from "../
 import { useErrorText, useI18n } from "../../i18n";
 import "./SignIn.css";
 
+/** The services the sign-in screen offers: Cloudreve (3 or 4, detected) or 123pan. */
+type Service = "cloudreve" | "pan123";
+
 /**
- * Sign-in screen: server, email, password, "remember", then an optional
- * two-factor step. Also offers the local sandbox for people without a server.
+ * Sign-in screen: the service, then for Cloudreve the server, email, password,
+ * "remember" and an optional two-factor step; for 123pan the developer client id
+ * and secret (the API server only under "Advanced"). Also offers the local sandbox for people without a server.
  * `signedOut` prefills a signed-out account so signing in again is one step.
  * When an address typed without a scheme only answered over plain http, a
  * warning that the connection is not encrypted comes before the files.
@@ -22,8 +26,11 @@ export function SignIn({
   const backend = useBackend();
   const { t } = useI18n();
   const errorText = useErrorText();
-  const [serverUrl, setServerUrl] = useState(signedOut?.serverUrl ?? "");
-  const [email, setEmail] = useState(signedOut?.email ?? "");
+  const [service, setService] = useState<Service>(signedOut?.provider.kind === "pan123" ? "pan123" : "cloudreve");
+  const [serverUrl, setServerUrl] = useState(signedOut && signedOut.provider.kind !== "pan123" ? signedOut.serverUrl : "");
+  const [email, setEmail] = useState(signedOut && signedOut.provider.kind !== "pan123" ? signedOut.email : "");
+  const [clientId, setClientId] = useState(signedOut?.provider.kind === "pan123" ? signedOut.email : "");
+  const [apiServer, setApiServer] = useState(signedOut?.provider.kind === "pan123" ? signedOut.serverUrl : "");
   const [insecure, setInsecure] = useState<Account | null>(null);
   const [password, setPassword] = useState("");
   const [remember, setRemember] = useState(true);
@@ -46,6 +53,20 @@ export function SignIn({
 
   function submit(e: FormEvent) {
     e.preventDefault();
+    if (service === "pan123") {
+      // Empty means the official API host (Rust fills it in); anything typed must be a URL.
+      const api = apiServer.trim() ? normaliseServerUrl(apiServer) : "";
+      if (api === null) {
+        setError({ kind: "invalidUrl", message: apiServer });
+        return;
+      }
+      void run(async () => {
+        const result = await backend.addAccount(api, clientId.trim(), password, remember, "pan123");
+        if (result.status === "signedIn") onSignedIn(result.account);
+        else setPendingId(result.pendingId);
+      });
+      return;
+    }
     const url = normaliseServerUrl(serverUrl);
     if (!url) {
       setError({ kind: "invalidUrl", message: serverUrl });
@@ -119,51 +140,116 @@ export function SignIn({
             </div>
           </form>
         ) : (
-          <form className="form" onSubmit={submit} data-testid="signin-form">
-            <h2>{t("signin.title")}</h2>
+          <form className="form" onSubmit={submit} data-testid="signin-form" data-service={service}>
+            <h2>{service === "pan123" ? t("signin.titlePan123") : t("signin.title")}</h2>
+            <div className="segmented service-choice" role="radiogroup" aria-label={t("signin.service")}>
+              {(["cloudreve", "pan123"] as const).map((s) => (
+                <button
+                  key={s}
+                  type="button"
+                  role="radio"
+                  aria-checked={service === s}
+                  className={service === s ? "active" : undefined}
+                  onClick={() => {
+                    setService(s);
+                    setError(null);
+                  }}
+                  data-testid={`signin-service-${s}`}
+                >
+                  {s === "pan123" ? t("signin.service123pan") : t("signin.serviceCloudreve")}
+                </button>
+              ))}
+            </div>
             {signedOut && (
               <p className="muted" data-testid="signin-signed-out">
                 {t("signin.signedOutNote", { label: signedOut.label || signedOut.email })}
               </p>
             )}
-            <label>
-              {t("signin.server")}
-              <input
-                value={serverUrl}
-                onChange={(e) => setServerUrl(e.target.value)}
-                placeholder={t("signin.serverPlaceholder")}
-                autoComplete="url"
-                spellCheck={false}
-                required
-                data-testid="signin-server"
-              />
-            </label>
-            <label>
-              {t("signin.email")}
-              <input
-                type="email"
-                value={email}
-                onChange={(e) => setEmail(e.target.value)}
-                autoComplete="username"
-                required
-                data-testid="signin-email"
-              />
-            </label>
-            <label>
-              {t("signin.password")}
-              <input
-                type="password"
-                value={password}
-                onChange={(e) => setPassword(e.target.value)}
-                autoComplete="current-password"
-                autoFocus={!!signedOut}
-                required
-                data-testid="signin-password"
-              />
-            </label>
+            {service === "pan123" ? (
+              <>
+                <label>
+                  {t("signin.clientId")}
+                  <input
+                    value={clientId}
+                    onChange={(e) => setClientId(e.target.value)}
+                    autoComplete="username"
+                    spellCheck={false}
+                    required
+                    data-testid="signin-client-id"
+                  />
+                </label>
+                <label>
+                  {t("signin.clientSecret")}
+                  <input
+                    type="password"
+                    value={password}
+                    onChange={(e) => setPassword(e.target.value)}
+                    autoComplete="current-password"
+                    autoFocus={!!signedOut}
+                    required
+                    data-testid="signin-client-secret"
+                  />
+                </label>
+                <p className="muted small" data-testid="signin-pan123-hint">
+                  {t("signin.pan123Hint")}
+                </p>
+                <details className="advanced" open={!!apiServer}>
+                  <summary>{t("signin.advanced")}</summary>
+                  <label>
+                    {t("signin.apiServer")}
+                    <input
+                      value={apiServer}
+                      onChange={(e) => setApiServer(e.target.value)}
+                      placeholder={t("signin.apiServerPlaceholder")}
+                      autoComplete="url"
+                      spellCheck={false}
+                      data-testid="signin-api-server"
+                    />
+                  </label>
+                </details>
+              </>
+            ) : (
+              <>
+                <label>
+                  {t("signin.server")}
+                  <input
+                    value={serverUrl}
+                    onChange={(e) => setServerUrl(e.target.value)}
+                    placeholder={t("signin.serverPlaceholder")}
+                    autoComplete="url"
+                    spellCheck={false}
+                    required
+                    data-testid="signin-server"
+                  />
+                </label>
+                <label>
+                  {t("signin.email")}
+                  <input
+                    type="email"
+                    value={email}
+                    onChange={(e) => setEmail(e.target.value)}
+                    autoComplete="username"
+                    required
+                    data-testid="signin-email"
+                  />
+                </label>
+                <label>
+                  {t("signin.password")}
+                  <input
+                    type="password"
+                    value={password}
+                    onChange={(e) => setPassword(e.target.value)}
+                    autoComplete="current-password"
+                    autoFocus={!!signedOut}
+                    required
+                    data-testid="signin-password"
+                  />
+                </label>
+              </>
+            )}
             <label className="checkbox">
               <input type="checkbox" checked={remember} onChange={(e) => setRemember(e.target.checked)} data-testid="signin-remember" />
-              {t("signin.remember")}
+              {service === "pan123" ? t("signin.rememberSecret") : t("signin.remember")}
             </label>
             {errorBox}
             <button type="submit" className="primary wide" disabled={busy} data-testid="signin-submit">

@@ -5,7 +5,8 @@ import { useToast } from "../../components/Toast";
 import { useErrorText, useI18n } from "../../i18n";
 import type { MessageKey } from "../../i18n/en";
 import { formatBytes, formatDate, formatEta } from "../../lib/format";
-import { ROOT_URI } from "../browser/Browser";
+import { GatedButton } from "../../components/GatedButton";
+import { useAccountFeatures } from "../accounts/AccountFeatures";
 
 /** How often the list is refreshed while the page is visible. */
 export const TASK_POLL_MS = 2000;
@@ -67,11 +68,15 @@ export function TasksPage({ accountId }: { accountId: string }) {
   const { t, lang } = useI18n();
   const toast = useToast();
   const errorText = useErrorText();
-  const [category, setCategory] = useState<TaskCategory>("general");
+  const { caps, rootUri, providerName, reason } = useAccountFeatures();
+  // Archive and extract tasks live under "general"; a server without them starts on its downloads.
+  const generalReason = caps.tasksArchive || caps.tasksExtract ? null : t("caps.noArchiveTasks", { provider: providerName });
+  const downloadReason = reason("remoteDownload");
+  const [category, setCategory] = useState<TaskCategory>(generalReason ? "downloading" : "general");
   const [tasks, setTasks] = useState<Task[] | null>(null);
   const [error, setError] = useState<BackendError | null>(null);
   const [urls, setUrls] = useState("");
-  const [dst, setDst] = useState(ROOT_URI);
+  const [dst, setDst] = useState(rootUri);
 
   const load = useCallback(() => {
     backend
@@ -95,13 +100,14 @@ export function TasksPage({ accountId }: { accountId: string }) {
 
   async function startDownload(e: FormEvent) {
     e.preventDefault();
+    if (downloadReason) return;
     const list = urls
       .split(/\r?\n/)
       .map((u) => u.trim())
       .filter(Boolean);
     if (!list.length) return;
     try {
-      await backend.remoteDownload(accountId, list, dst.trim() || ROOT_URI);
+      await backend.remoteDownload(accountId, list, dst.trim() || rootUri);
       setUrls("");
       setCategory("downloading");
       load();
@@ -117,26 +123,36 @@ export function TasksPage({ accountId }: { accountId: string }) {
       </div>
       <form className="card form" onSubmit={startDownload} data-testid="remote-download-form">
         <h2>{t("tasks.remoteDownload")}</h2>
-        <label>
-          {t("tasks.urls")}
-          <textarea rows={3} value={urls} onChange={(e) => setUrls(e.target.value)} spellCheck={false} data-testid="remote-download-urls" />
-        </label>
-        <label>
-          {t("tasks.destination")}
-          <input value={dst} onChange={(e) => setDst(e.target.value)} spellCheck={false} data-testid="remote-download-dst" />
-        </label>
-        <div className="row-actions">
-          <button type="submit" className="primary" disabled={!urls.trim()} data-testid="remote-download-start">
-            {t("tasks.start")}
-          </button>
-        </div>
+        {downloadReason && (
+          <p className="gated-note" data-testid="remote-download-unavailable">
+            {downloadReason}
+          </p>
+        )}
+        <fieldset className="plain-fieldset" disabled={!!downloadReason}>
+          <label>
+            {t("tasks.urls")}
+            <textarea rows={3} value={urls} onChange={(e) => setUrls(e.target.value)} spellCheck={false} data-testid="remote-download-urls" />
+          </label>
+          <label>
+            {t("tasks.destination")}
+            <input value={dst} onChange={(e) => setDst(e.target.value)} spellCheck={false} data-testid="remote-download-dst" />
+          </label>
+          <div className="row-actions">
+            <button type="submit" className="primary" disabled={!urls.trim()} data-testid="remote-download-start">
+              {t("tasks.start")}
+            </button>
+          </div>
+        </fieldset>
       </form>
       <div className="tabs" role="tablist">
-        {CATEGORIES.map((c) => (
-          <button key={c} type="button" role="tab" aria-selected={category === c} onClick={() => setCategory(c)} data-testid={`tasks-tab-${c}`}>
-            {t(`tasks.${c}`)}
-          </button>
-        ))}
+        {CATEGORIES.map((c) => {
+          const why = c === "general" ? generalReason : downloadReason;
+          return (
+            <GatedButton key={c} reason={why} role="tab" aria-selected={category === c} onClick={() => setCategory(c)} data-testid={`tasks-tab-${c}`}>
+              {t(`tasks.${c}`)}
+            </GatedButton>
+          );
+        })}
       </div>
       {error && (
         <p className="form-error" role="alert">

@@ -12,6 +12,12 @@ pub use url_norm::{has_explicit_scheme, normalize_server_url, server_string};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::provider::cloudreve_v3::CloudreveV3;
+use crate::provider::cloudreve_v4::CloudreveV4;
+use crate::provider::pan123::Pan123;
+use crate::provider::pan123::refs::P123Ref;
+use crate::provider::{Capabilities, RemoteRef};
+
 /// Which API an account speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -49,6 +55,25 @@ impl ProviderKind {
             4 => Some(ProviderKind::CloudreveV4),
             3 => Some(ProviderKind::CloudreveV3),
             _ => None,
+        }
+    }
+
+    /// What accounts of this kind can do: the provider's own flags, known without signing in
+    /// (a signed-out account still shows what its server offers).
+    pub fn capabilities(self) -> Capabilities {
+        match self {
+            ProviderKind::CloudreveV4 => CloudreveV4::CAPABILITIES,
+            ProviderKind::CloudreveV3 => CloudreveV3::CAPABILITIES,
+            ProviderKind::Pan123 => Pan123::CAPABILITIES,
+        }
+    }
+
+    /// The root folder of an account's drive, as its provider addresses it.
+    pub fn root(self) -> RemoteRef {
+        match self {
+            ProviderKind::CloudreveV4 => CloudreveV4::root_ref(),
+            ProviderKind::CloudreveV3 => CloudreveV3::root_ref(),
+            ProviderKind::Pan123 => P123Ref::root().to_ref(),
         }
     }
 

@@ -72,6 +72,11 @@ impl CloudreveV3 {
         &self.server
     }
 
+    /// The root folder's reference, known without a session.
+    pub fn root_ref() -> RemoteRef {
+        V3Ref::root().to_ref()
+    }
+
     /// What Cloudreve 3.8 can do.
     pub const CAPABILITIES: Capabilities = Capabilities {
         cursor_pagination: false,
@@ -520,7 +525,7 @@ impl Provider for CloudreveV3 {
     }
 
     fn root(&self) -> RemoteRef {
-        V3Ref::root().to_ref()
+        Self::root_ref()
     }
 
     async fn resolve_path(&self, path: &str) -> Result<RemoteRef> {

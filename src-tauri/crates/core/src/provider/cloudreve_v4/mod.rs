@@ -59,6 +59,11 @@ impl CloudreveV4 {
         &self.server
     }
 
+    /// The root of "My files" (`cloudreve://my`), known without a session.
+    pub fn root_ref() -> RemoteRef {
+        RemoteRef::new(CloudreveUri::root("my").to_uri_string())
+    }
+
     /// The capabilities of Cloudreve v4.
     pub const CAPABILITIES: Capabilities = Capabilities {
         cursor_pagination: true,
@@ -129,7 +134,7 @@ impl Provider for CloudreveV4 {
     }
 
     fn root(&self) -> RemoteRef {
-        RemoteRef::new(CloudreveUri::root("my").to_uri_string())
+        Self::root_ref()
     }
 
     async fn resolve_path(&self, path: &str) -> Result<RemoteRef> {
