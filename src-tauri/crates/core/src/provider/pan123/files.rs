@@ -42,9 +42,17 @@ fn root_is_fixed(what: &str) -> Error {
     )
 }
 
-fn trash_entry(w: &FileWire) -> Entry {
+fn trash_entry(w: &FileWire, folder_path: Option<String>) -> Entry {
     let c = Cached::from(w);
     Entry {
+        // Where the item was: a path that names nothing now (as `resolve_path` gives it).
+        original_location: folder_path.map(|dir| {
+            P123Ref::Live {
+                id: None,
+                path: join(&dir, &c.name),
+            }
+            .to_ref()
+        }),
         remote: P123Ref::Trash { id: w.file_id }.to_ref(),
         name: c.name,
         kind: c.kind,
@@ -53,8 +61,6 @@ fn trash_entry(w: &FileWire) -> Entry {
         updated_at: c.updated_at,
         uploading: false,
         id: Some(w.file_id.to_string()),
-        // Only the folder's id is known, not its path; the root is the one we can name.
-        original_location: (w.parent_file_id == 0).then(|| P123Ref::root().to_ref()),
     }
 }
 
@@ -145,7 +151,7 @@ impl Pan123 {
                     .await?
                     .iter()
                     .find(|w| w.file_id == id && w.trashed)
-                    .map(trash_entry)
+                    .map(|w| trash_entry(w, self.cache.path_of(w.parent_file_id)))
                     .ok_or_else(|| Error::with_message(ErrorKind::NotFound, "Not in the trash."));
             }
         };
@@ -477,7 +483,7 @@ impl Pan123 {
         let mut entries: Vec<Entry> = found
             .iter()
             .filter(|w| w.trashed)
-            .map(trash_entry)
+            .map(|w| trash_entry(w, self.cache.path_of(w.parent_file_id)))
             .collect();
         sort_entries(&mut entries, opts);
         Ok(ListPage {
