@@ -3,6 +3,7 @@
 //! the client-side rate limiter under bursts.
 
 mod common;
+mod uploads_common;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,6 +13,7 @@ use cirrus_core::provider::*;
 use cirrus_core::{AddAccount, AddAccountOutcome, Cirrus, ErrorKind};
 use cirrus_sandbox::{Api, Sandbox, SandboxConfig, demo};
 use common::*;
+use uploads_common::{download_bytes, sha};
 
 fn login(sb: &Sandbox) -> AddAccount {
     AddAccount {
@@ -252,4 +254,219 @@ async fn wrong_secrets_and_wrong_hosts_are_told_apart() {
         ErrorKind::NotCloudreve
     );
     assert!(e.cirrus.accounts().unwrap().is_empty());
+}
+
+/// What the conformance suite checks after uploading, on files the sandbox seeds instead (so
+/// it holds without the upload path).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seeded_files_rename_move_share_download_and_typed_errors() {
+    let e = pan123_env().await;
+    let content_sha = e
+        .sandbox
+        .seed_file_with_content(demo::EMAIL, "/docs/f.txt", 300_000, 9)
+        .unwrap();
+    let (_, p) = signed_in(&e).await;
+    let root = p.root();
+    let f = p.resolve_path("/docs/f.txt").await.unwrap();
+    assert_eq!(p.stat(&f).await.unwrap().size, 300_000);
+
+    // Ranged download from the link.
+    let url = p.download_url(&f).await.unwrap();
+    let resp = reqwest::Client::new()
+        .get(&url)
+        .header("Range", "bytes=1000-1999")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 206);
+    assert_eq!(resp.bytes().await.unwrap().len(), 1000);
+    let entry = p.stat(&f).await.unwrap();
+    assert_eq!(sha(&download_bytes(p.clone(), &entry).await), content_sha);
+
+    // Conflicts and refusals are typed.
+    let a = p.create_folder(&root, "a").await.unwrap();
+    p.create_folder(&a.remote, "f.txt").await.unwrap();
+    assert_eq!(
+        p.create_folder(&p.resolve_path("/docs").await.unwrap(), "f.txt")
+            .await
+            .unwrap_err()
+            .kind(),
+        ErrorKind::AlreadyExists
+    );
+    let docs = p.resolve_path("/docs").await.unwrap();
+    let sib = p.create_folder(&docs, "g").await.unwrap();
+    assert_eq!(
+        p.rename(&f, "g").await.unwrap_err().kind(),
+        ErrorKind::AlreadyExists
+    );
+    assert_eq!(
+        p.rename(&sib.remote, "f.txt").await.unwrap_err().kind(),
+        ErrorKind::AlreadyExists
+    );
+    assert_eq!(
+        p.create_folder(&root, "a/b").await.unwrap_err().kind(),
+        ErrorKind::InvalidName
+    );
+    assert_eq!(
+        p.rename(&root, "mine").await.unwrap_err().kind(),
+        ErrorKind::PermissionDenied
+    );
+    let missing = p.resolve_path("/nope/deeper").await.unwrap();
+    assert_eq!(
+        p.stat(&missing).await.unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+    assert_eq!(
+        p.list(&missing, &ListOptions::default(), None)
+            .await
+            .unwrap_err()
+            .kind(),
+        ErrorKind::NotFound
+    );
+    assert_eq!(
+        p.download_url(&missing).await.unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+    // Moving onto a taken name fails for that item alone.
+    let out = p
+        .move_items(std::slice::from_ref(&f), &a.remote)
+        .await
+        .unwrap();
+    assert_eq!(out.failed.len(), 1);
+    assert_eq!(out.failed[0].1.kind(), ErrorKind::AlreadyExists);
+    // Rename, then move: the old references name nothing, the new ones work.
+    let g = p.rename(&f, "h.txt").await.unwrap();
+    assert_eq!(p.stat(&f).await.unwrap_err().kind(), ErrorKind::NotFound);
+    assert!(
+        p.move_items(std::slice::from_ref(&g.remote), &root)
+            .await
+            .unwrap()
+            .is_complete()
+    );
+    let moved = p.resolve_path("/h.txt").await.unwrap();
+    assert_eq!(p.stat(&moved).await.unwrap().size, 300_000);
+
+    // Shares: a password, an expiry among the choices, listed back.
+    let s = p
+        .create_share(
+            &moved,
+            &ShareOptions {
+                password: Some("abc123".into()),
+                expires_in_secs: Some(7 * 86400),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(s.url.contains(&s.id) && !s.is_folder);
+    assert!(s.link_text().contains("abc123"));
+    let listed = p.share(&s.id).await.unwrap();
+    assert_eq!(listed.password.as_deref(), Some("abc123"));
+    assert!(listed.expires_at.is_some());
+    let generated = p
+        .create_share(
+            &a.remote,
+            &ShareOptions {
+                password: Some(String::new()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(generated.password.is_some_and(|p| p.len() == 6));
+    assert_eq!(
+        p.create_share(
+            &moved,
+            &ShareOptions {
+                download_limit: Some(3),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err()
+        .kind(),
+        ErrorKind::Unsupported
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listings_page_in_the_asked_order_and_skip_the_trash() {
+    let e = pan123_env().await;
+    e.sandbox.seed_files(demo::EMAIL, "/many", 230);
+    let (_, p) = signed_in(&e).await;
+    let many = p.resolve_path("/many").await.unwrap();
+    let first = p
+        .list(&many, &ListOptions::default(), None)
+        .await
+        .unwrap()
+        .entries;
+    let victim = first[0].clone();
+    p.delete(std::slice::from_ref(&victim.remote), DeleteMode::Trash)
+        .await
+        .unwrap();
+    let desc = ListOptions {
+        direction: Direction::Desc,
+        page_size: Some(50),
+        ..Default::default()
+    };
+    let (all, pages) = list_all(p.as_ref(), &many, &desc).await;
+    assert_eq!(pages, 5);
+    assert_eq!(all.len(), 229, "the trashed item is not listed");
+    assert!(all.windows(2).all(|w| w[0].name > w[1].name));
+    assert!(all.iter().all(|x| x.name != victim.name));
+    let trash = p.list_trash(&ListOptions::default(), None).await.unwrap();
+    assert!(trash.entries.iter().any(|t| t.name == victim.name));
+}
+
+/// The API lists neither the trash nor offline downloads: what Cirrus trashed and started is
+/// still shown after a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_trash_and_offline_downloads_are_remembered_across_restarts() {
+    use axum::routing::get;
+    let e = pan123_env().await;
+    let (id, p) = signed_in(&e).await;
+    let deep = p
+        .create_folders(&p.root(), &["x".into(), "y".into()])
+        .await
+        .unwrap();
+    let gone = p.create_folder(&deep.remote, "old").await.unwrap();
+    p.delete(std::slice::from_ref(&gone.remote), DeleteMode::Trash)
+        .await
+        .unwrap();
+    let app = axum::Router::new().route("/f.bin", get(|| async { vec![7u8; 5000] }));
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/f.bin", l.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+    let started = p
+        .remote_download(std::slice::from_ref(&url), &deep.remote)
+        .await
+        .unwrap();
+    assert_eq!(
+        p.remote_download(std::slice::from_ref(&url), &p.root())
+            .await
+            .unwrap_err()
+            .kind(),
+        ErrorKind::InvalidInput,
+        "123pan does not download into the root"
+    );
+    drop(p);
+
+    let again = Cirrus::open(e.dir.path()).unwrap();
+    let p = again.provider(&id).await.unwrap();
+    let trash = p.list_trash(&ListOptions::default(), None).await.unwrap();
+    assert!(trash.entries.iter().any(|t| t.name == "old"), "{trash:?}");
+    let mut done = None;
+    for _ in 0..200 {
+        let page = p.list_tasks(TaskCategory::Downloaded, None).await.unwrap();
+        if let Some(t) = page.tasks.into_iter().find(|t| t.id == started[0].id) {
+            done = Some(t);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let done = done.expect("the download is listed after a restart");
+    assert_eq!(done.status, TaskStatus::Completed, "{done:?}");
+    assert_eq!(done.destination.as_deref(), Some("/x/y"));
+    let f = p.resolve_path("/x/y/f.bin").await.unwrap();
+    assert_eq!(p.stat(&f).await.unwrap().size, 5000);
 }
