@@ -41,7 +41,7 @@ pub struct Capabilities {
     pub share_delete: bool,
     /// When not empty, a share's expiry must be one of these numbers of days (or none) rather
     /// than any time (123pan: 1, 7 or 30 days, or permanent).
-        pub share_expiry_days: &'static [u32],
+    pub share_expiry_days: &'static [u32],
     /// The server can build archives.
     pub tasks_archive: bool,
     /// The server can extract archives.
