@@ -68,7 +68,8 @@ pub enum AddAccountResultDto {
     /// Signed in; the account is saved.
     #[serde(rename_all = "camelCase")]
     SignedIn {
-        /// The new account (boxed: it dwarfs the other variant; the JSON is the same).
+        /// The new account.
+        // Boxed: it dwarfs the other variant; the JSON is the same.
         account: Box<AccountDto>,
     },
     /// The server wants a two-factor code; call `account_2fa` with this id.
