@@ -594,6 +594,11 @@ impl Cirrus {
     /// Remove an account entirely (signs out first).
     pub async fn remove_account(&self, selector: &str) -> Result<Account> {
         let a = self.sign_out(selector).await?;
+        // 123pan's remembered trash and tasks (absent for other accounts).
+        let _ = std::fs::remove_file(crate::provider::pan123::state::path_for(
+            &self.data_dir,
+            &a.id,
+        ));
         let db = lock(&self.db);
         db.remove(&a.id)?;
         // Keep some account active if others remain.
@@ -738,7 +743,9 @@ impl Cirrus {
             }
         };
         let session = Arc::new(Session::new(tokens, auth, Some(sink)));
-        let p = Arc::new(Pan123::new(http, base, session));
+        let p = Arc::new(Pan123::new(http, base, session).with_state_file(
+            crate::provider::pan123::state::path_for(&self.data_dir, &a.id),
+        ));
         lock(&self.providers_pan123).insert(a.id.clone(), p.clone());
         Ok(p)
     }

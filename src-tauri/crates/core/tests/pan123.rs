@@ -417,3 +417,56 @@ async fn listings_page_in_the_asked_order_and_skip_the_trash() {
     let trash = p.list_trash(&ListOptions::default(), None).await.unwrap();
     assert!(trash.entries.iter().any(|t| t.name == victim.name));
 }
+
+/// The API lists neither the trash nor offline downloads: what Cirrus trashed and started is
+/// still shown after a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_trash_and_offline_downloads_are_remembered_across_restarts() {
+    use axum::routing::get;
+    let e = pan123_env().await;
+    let (id, p) = signed_in(&e).await;
+    let deep = p
+        .create_folders(&p.root(), &["x".into(), "y".into()])
+        .await
+        .unwrap();
+    let gone = p.create_folder(&deep.remote, "old").await.unwrap();
+    p.delete(std::slice::from_ref(&gone.remote), DeleteMode::Trash)
+        .await
+        .unwrap();
+    let app = axum::Router::new().route("/f.bin", get(|| async { vec![7u8; 5000] }));
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/f.bin", l.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+    let started = p
+        .remote_download(std::slice::from_ref(&url), &deep.remote)
+        .await
+        .unwrap();
+    assert_eq!(
+        p.remote_download(std::slice::from_ref(&url), &p.root())
+            .await
+            .unwrap_err()
+            .kind(),
+        ErrorKind::InvalidInput,
+        "123pan does not download into the root"
+    );
+    drop(p);
+
+    let again = Cirrus::open(e.dir.path()).unwrap();
+    let p = again.provider(&id).await.unwrap();
+    let trash = p.list_trash(&ListOptions::default(), None).await.unwrap();
+    assert!(trash.entries.iter().any(|t| t.name == "old"), "{trash:?}");
+    let mut done = None;
+    for _ in 0..200 {
+        let page = p.list_tasks(TaskCategory::Downloaded, None).await.unwrap();
+        if let Some(t) = page.tasks.into_iter().find(|t| t.id == started[0].id) {
+            done = Some(t);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let done = done.expect("the download is listed after a restart");
+    assert_eq!(done.status, TaskStatus::Completed, "{done:?}");
+    assert_eq!(done.destination.as_deref(), Some("/x/y"));
+    let f = p.resolve_path("/x/y/f.bin").await.unwrap();
+    assert_eq!(p.stat(&f).await.unwrap().size, 5000);
+}

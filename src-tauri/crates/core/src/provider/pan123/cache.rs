@@ -173,6 +173,29 @@ impl PathCache {
         }
     }
 
+    /// The path of folder `id` as far as the cache knows the folders above it.
+    pub fn path_of(&self, id: i64) -> Option<String> {
+        let all = self.folders();
+        let mut names = vec![];
+        let mut cur = id;
+        // Bounded: a cycle can only come from a stale cache.
+        for _ in 0..64 {
+            if cur == 0 {
+                names.reverse();
+                return Some(format!("/{}", names.join("/")));
+            }
+            let (parent, name) = all.iter().find_map(|(p, f)| {
+                f.children
+                    .values()
+                    .find(|c| c.id == cur && c.kind == EntryKind::Folder)
+                    .map(|c| (*p, c.name.clone()))
+            })?;
+            names.push(name);
+            cur = parent;
+        }
+        None
+    }
+
     /// The ids of the folders with a listing (for collecting trashed items).
     pub fn known_folders(&self) -> Vec<i64> {
         self.folders().keys().copied().collect()
@@ -206,6 +229,15 @@ mod tests {
         assert_eq!(cache.lookup(0, "b"), Lookup::Found(c(2, "b")));
         assert_eq!(cache.remove_id(1), Some(0));
         assert_eq!(cache.lookup(0, "a"), Lookup::Absent);
+        let dir = Cached {
+            kind: EntryKind::Folder,
+            ..c(3, "d")
+        };
+        cache.insert(0, dir.clone());
+        cache.insert(3, Cached { id: 4, ..dir });
+        assert_eq!(cache.path_of(4).as_deref(), Some("/d/d"));
+        assert_eq!(cache.path_of(0).as_deref(), Some("/"));
+        assert_eq!(cache.path_of(99), None);
         cache.invalidate_all();
         assert_eq!(cache.lookup(0, "a"), Lookup::Unknown);
         assert_eq!(cache.lookup(5, "x"), Lookup::Unknown);

@@ -42,9 +42,17 @@ fn root_is_fixed(what: &str) -> Error {
     )
 }
 
-fn trash_entry(w: &FileWire) -> Entry {
+fn trash_entry(w: &FileWire, folder_path: Option<String>) -> Entry {
     let c = Cached::from(w);
     Entry {
+        // Where the item was: a path that names nothing now (as `resolve_path` gives it).
+        original_location: folder_path.map(|dir| {
+            P123Ref::Live {
+                id: None,
+                path: join(&dir, &c.name),
+            }
+            .to_ref()
+        }),
         remote: P123Ref::Trash { id: w.file_id }.to_ref(),
         name: c.name,
         kind: c.kind,
@@ -53,8 +61,6 @@ fn trash_entry(w: &FileWire) -> Entry {
         updated_at: c.updated_at,
         uploading: false,
         id: Some(w.file_id.to_string()),
-        // Only the folder's id is known, not its path; the root is the one we can name.
-        original_location: (w.parent_file_id == 0).then(|| P123Ref::root().to_ref()),
     }
 }
 
@@ -145,7 +151,7 @@ impl Pan123 {
                     .await?
                     .iter()
                     .find(|w| w.file_id == id && w.trashed)
-                    .map(trash_entry)
+                    .map(|w| trash_entry(w, self.cache.path_of(w.parent_file_id)))
                     .ok_or_else(|| Error::with_message(ErrorKind::NotFound, "Not in the trash."));
             }
         };
@@ -402,10 +408,13 @@ impl Pan123 {
     }
 
     fn forget_trashed(&self, ids: &[i64]) {
-        let mut seen = self.trash_seen.lock().unwrap_or_else(|e| e.into_inner());
-        for id in ids {
-            seen.remove(id);
-        }
+        self.remember_state(|r| {
+            let before = r.trash.len();
+            for id in ids {
+                r.trash.remove(id);
+            }
+            r.trash.len() != before
+        });
     }
 
     /// Items whose folder is gone cannot go back where they were; they are put in the root
@@ -463,13 +472,7 @@ impl Pan123 {
     /// is looked at every time) and what Cirrus trashed itself, checked with the server.
     pub(super) async fn list_trash_impl(&self, opts: &ListOptions) -> Result<ListPage> {
         self.list_folder(0).await?;
-        let ids: Vec<i64> = self
-            .trash_seen
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-            .copied()
-            .collect();
+        let ids: Vec<i64> = self.remembered().trash.into_iter().collect();
         let found = self.infos(&ids).await?;
         let gone: Vec<i64> = ids
             .iter()
@@ -480,7 +483,7 @@ impl Pan123 {
         let mut entries: Vec<Entry> = found
             .iter()
             .filter(|w| w.trashed)
-            .map(trash_entry)
+            .map(|w| trash_entry(w, self.cache.path_of(w.parent_file_id)))
             .collect();
         sort_entries(&mut entries, opts);
         Ok(ListPage {

@@ -14,11 +14,12 @@ pub mod limiter;
 mod offline;
 pub mod refs;
 mod shares;
+pub mod state;
 pub mod upload;
 pub mod wire;
 
 use async_trait::async_trait;
-use std::collections::BTreeSet;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use url::Url;
 
@@ -40,11 +41,12 @@ pub const SHARE_EXPIRY_DAYS: &[u32] = &[1, 7, 30];
 pub struct Pan123 {
     api: ApiClient,
     cache: PathCache,
-    /// Ids of items seen in the trash or trashed by us: the API lists the trash only mixed
-    /// into the folders items came from.
-    trash_seen: Mutex<BTreeSet<i64>>,
-    /// Offline downloads started here (the API cannot list them).
-    tasks: Mutex<Vec<offline::Started>>,
+    /// Ids of items seen in the trash or trashed by us (the API lists the trash only mixed
+    /// into the folders items came from) and the offline downloads started here (the API
+    /// cannot list them).
+    remembered: Mutex<state::Remembered>,
+    /// Where `remembered` is kept across restarts, if anywhere.
+    state_file: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Pan123 {
@@ -61,9 +63,35 @@ impl Pan123 {
         Pan123 {
             api: ApiClient::new(http, base, session),
             cache: PathCache::default(),
-            trash_seen: Mutex::new(BTreeSet::new()),
-            tasks: Mutex::new(Vec::new()),
+            remembered: Mutex::new(state::Remembered::default()),
+            state_file: None,
         }
+    }
+
+    /// Remembers the trash and the offline downloads in `path` across restarts (see
+    /// [`state`]), starting from what the file holds.
+    pub fn with_state_file(mut self, path: PathBuf) -> Self {
+        *self.remembered.get_mut().unwrap_or_else(|e| e.into_inner()) = state::load(&path);
+        self.state_file = Some(path);
+        self
+    }
+
+    /// Changes the remembered state and writes it out when `change` says it changed.
+    fn remember_state(&self, change: impl FnOnce(&mut state::Remembered) -> bool) {
+        let mut r = self.remembered.lock().unwrap_or_else(|e| e.into_inner());
+        if change(&mut r)
+            && let Some(path) = &self.state_file
+        {
+            state::save(path, &r);
+        }
+    }
+
+    /// A copy of the remembered state.
+    fn remembered(&self) -> state::Remembered {
+        self.remembered
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// The API client (requests with the token, the limiter and the envelope decoding).
@@ -146,10 +174,11 @@ impl Pan123 {
     }
 
     fn seen_in_trash(&self, ids: &[i64]) {
-        self.trash_seen
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend(ids.iter().copied());
+        self.remember_state(|r| {
+            let before = r.trash.len();
+            r.trash.extend(ids.iter().copied());
+            r.trash.len() != before
+        });
     }
 
     /// `name` in folder `parent`: from the cache, else from a listing of the folder.

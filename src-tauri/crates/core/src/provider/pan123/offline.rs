@@ -3,7 +3,7 @@
 //! tasks view shows those started from this Cirrus session.
 
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::error::{Error, ErrorKind, Result};
@@ -12,7 +12,7 @@ use crate::provider::*;
 use super::Pan123;
 
 /// A task started here.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Started {
     id: i64,
     url: String,
@@ -121,7 +121,12 @@ impl Pan123 {
                 created_at: Utc::now(),
             };
             out.push(task_of(&s, None));
-            self.tasks.lock().unwrap_or_else(|e| e.into_inner()).push(s);
+            self.remember_state(|r| {
+                r.tasks.push(s);
+                let extra = r.tasks.len().saturating_sub(super::state::MAX_TASKS);
+                r.tasks.drain(..extra);
+                true
+            });
         }
         Ok(out)
     }
@@ -136,7 +141,7 @@ impl Pan123 {
     }
 
     fn started(&self) -> Vec<Started> {
-        self.tasks.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.remembered().tasks
     }
 
     pub(super) async fn list_tasks_impl(&self, category: TaskCategory) -> Result<TaskPage> {
