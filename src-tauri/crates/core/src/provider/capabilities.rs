@@ -48,6 +48,9 @@ pub struct Capabilities {
     pub tasks_extract: bool,
     /// The server can download URLs / torrents itself.
     pub tasks_remote_download: bool,
+    /// Remote downloads can be cancelled.
+    #[serde(default)]
+    pub task_cancel: bool,
     /// Uploads may be encrypted by the client (AES-256-CTR).
     pub client_encryption: bool,
     /// Uploads can complete instantly when the server knows the MD5.

@@ -957,6 +957,9 @@ pub async fn remote_download_or_unsupported<F: Fixture>() {
     let tasks = started.unwrap();
     assert_eq!(tasks.len(), 1, "{tasks:?}");
     let id = tasks[0].id.clone();
+    if !p.capabilities().task_cancel {
+        assert_kind(p.cancel_task(&id).await, ErrorKind::Unsupported, "cancel");
+    }
     let mut done = None;
     for _ in 0..400 {
         let page = p.list_tasks(TaskCategory::Downloaded, None).await.unwrap();

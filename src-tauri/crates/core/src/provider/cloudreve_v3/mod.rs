@@ -96,6 +96,7 @@ impl CloudreveV3 {
         tasks_archive: false,
         tasks_extract: false,
         tasks_remote_download: true,
+        task_cancel: true,
         client_encryption: false,
         instant_upload_md5: false,
         upload_needs_md5: false,

@@ -83,6 +83,7 @@ impl CloudreveV4 {
         tasks_archive: true,
         tasks_extract: true,
         tasks_remote_download: true,
+        task_cancel: true,
         client_encryption: true,
         instant_upload_md5: false,
         upload_needs_md5: false,

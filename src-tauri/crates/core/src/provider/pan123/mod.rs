@@ -126,6 +126,7 @@ impl Pan123 {
         tasks_archive: false,
         tasks_extract: false,
         tasks_remote_download: true,
+        task_cancel: false,
         client_encryption: false,
         instant_upload_md5: true,
         upload_needs_md5: true,
@@ -381,6 +382,12 @@ impl Provider for Pan123 {
 
     async fn list_tasks(&self, category: TaskCategory, _cursor: Option<&str>) -> Result<TaskPage> {
         self.list_tasks_impl(category).await
+    }
+
+    async fn cancel_task(&self, _id: &str) -> Result<()> {
+        Err(Error::unsupported(
+            "cancelling offline downloads (123pan's open API cannot)",
+        ))
     }
 
     async fn task_progress(&self, id: &str) -> Result<TaskProgress> {
