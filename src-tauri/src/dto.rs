@@ -69,7 +69,8 @@ pub enum AddAccountResultDto {
     #[serde(rename_all = "camelCase")]
     SignedIn {
         /// The new account.
-        account: AccountDto,
+        // Boxed: it dwarfs the other variant; the JSON is the same.
+        account: Box<AccountDto>,
     },
     /// The server wants a two-factor code; call `account_2fa` with this id.
     #[serde(rename = "needs2fa", rename_all = "camelCase")]

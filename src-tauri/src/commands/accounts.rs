@@ -101,7 +101,7 @@ pub async fn account_add(
     };
     Ok(match state.cirrus.add_account(req).await? {
         AddAccountOutcome::Added(a) => AddAccountResultDto::SignedIn {
-            account: dto(&state, &a).await?,
+            account: Box::new(dto(&state, &a).await?),
         },
         AddAccountOutcome::TwoFactorRequired { pending_id } => {
             AddAccountResultDto::Needs2fa { pending_id }

@@ -290,6 +290,7 @@ export const en = {
   "share.expiry.days": "After {days} days",
   "caps.noRemoteDownload": "{provider} cannot download links on the server",
   "caps.noTasks": "{provider} runs no server tasks",
+  "caps.noTaskCancel": "{provider} cannot cancel a download once it has started",
   "caps.noSearch": "{provider} has no search",
   "browser.deleteForever": "Delete permanently",
   "browser.deleteForeverConfirm": "Permanently delete {count} item(s)? {provider} has no trash, so they cannot be restored.",

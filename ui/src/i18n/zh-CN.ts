@@ -291,6 +291,7 @@ export const zhCN: Record<MessageKey, string> = {
   "share.expiry.days": "{days} 天后",
   "caps.noRemoteDownload": "{provider} 不支持离线下载",
   "caps.noTasks": "{provider} 没有服务器任务",
+  "caps.noTaskCancel": "{provider} 无法取消已开始的下载",
   "caps.noSearch": "{provider} 不支持搜索",
   "browser.deleteForever": "永久删除",
   "browser.deleteForeverConfirm": "永久删除 {count} 个项目？{provider} 没有回收站，删除后无法恢复。",

@@ -20,6 +20,7 @@ export type Feature =
   | "shareDelete"
   | "remoteDownload"
   | "tasks"
+  | "taskCancel"
   | "search";
 
 /** The flags of a Cloudreve 4 server: everything the UI offers. Used where no account is known. */
@@ -41,6 +42,7 @@ export const FULL_CAPABILITIES: Capabilities = {
   tasksArchive: true,
   tasksExtract: true,
   tasksRemoteDownload: true,
+  taskCancel: true,
   clientEncryption: true,
   instantUploadMd5: false,
   uploadNeedsMd5: false,
@@ -63,6 +65,7 @@ const REASONS: Record<Feature, { allowed: (c: Capabilities) => boolean; reason: 
   shareExpiry: { allowed: (c) => c.shareLimits || c.shareExpiryDays.length > 0, reason: "caps.noShareLimits" },
   shareDelete: { allowed: (c) => c.shareDelete, reason: "caps.noShareDelete" },
   remoteDownload: { allowed: (c) => c.tasksRemoteDownload, reason: "caps.noRemoteDownload" },
+  taskCancel: { allowed: (c) => c.taskCancel, reason: "caps.noTaskCancel" },
   tasks: { allowed: (c) => c.tasksArchive || c.tasksExtract || c.tasksRemoteDownload, reason: "caps.noTasks" },
   search: { allowed: (c) => c.search, reason: "caps.noSearch" },
 };

@@ -74,6 +74,10 @@ tasksExtract: boolean,
  */
 tasksRemoteDownload: boolean, 
 /**
+ * Remote downloads can be cancelled.
+ */
+taskCancel: boolean, 
+/**
  * Uploads may be encrypted by the client (AES-256-CTR).
  */
 clientEncryption: boolean, 

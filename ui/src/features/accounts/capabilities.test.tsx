@@ -150,3 +150,13 @@ test("123pan: fixed expiry choices, no download limit, no share deletion", async
   await userEvent.click(del);
   expect(screen.queryByTestId("confirm-dialog")).toBeNull();
 });
+
+test("a download the server cannot cancel keeps its Cancel button, greyed with why", async () => {
+  const backend = new FakeBackend({ provider: { kind: "pan123", name: "123pan" }, capabilities: { taskCancel: false, tasksArchive: false, tasksExtract: false } });
+  await backend.remoteDownload("acc-1", ["https://a.example/x.iso"], FAKE_ROOT);
+  renderAs(backend, <TasksPage accountId="acc-1" />);
+  const cancel = await screen.findByTestId("task-cancel");
+  expect(cancel.getAttribute("data-reason")).toBe("123pan cannot cancel a download once it has started");
+  await userEvent.click(cancel);
+  expect(backend.callsOf("cancelTask")).toEqual([]);
+});

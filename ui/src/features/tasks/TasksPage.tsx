@@ -72,6 +72,7 @@ export function TasksPage({ accountId }: { accountId: string }) {
   // Archive and extract tasks live under "general"; a server without them starts on its downloads.
   const generalReason = caps.tasksArchive || caps.tasksExtract ? null : t("caps.noArchiveTasks", { provider: providerName });
   const downloadReason = reason("remoteDownload");
+  const cancelReason = reason("taskCancel");
   const [category, setCategory] = useState<TaskCategory>(generalReason ? "downloading" : "general");
   const [tasks, setTasks] = useState<Task[] | null>(null);
   const [error, setError] = useState<BackendError | null>(null);
@@ -189,8 +190,8 @@ export function TasksPage({ accountId }: { accountId: string }) {
                 <td>{formatDate(task.createdAt, lang)}</td>
                 <td>
                   {RUNNING.has(task.status) && (
-                    <button
-                      type="button"
+                    <GatedButton
+                      reason={cancelReason}
                       onClick={() =>
                         backend
                           .cancelTask(accountId, task.id)
@@ -200,7 +201,7 @@ export function TasksPage({ accountId }: { accountId: string }) {
                       data-testid="task-cancel"
                     >
                       {t("tasks.cancel")}
-                    </button>
+                    </GatedButton>
                   )}
                 </td>
               </tr>

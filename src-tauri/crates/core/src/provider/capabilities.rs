@@ -3,11 +3,12 @@
 //! `ui/src/backend/generated/` when the desktop crate's tests run), so it greys out what a
 //! server cannot do instead of offering buttons that fail.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use ts_rs::TS;
 
 /// What a provider can do.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+// Only ever sent, never read back: no `Deserialize` (a `&'static` list could not be read).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct Capabilities {
@@ -40,7 +41,6 @@ pub struct Capabilities {
     pub share_delete: bool,
     /// When not empty, a share's expiry must be one of these numbers of days (or none) rather
     /// than any time (123pan: 1, 7 or 30 days, or permanent).
-    #[serde(default, skip_deserializing)]
     pub share_expiry_days: &'static [u32],
     /// The server can build archives.
     pub tasks_archive: bool,
