@@ -14,6 +14,7 @@ import { SignIn } from "./features/signin/SignIn";
 import { TasksPage } from "./features/tasks/TasksPage";
 import { TransfersProvider, useTransfers } from "./features/transfers/TransfersContext";
 import { TransfersPanel, transferTotals } from "./features/transfers/TransfersPanel";
+import { UploadWithHost } from "./features/transfers/UploadWithDialog";
 import { I18nProvider, useErrorText, useI18n, type MessageKey } from "./i18n";
 import "./styles/theme.css";
 import "./styles/base.css";
@@ -119,6 +120,7 @@ function Root() {
     <Shell
       key={active.id}
       account={active}
+      accounts={accounts}
       accountSwitcher={
         <AccountSwitcher
           accounts={accounts}
@@ -134,7 +136,7 @@ function Root() {
 }
 
 /** Sidebar + current page for the active account (remounted on account switch). */
-function Shell({ account, accountSwitcher }: { account: Account; accountSwitcher: ReactNode }) {
+function Shell({ account, accounts, accountSwitcher }: { account: Account; accounts: Account[]; accountSwitcher: ReactNode }) {
   const { t } = useI18n();
   const { transfers } = useTransfers();
   const [page, setPage] = useState<PageId>("files");
@@ -179,6 +181,7 @@ function Shell({ account, accountSwitcher }: { account: Account; accountSwitcher
         {page === "transfers" && <TransfersPanel />}
         {page === "settings" && <SettingsPage />}
       </main>
+      <UploadWithHost accounts={accounts} activeId={account.id} />
     </div>
   );
 }

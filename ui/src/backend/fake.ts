@@ -13,6 +13,7 @@ import type {
   Task,
   Transfer,
   TransferEvent,
+  UploadWith,
 } from "./types";
 
 /** Root of the signed-in user's files, as Rust reports it. */
@@ -36,6 +37,8 @@ export interface FakeOptions {
   uploadConflicts?: { name: string; uri: string }[];
   /** Secrets fell back to the private file for this reason. */
   secretFallback?: string;
+  /** Files Cirrus was "opened with", waiting for a destination. */
+  uploadWith?: UploadWith;
 }
 
 const T0 = "2025-01-02T03:04:05Z";
@@ -74,10 +77,15 @@ export class FakeBackend implements Backend {
   };
   dropHoverHandlers = new Set<(hovering: boolean) => void>();
   dropHandlers = new Set<(e: DropEvent) => void>();
+  uploadWithHandlers = new Set<() => void>();
+  /** Files waiting for "Upload with Cirrus" (see `FakeOptions.uploadWith`). */
+  uploadWith: UploadWith | null;
+  autostart = false;
   transferListeners: ((e: TransferEvent) => void)[] = [];
   private seq = 0;
 
   constructor(private opts: FakeOptions = {}) {
+    this.uploadWith = opts.uploadWith ?? null;
     if (opts.signedIn ?? true) {
       this.accounts.push({
         id: "acc-1",
@@ -518,5 +526,41 @@ export class FakeBackend implements Backend {
   async onDrop(handler: (e: DropEvent) => void): Promise<Unsubscribe> {
     this.dropHandlers.add(handler);
     return () => this.dropHandlers.delete(handler);
+  }
+
+  // "Upload with Cirrus" ---------------------------------------------------
+  async uploadWithPending() {
+    this.log("uploadWithPending");
+    return this.uploadWith ? { ...this.uploadWith } : null;
+  }
+  async uploadWithPlan(accountId: string, parentUri: string) {
+    this.log("uploadWithPlan", accountId, parentUri);
+    if (!this.uploadWith) return null;
+    const items = this.uploadWith.names.length;
+    this.uploadWith = null;
+    return { ...this.plan(), items };
+  }
+  async uploadWithDismiss() {
+    this.log("uploadWithDismiss");
+    this.uploadWith = null;
+  }
+  async onUploadWith(handler: () => void): Promise<Unsubscribe> {
+    this.uploadWithHandlers.add(handler);
+    return () => this.uploadWithHandlers.delete(handler);
+  }
+  /** Test helper: files arrive from a second start while the app runs. */
+  receiveUploadWith(files: UploadWith) {
+    this.uploadWith = files;
+    this.uploadWithHandlers.forEach((h) => h());
+  }
+
+  // autostart --------------------------------------------------------------
+  async getAutostart() {
+    this.log("getAutostart");
+    return this.autostart;
+  }
+  async setAutostart(enabled: boolean) {
+    this.log("setAutostart", enabled);
+    this.autostart = enabled;
   }
 }
