@@ -63,7 +63,7 @@ package: deps-run deps-package ui
 test-package: deps-run deps-test ui
 	scripts/test-package.sh
 
-bench: deps-run ui
+bench: deps-run deps-test ui
 	scripts/bench.sh
 
 # The long reliability variants (200 files with faults, 3 kills of a 256 MiB upload, a
