@@ -12,12 +12,14 @@ TAURI_DRIVER_VERSION := 2.1.0
 # Packages to build and run the desktop app (WebKitGTK 4.1, tray, build tools).
 RUN_PKGS := build-essential pkg-config curl file libwebkit2gtk-4.1-dev librsvg2-dev \
 	libayatana-appindicator3-dev libdbus-1-dev libssl-dev
+# To build the .deb (dpkg-deb, dpkg-shlibdeps) and to check it (lintian, desktop-file-validate).
+PACKAGE_PKGS := dpkg-dev lintian desktop-file-utils binutils
 # Extra packages for the test suites (virtual display, WebDriver, session bus, keyring, and a
 # CJK font so the 简体中文 screens render as characters rather than empty boxes).
 TEST_PKGS := xvfb xauth webkit2gtk-driver dbus-daemon dbus-x11 gnome-keyring libsecret-tools \
-	imagemagick openssl fonts-noto-cjk fontconfig python3-venv
+	imagemagick openssl fonts-noto-cjk fontconfig python3-venv $(PACKAGE_PKGS)
 
-.PHONY: run test deps-run deps-test ui ui-deps build-desktop test-rust test-ui test-e2e bench soak fmt lint clean
+.PHONY: run test deps-run deps-test deps-package ui ui-deps build-desktop package test-package test-rust test-ui test-e2e bench soak fmt lint clean
 
 run: deps-run ui
 	cargo build -p cirrus-desktop
@@ -48,7 +50,20 @@ ui: ui-deps
 build-desktop: ui
 	cargo build -p cirrus-desktop
 
-bench: deps-run ui
+deps-package:
+	@scripts/ensure-packages.sh $(PACKAGE_PKGS)
+
+# The release .deb, built by the Tauri bundler; prints the bundle paths and sizes.
+# (No AppImage: its tools are only downloadable from GitHub, see README "Install".)
+package: deps-run deps-package ui
+	scripts/package.sh
+
+# The package test (part of `make test`): builds the .deb with the cheaper `package-test`
+# profile, checks it unpacked (nothing is installed), runs lintian and a smoke journey.
+test-package: deps-run deps-test ui
+	scripts/test-package.sh
+
+bench: deps-run deps-test ui
 	scripts/bench.sh
 
 # The long reliability variants (200 files with faults, 3 kills of a 256 MiB upload, a

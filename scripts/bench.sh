@@ -26,3 +26,7 @@ echo "== cirrus-bench" >&2
   --work "$target/bench-work" \
   --out "$target/bench-results.md" \
   ${BENCH_ARGS:-}
+
+echo "== desktop app: package, start-up and memory of the packaged binary" >&2
+scripts/ensure-packages.sh dpkg-dev xvfb xauth webkit2gtk-driver dbus-daemon
+scripts/bench-app.sh

@@ -10,11 +10,13 @@ for name in "$@"; do
   [ -f "tests/e2e/specs/$name.test.js" ] || { echo "no spec tests/e2e/specs/$name.test.js" >&2; exit 2; }
   specs="$specs specs/$name.test.js"
 done
-export CIRRUS_E2E_SPECS="$specs"
+# Named specs win; else a caller's CIRRUS_E2E_SPECS (the package test); else every spec.
+if [ -n "$specs" ]; then export CIRRUS_E2E_SPECS="$specs"; fi
 target="${CARGO_TARGET_DIR:-$PWD/target}"
-export CIRRUS_APP="$target/debug/cirrus-desktop"
+export CIRRUS_APP="${CIRRUS_APP:-$target/debug/cirrus-desktop}"
+export CIRRUS_E2E_SPECS="${CIRRUS_E2E_SPECS:-specs/}"
 export CIRRUS_SANDBOX_BIN="$target/debug/cirrus-sandbox"
-export CIRRUS_ARTIFACTS="$PWD/artifacts/e2e"
+export CIRRUS_ARTIFACTS="${CIRRUS_ARTIFACTS:-$PWD/artifacts/e2e}"
 rm -rf "$CIRRUS_ARTIFACTS"; mkdir -p "$CIRRUS_ARTIFACTS"
 # A private data dir and file secret store per run; the keyring has its own tests in the Rust suite.
 work="$(mktemp -d)"
@@ -22,7 +24,8 @@ trap 'rm -rf "$work"' EXIT
 export CIRRUS_DATA_DIR="$work/data" CIRRUS_SECRET_STORE=file CIRRUS_E2E_DROP_DIR="$work/drop"
 # The saved window size and position (XDG config dir) belong to the run too, not to the user.
 export XDG_CONFIG_HOME="$work/config"
-[ -x "$CIRRUS_APP" ] && [ -x "$CIRRUS_SANDBOX_BIN" ] || cargo build -p cirrus-desktop -p cirrus-sandbox --quiet
+[ -x "$CIRRUS_SANDBOX_BIN" ] || cargo build -p cirrus-sandbox --quiet
+[ -x "$CIRRUS_APP" ] || cargo build -p cirrus-desktop --quiet
 (cd tests/e2e && { [ -d node_modules ] && [ ! package-lock.json -nt node_modules/.package-lock.json ] || npm ci --no-audit --no-fund --silent; })
 export PATH="$HOME/.cargo/bin:$PATH"
 dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
@@ -32,10 +35,5 @@ dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
   trap "kill $driver 2>/dev/null || true" EXIT
   for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
   export TAURI_DRIVER_PORT=$port
-  cd tests/e2e
-  if [ -n "$CIRRUS_E2E_SPECS" ]; then
-    node --test --test-concurrency=1 --test-timeout=180000 $CIRRUS_E2E_SPECS
-  else
-    npm test --silent
-  fi
+  cd tests/e2e && node --test --test-concurrency=1 --test-timeout=180000 $CIRRUS_E2E_SPECS
 '

@@ -37,4 +37,7 @@ echo "== UI unit tests"
 echo "== end-to-end suite"
 scripts/e2e.sh || status=1
 
+echo "== package test (the .deb, unpacked and checked; a smoke journey with its binary)"
+scripts/test-package.sh || status=1
+
 exit $status

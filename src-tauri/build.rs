@@ -47,6 +47,11 @@ const COMMANDS: &[&str] = &[
     "settings_pick_download_folder",
     "secret_store_info",
     "secret_notice_dismiss",
+    "autostart_get",
+    "autostart_set",
+    "upload_with_pending",
+    "upload_with_plan",
+    "upload_with_dismiss",
 ];
 
 fn main() {

@@ -398,3 +398,28 @@ pub struct TaskCounterDto {
     #[ts(type = "\"items\" | \"bytes\"")]
     pub unit: String,
 }
+
+/// Files Cirrus was opened with ("Upload with Cirrus"), as the destination dialog shows them:
+/// names only, the paths stay in Rust.
+#[derive(Clone, Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct UploadWithDto {
+    /// The top-level file and folder names, in the order given.
+    pub names: Vec<String>,
+    /// Arguments that named nothing readable (the last part of each), to mention.
+    pub unusable: Vec<String>,
+    /// Where the last upload went: the dialog's default destination.
+    pub last_folder: Option<FolderRefDto>,
+}
+
+/// A remote folder of an account.
+#[derive(Clone, Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct FolderRefDto {
+    /// The account.
+    pub account_id: String,
+    /// The folder's URI.
+    pub uri: String,
+}

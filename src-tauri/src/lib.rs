@@ -1,9 +1,11 @@
 //! Cirrus desktop: a thin Tauri shell over `cirrus-core`. Commands are grouped by feature in
 //! `commands/`; this file wires plugins, state, the tray and window events together.
 
+pub mod autostart;
 pub mod commands;
 pub mod dto;
 pub mod error;
+pub mod launch;
 pub mod state;
 pub mod task_watch;
 pub mod tray;
@@ -64,6 +66,11 @@ macro_rules! cirrus_handlers {
             $crate::commands::settings::settings_pick_download_folder,
             $crate::commands::settings::secret_store_info,
             $crate::commands::settings::secret_notice_dismiss,
+            $crate::commands::settings::autostart_get,
+            $crate::commands::settings::autostart_set,
+            $crate::commands::upload_with::upload_with_pending,
+            $crate::commands::upload_with::upload_with_plan,
+            $crate::commands::upload_with::upload_with_dismiss,
         ]
     };
 }
@@ -95,9 +102,14 @@ pub fn run() {
             std::process::exit(1);
         }
     };
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let request = launch::parse(std::env::args_os().skip(1), &cwd);
+    launch::queue(&state, &request);
+    // Files to upload need the dialog, so they win over `--minimized`.
+    let start_hidden = request.minimized && request.paths.is_empty();
     tauri::Builder::default()
-        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
-            tray::show_main_window(app)
+        .plugin(tauri_plugin_single_instance::init(|app, argv, cwd| {
+            launch::receive(app, &argv, std::path::Path::new(&cwd))
         }))
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(tauri_plugin_dialog::init())
@@ -106,9 +118,13 @@ pub fn run() {
         .manage(state)
         .invoke_handler(cirrus_handlers!())
         .on_window_event(window::on_window_event)
-        .setup(|app| {
+        .setup(move |app| {
             let handle = app.handle().clone();
             tray::setup(&handle)?;
+            if start_hidden && let Some(window) = handle.get_webview_window("main") {
+                // Started at login: stay in the tray until the user opens the window.
+                window.hide()?;
+            }
             window::install_e2e_drop(&handle);
             watcher::start(handle.clone());
             task_watch::start(handle.clone());

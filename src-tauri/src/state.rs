@@ -14,6 +14,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::error::CmdResult;
+use crate::launch::LaunchFiles;
+use serde::{Deserialize, Serialize};
 
 /// An upload the user picked or dropped, waiting for the conflict answer.
 pub struct UploadPlan {
@@ -45,6 +47,20 @@ pub struct AppState {
     pub sandbox: tokio::sync::Mutex<Option<Sandbox>>,
     /// Server tasks seen running, to announce their end while the window is hidden.
     pub task_watch: Mutex<TaskWatch>,
+    /// Files Cirrus was opened with ("Upload with Cirrus"), waiting for a destination.
+    pub launch: Mutex<LaunchFiles>,
+    /// The login autostart entry this user's session reads (`None` without a home folder).
+    pub autostart_entry: Option<PathBuf>,
+}
+
+/// The folder the last upload went to, so the next "Upload with Cirrus" offers it first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LastFolder {
+    /// The account uploaded to.
+    pub account_id: String,
+    /// The remote folder.
+    pub uri: String,
 }
 
 /// Locks a std mutex, recovering the data if a panicking thread poisoned it.
@@ -73,7 +89,30 @@ impl AppState {
             plans: Mutex::new(HashMap::new()),
             sandbox: Default::default(),
             task_watch: Default::default(),
+            launch: Default::default(),
+            autostart_entry: crate::autostart::default_path(),
         })
+    }
+
+    fn last_folder_path(&self) -> PathBuf {
+        self.cirrus.data_dir().join("last-upload-folder.json")
+    }
+
+    /// The folder the last upload went to, if it was recorded.
+    pub fn last_upload_folder(&self) -> Option<LastFolder> {
+        let bytes = std::fs::read(self.last_folder_path()).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    /// Records where an upload went. Failing to record it only loses a default, so it is
+    /// logged rather than reported.
+    pub fn remember_upload_folder(&self, folder: &LastFolder) {
+        let written = serde_json::to_vec(folder)
+            .map_err(std::io::Error::other)
+            .and_then(|json| std::fs::write(self.last_folder_path(), json));
+        if let Err(e) = written {
+            tracing::debug!("last upload folder not saved: {e}");
+        }
     }
 
     /// The signed-in provider of an account.

@@ -1303,3 +1303,137 @@ fn a_123pan_developer_account_signs_in_from_the_same_command() {
     );
     assert_ne!(e["kind"], "unsupported", "{e}");
 }
+
+#[test]
+fn files_handed_over_on_the_command_line_upload_to_the_chosen_folder_which_is_remembered() {
+    let h = Harness::new(SandboxConfig::default());
+    let account = h.sign_in();
+    let local = tempfile::tempdir().unwrap();
+    std::fs::write(local.path().join("a b.txt"), b"from the file manager").unwrap();
+    std::fs::create_dir_all(local.path().join("photos")).unwrap();
+    std::fs::write(local.path().join("photos/one.jpg"), vec![5u8; 1500]).unwrap();
+    assert_eq!(h.ok("upload_with_pending", json!({})), Value::Null);
+
+    // A second start hands over its argv (program name first) and its own working directory.
+    let argv: Vec<String> = [
+        "/usr/bin/cirrus-desktop",
+        "--minimized",
+        "a b.txt",
+        "./photos",
+        "missing.txt",
+    ]
+    .map(String::from)
+    .to_vec();
+    cirrus_desktop::launch::receive(h.app.handle(), &argv, local.path());
+    let pending = h.ok("upload_with_pending", json!({}));
+    assert_eq!(pending["names"], json!(["a b.txt", "photos"]), "{pending}");
+    assert_eq!(pending["unusable"], json!(["missing.txt"]));
+    assert_eq!(pending["lastFolder"], Value::Null);
+    // Only names reach the UI, never the local paths.
+    let local_path = local.path().to_string_lossy().to_string();
+    assert!(!pending.to_string().contains(&local_path), "{pending}");
+
+    let inbox = h.ok(
+        "files_mkdir",
+        json!({"accountId": account, "parentUri": "cloudreve://my", "name": "Inbox"}),
+    )["uri"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let plan = h.ok(
+        "upload_with_plan",
+        json!({"accountId": account, "parentUri": inbox}),
+    );
+    assert_eq!(plan["items"], 2);
+    assert_eq!(plan["bytes"], 21 + 1500);
+    // The files are used up by the plan.
+    assert_eq!(h.ok("upload_with_pending", json!({})), Value::Null);
+    h.ok(
+        "transfers_start_upload",
+        json!({"planId": plan["planId"], "conflict": "keepBoth"}),
+    );
+    h.wait_for("the upload completes", || {
+        let rows = h.ok("transfers_list", json!({}));
+        let list = rows.as_array().unwrap();
+        (list.len() == 2 && list.iter().all(|r| r["state"] == "completed")).then_some(())
+    });
+    assert_eq!(
+        server_bytes(&h, &account, &format!("{inbox}/a%20b.txt")),
+        b"from the file manager"
+    );
+    assert_eq!(
+        server_bytes(&h, &account, &format!("{inbox}/photos/one.jpg")),
+        vec![5u8; 1500]
+    );
+
+    // The next files default to the folder just used; dismissing forgets them.
+    let again = vec!["cirrus-desktop".to_string(), "a b.txt".to_string()];
+    cirrus_desktop::launch::receive(h.app.handle(), &again, local.path());
+    let pending = h.ok("upload_with_pending", json!({}));
+    assert_eq!(
+        pending["lastFolder"],
+        json!({"accountId": account, "uri": inbox})
+    );
+    h.ok("upload_with_dismiss", json!({}));
+    assert_eq!(h.ok("upload_with_pending", json!({})), Value::Null);
+    assert_eq!(
+        h.ok(
+            "upload_with_plan",
+            json!({"accountId": account, "parentUri": inbox})
+        ),
+        Value::Null
+    );
+
+    // A second autostart (`--minimized` alone) hands over nothing.
+    let autostart = vec!["cirrus-desktop".to_string(), "--minimized".to_string()];
+    cirrus_desktop::launch::receive(h.app.handle(), &autostart, local.path());
+    assert_eq!(h.ok("upload_with_pending", json!({})), Value::Null);
+}
+
+#[test]
+fn the_login_autostart_entry_is_written_and_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let entry = config.path().join("autostart").join("cirrus.desktop");
+    let mut state = AppState::open(dir.path().to_path_buf()).expect("state opens");
+    state.autostart_entry = Some(entry.clone());
+    let app = mock_builder()
+        .manage(state)
+        .invoke_handler(cirrus_desktop::cirrus_handlers!())
+        .build(mock_context(noop_assets()))
+        .expect("mock app builds");
+    let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .expect("mock window");
+    let call = |cmd: &str, args: Value| {
+        let req = InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.into(),
+        };
+        get_ipc_response(&webview, req)
+            .map(|body| body.deserialize::<Value>().unwrap())
+            .unwrap_or_else(|e| panic!("{cmd} was rejected: {e}"))
+    };
+    assert_eq!(call("autostart_get", json!({})), json!(false));
+    call("autostart_set", json!({"enabled": true}));
+    assert_eq!(call("autostart_get", json!({})), json!(true));
+    let text = std::fs::read_to_string(&entry).unwrap();
+    let exe = std::env::current_exe().unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("Exec=") && l.ends_with(" --minimized")),
+        "{text}"
+    );
+    assert!(
+        text.contains(exe.file_name().unwrap().to_str().unwrap()),
+        "{text}"
+    );
+    call("autostart_set", json!({"enabled": false}));
+    assert!(!entry.exists());
+    assert_eq!(call("autostart_get", json!({})), json!(false));
+}

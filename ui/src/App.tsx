@@ -16,6 +16,7 @@ import { SignIn } from "./features/signin/SignIn";
 import { TasksPage } from "./features/tasks/TasksPage";
 import { TransfersProvider, useTransfers } from "./features/transfers/TransfersContext";
 import { TransfersPanel, transferTotals } from "./features/transfers/TransfersPanel";
+import { UploadWithHost } from "./features/transfers/UploadWithDialog";
 import { I18nProvider, useErrorText, useI18n, type MessageKey } from "./i18n";
 import type { Feature } from "./lib/capabilities";
 import "./styles/theme.css";
@@ -124,6 +125,7 @@ function Root() {
       <Shell
         key={active.id}
         account={active}
+        accounts={accounts}
         accountSwitcher={
           <AccountSwitcher
             accounts={accounts}
@@ -140,7 +142,7 @@ function Root() {
 }
 
 /** Sidebar + current page for the active account (remounted on account switch). */
-function Shell({ account, accountSwitcher }: { account: Account; accountSwitcher: ReactNode }) {
+function Shell({ account, accounts, accountSwitcher }: { account: Account; accounts: Account[]; accountSwitcher: ReactNode }) {
   const { t } = useI18n();
   const { transfers } = useTransfers();
   const { reason } = useAccountFeatures();
@@ -186,6 +188,7 @@ function Shell({ account, accountSwitcher }: { account: Account; accountSwitcher
         {page === "transfers" && <TransfersPanel />}
         {page === "settings" && <SettingsPage />}
       </main>
+      <UploadWithHost accounts={accounts} activeId={account.id} />
     </div>
   );
 }

@@ -7,3 +7,4 @@ pub mod settings;
 pub mod shares;
 pub mod tasks;
 pub mod transfers;
+pub mod upload_with;

@@ -86,3 +86,27 @@ pub async fn secret_notice_dismiss(state: State<'_, AppState>) -> CmdResult<()> 
     std::fs::write(notice_seen_path(&state), reason)
         .map_err(|e| CommandError::new("io", format!("Could not save the notice state: {e}")))
 }
+
+/// Whether Cirrus starts (minimised to the tray) when the user logs in: the autostart entry exists.
+#[tauri::command]
+pub async fn autostart_get(state: State<'_, AppState>) -> CmdResult<bool> {
+    Ok(state
+        .autostart_entry
+        .as_deref()
+        .is_some_and(crate::autostart::is_enabled))
+}
+
+/// Writes or removes the login autostart entry, which starts this very binary with `--minimized`.
+#[tauri::command]
+pub async fn autostart_set(state: State<'_, AppState>, enabled: bool) -> CmdResult<()> {
+    let path = state.autostart_entry.as_deref().ok_or_else(|| {
+        CommandError::new(
+            "io",
+            "No home folder is known, so there is no autostart folder.",
+        )
+    })?;
+    let exe = std::env::current_exe()
+        .map_err(|e| CommandError::new("io", format!("Cannot locate the Cirrus program: {e}")))?;
+    crate::autostart::set(path, enabled, &exe)
+        .map_err(|e| CommandError::new("io", format!("Cannot change {}: {e}", path.display())))
+}

@@ -5,7 +5,7 @@ use crate::dto::{
     ConflictDecisionDto, ConflictDto, PlannedUploadDto, TransferDto, TransferEventDto,
 };
 use crate::error::{CmdResult, CommandError};
-use crate::state::{AppState, UploadPlan, lock};
+use crate::state::{AppState, LastFolder, UploadPlan, lock};
 use cirrus_core::provider::RemoteRef;
 use cirrus_core::settings::ConflictPreference;
 use cirrus_core::transfer::{
@@ -204,7 +204,9 @@ fn local_size(path: &Path) -> u64 {
     }
 }
 
-async fn plan(
+/// Plans the upload of local `paths` into `parent_uri`: conflicts are found and sizes added up
+/// before any byte is sent; the plan waits in the state for `transfers_start_upload`.
+pub(crate) async fn plan(
     state: &AppState,
     account_id: String,
     parent_uri: String,
@@ -322,6 +324,10 @@ pub async fn transfers_start_upload(
         )
     })?;
     let engine = state.hub.engine(&plan.account_id).await?;
+    state.remember_upload_folder(&LastFolder {
+        account_id: plan.account_id.clone(),
+        uri: plan.parent.0.clone(),
+    });
     for path in &plan.paths {
         let choice = plan
             .conflicts

@@ -13,8 +13,9 @@ const quote = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
  * Launches the real app binary through tauri-driver and returns the WebDriver browser.
  * `env` changes the app's environment for this launch (null unsets a variable); tauri-driver
  * cannot pass one, so the app starts through a small wrapper script that sets it and execs.
+ * `args` is the app's command line (files to upload, `--minimized`).
  */
-export async function launchApp({ env } = {}) {
+export async function launchApp({ env, args } = {}) {
   let app = process.env.CIRRUS_APP;
   if (!app) throw new Error("CIRRUS_APP must name the cirrus-desktop binary");
   if (env) {
@@ -29,7 +30,7 @@ export async function launchApp({ env } = {}) {
     port: Number(process.env.TAURI_DRIVER_PORT ?? 4444),
     logLevel: process.env.WDIO_LOG ?? "warn",
     capabilities: {
-      "tauri:options": { application: app },
+      "tauri:options": { application: app, ...(args ? { args } : {}) },
     },
   });
 }

@@ -22,6 +22,7 @@ import type {
   TaskCategory,
   Transfer,
   TransferEvent,
+  UploadWith,
 } from "./types";
 
 /** Stops a subscription created by the backend. */
@@ -100,6 +101,18 @@ export interface Backend {
   // OS drag and drop (events emitted by Rust)
   onDropHover(handler: (hovering: boolean) => void): Promise<Unsubscribe>;
   onDrop(handler: (event: DropEvent) => void): Promise<Unsubscribe>;
+  // "Upload with Cirrus": files handed over on the command line (file manager, second start)
+  /** The files waiting for a destination, or null. */
+  uploadWithPending(): Promise<UploadWith | null>;
+  /** Plans their upload into a folder (null when none are waiting); start it like any plan. */
+  uploadWithPlan(accountId: string, parentUri: string): Promise<PlannedUpload | null>;
+  /** Forgets the waiting files. */
+  uploadWithDismiss(): Promise<void>;
+  /** Called when more files arrive while Cirrus runs. */
+  onUploadWith(handler: () => void): Promise<Unsubscribe>;
+  // login autostart
+  getAutostart(): Promise<boolean>;
+  setAutostart(enabled: boolean): Promise<void>;
 }
 
 /** The real backend: every method is one Tauri command with camelCase args. */
@@ -171,4 +184,11 @@ export const tauriBackend: Backend = {
 
   onDropHover: (handler) => listen<{ hovering: boolean }>("drop-hover", (e) => handler(e.payload.hovering)),
   onDrop: (handler) => listen<DropEvent>("drop", (e) => handler(e.payload ?? {})),
+
+  uploadWithPending: () => invoke("upload_with_pending", {}),
+  uploadWithPlan: (accountId, parentUri) => invoke("upload_with_plan", { accountId, parentUri }),
+  uploadWithDismiss: () => invoke("upload_with_dismiss", {}),
+  onUploadWith: (handler) => listen("upload-with", () => handler()),
+  getAutostart: () => invoke("autostart_get", {}),
+  setAutostart: (enabled) => invoke("autostart_set", { enabled }),
 };

@@ -17,6 +17,7 @@ import type {
   Task,
   Transfer,
   TransferEvent,
+  UploadWith,
 } from "./types";
 
 /** Root of the signed-in user's files, as Rust reports it. */
@@ -44,6 +45,8 @@ export interface FakeOptions {
   provider?: Provider;
   /** Flags that differ from Cloudreve 4's for the signed-in account. */
   capabilities?: Partial<Capabilities>;
+  /** Files Cirrus was "opened with", waiting for a destination. */
+  uploadWith?: UploadWith;
 }
 
 /** What a Cloudreve 3.8 server lacks, as Rust reports it (for tests of the greyed-out actions). */
@@ -105,10 +108,15 @@ export class FakeBackend implements Backend {
   };
   dropHoverHandlers = new Set<(hovering: boolean) => void>();
   dropHandlers = new Set<(e: DropEvent) => void>();
+  uploadWithHandlers = new Set<() => void>();
+  /** Files waiting for "Upload with Cirrus" (see `FakeOptions.uploadWith`). */
+  uploadWith: UploadWith | null;
+  autostart = false;
   transferListeners: ((e: TransferEvent) => void)[] = [];
   private seq = 0;
 
   constructor(private opts: FakeOptions = {}) {
+    this.uploadWith = opts.uploadWith ?? null;
     if (opts.signedIn ?? true) {
       this.accounts.push({
         id: "acc-1",
@@ -553,5 +561,41 @@ export class FakeBackend implements Backend {
   async onDrop(handler: (e: DropEvent) => void): Promise<Unsubscribe> {
     this.dropHandlers.add(handler);
     return () => this.dropHandlers.delete(handler);
+  }
+
+  // "Upload with Cirrus" ---------------------------------------------------
+  async uploadWithPending() {
+    this.log("uploadWithPending");
+    return this.uploadWith ? { ...this.uploadWith } : null;
+  }
+  async uploadWithPlan(accountId: string, parentUri: string) {
+    this.log("uploadWithPlan", accountId, parentUri);
+    if (!this.uploadWith) return null;
+    const items = this.uploadWith.names.length;
+    this.uploadWith = null;
+    return { ...this.plan(), items };
+  }
+  async uploadWithDismiss() {
+    this.log("uploadWithDismiss");
+    this.uploadWith = null;
+  }
+  async onUploadWith(handler: () => void): Promise<Unsubscribe> {
+    this.uploadWithHandlers.add(handler);
+    return () => this.uploadWithHandlers.delete(handler);
+  }
+  /** Test helper: files arrive from a second start while the app runs. */
+  receiveUploadWith(files: UploadWith) {
+    this.uploadWith = files;
+    this.uploadWithHandlers.forEach((h) => h());
+  }
+
+  // autostart --------------------------------------------------------------
+  async getAutostart() {
+    this.log("getAutostart");
+    return this.autostart;
+  }
+  async setAutostart(enabled: boolean) {
+    this.log("setAutostart", enabled);
+    this.autostart = enabled;
   }
 }

@@ -19,6 +19,8 @@ import type { ShareDto } from "./generated/ShareDto";
 import type { TaskDto } from "./generated/TaskDto";
 import type { TransferDto } from "./generated/TransferDto";
 import type { TransferEventDto } from "./generated/TransferEventDto";
+import type { UploadWithDto } from "./generated/UploadWithDto";
+import type { FolderRefDto } from "./generated/FolderRefDto";
 
 /** A signed-in (or remembered) account on a Cloudreve or 123pan server. */
 export type Account = AccountDto;
@@ -49,6 +51,10 @@ export type TransferEvent = TransferEventDto;
 export type Share = ShareDto;
 /** Where sign-in secrets are kept (`keyring` or the private `file`), and why. */
 export type SecretStore = SecretStoreDto;
+/** Files Cirrus was opened with, waiting for a destination (names only; paths stay in Rust). */
+export type UploadWith = UploadWithDto;
+/** A folder of an account. */
+export type FolderRef = FolderRefDto;
 /** A server-side workflow (archive, extract, remote download, …). */
 export type Task = TaskDto;
 export type TaskStatus = TaskDto["status"];

@@ -306,6 +306,20 @@ export const en = {
   "signin.apiServer": "API server (optional)",
   "signin.apiServerPlaceholder": "https://open-api.123pan.com",
   "signin.rememberSecret": "Remember client secret",
+  "uploadWith.title": "Upload with Cirrus",
+  "uploadWith.intro": "{count} item(s) to upload:",
+  "uploadWith.more": "and {count} more",
+  "uploadWith.account": "Account",
+  "uploadWith.folder": "Folder",
+  "uploadWith.change": "Change…",
+  "uploadWith.pickTitle": "Upload to folder",
+  "uploadWith.pickHere": "Choose this folder",
+  "uploadWith.upload": "Upload",
+  "uploadWith.unusable": "Cannot be read, skipped: {names}",
+  "uploadWith.nothing": "None of the files Cirrus was opened with can be read.",
+  "settings.system": "System",
+  "settings.autostart": "Start Cirrus when I log in",
+  "settings.autostartHint": "Cirrus starts in the tray without opening its window.",
 } as const;
 
 /** Every translatable message id. */

@@ -12,7 +12,8 @@ const PICKER_PAGE = 500;
 /**
  * "Move to…" / "Copy to…": pick a destination folder by browsing, with the keyboard or the
  * mouse (Tab reaches every button; Enter opens a folder; Backspace goes up). The items being
- * moved are never offered as destinations.
+ * moved are never offered as destinations. Other choosers ("Upload with Cirrus") pass their
+ * own title and button label.
  */
 export function FolderPicker({
   accountId,
@@ -21,10 +22,16 @@ export function FolderPicker({
   exclude,
   onPick,
   onCancel,
+  title,
+  okLabel,
 }: {
   accountId: string;
   start: string;
   copy: boolean;
+  /** Overrides the move/copy title (e.g. "Upload to folder"). */
+  title?: string;
+  /** Overrides the move/copy label of the confirming button. */
+  okLabel?: string;
   /** URIs that cannot be a destination (the items themselves). */
   exclude: string[];
   onPick: (folderUri: string) => void;
@@ -74,7 +81,7 @@ export function FolderPicker({
 
   return (
     <Dialog
-      title={t(copy ? "picker.copyTitle" : "picker.moveTitle")}
+      title={title ?? t(copy ? "picker.copyTitle" : "picker.moveTitle")}
       onClose={onCancel}
       testId="folder-picker"
       onKeyDown={(e) => {
@@ -89,7 +96,7 @@ export function FolderPicker({
             {t("common.cancel")}
           </button>
           <button ref={okRef} type="button" className="primary" disabled={blocked} data-testid="picker-ok" onClick={() => onPick(uri)}>
-            {t(copy ? "picker.copyHere" : "picker.moveHere")}
+            {okLabel ?? t(copy ? "picker.copyHere" : "picker.moveHere")}
           </button>
         </>
       }

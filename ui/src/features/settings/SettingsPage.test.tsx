@@ -63,3 +63,34 @@ test("parseLimit: empty, zero and junk mean unlimited", () => {
   expect(parseLimit("abc")).toBeNull();
   expect(parseLimit("250.7")).toBe(250);
 });
+
+test("the login autostart box reads and writes the autostart entry, in both languages", async () => {
+  const backend = new FakeBackend();
+  const { unmount } = renderWith(backend, <SettingsPage />);
+  const box = (await screen.findByTestId("settings-autostart")) as HTMLInputElement;
+  await waitFor(() => expect(box.disabled).toBe(false));
+  expect(box.checked).toBe(false);
+  expect(screen.getByText("Start Cirrus when I log in")).toBeTruthy();
+  await userEvent.click(box);
+  await waitFor(() => expect(backend.autostart).toBe(true));
+  expect(box.checked).toBe(true);
+  expect(backend.callsOf("setAutostart")).toEqual([[true]]);
+  unmount();
+
+  // A fresh page shows what the system says, in Chinese too.
+  renderWith(backend, <SettingsPage />, "zh-CN");
+  const again = (await screen.findByTestId("settings-autostart")) as HTMLInputElement;
+  await waitFor(() => expect(again.checked).toBe(true));
+  expect(screen.getByText("登录时启动 Cirrus")).toBeTruthy();
+});
+
+test("a refused autostart change shows an error and leaves the box as it was", async () => {
+  const backend = new FakeBackend();
+  vi.spyOn(backend, "setAutostart").mockRejectedValue({ kind: "io", message: "Cannot change ~/.config/autostart/cirrus.desktop" });
+  renderWith(backend, <SettingsPage />);
+  const box = (await screen.findByTestId("settings-autostart")) as HTMLInputElement;
+  await waitFor(() => expect(box.disabled).toBe(false));
+  await userEvent.click(box);
+  expect(await screen.findByTestId("toast")).toBeTruthy();
+  expect(box.checked).toBe(false);
+});

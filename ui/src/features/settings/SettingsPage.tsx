@@ -1,4 +1,5 @@
-import { useState } from "react";
+import { useEffect, useState } from "react";
+import { toBackendError } from "../../backend";
 import { useBackend, type ConflictPolicy, type Language, type Settings, type Theme } from "../../backend";
 import { useToast } from "../../components/Toast";
 import { useErrorText, useI18n } from "../../i18n";
@@ -129,6 +130,7 @@ export function SettingsPage() {
           </select>
         </label>
       </div>
+      <AutostartCard />
       <SecretStoreCard />
     </section>
   );
@@ -144,6 +146,55 @@ function SecretStoreCard() {
       <h2>{t("settings.security")}</h2>
       <p>{info.backend === "keyring" ? t("secrets.keyring") : t("secrets.file")}</p>
       {info.fallbackReason && <SecretsExplanation reason={info.fallbackReason} />}
+    </div>
+  );
+}
+
+/**
+ * "Start Cirrus when I log in": the login autostart entry, read from and written to the system
+ * (not the settings file), so the box always says what the next login will do.
+ */
+function AutostartCard() {
+  const backend = useBackend();
+  const { t } = useI18n();
+  const toast = useToast();
+  const errorText = useErrorText();
+  const [enabled, setEnabled] = useState<boolean | null>(null);
+
+  useEffect(() => {
+    let alive = true;
+    backend
+      .getAutostart()
+      .then((on) => alive && setEnabled(on))
+      .catch(() => alive && setEnabled(false));
+    return () => {
+      alive = false;
+    };
+  }, [backend]);
+
+  const change = async (on: boolean) => {
+    try {
+      await backend.setAutostart(on);
+      setEnabled(on);
+    } catch (e) {
+      toast(errorText(toBackendError(e)), "error");
+    }
+  };
+
+  return (
+    <div className="card form">
+      <h2>{t("settings.system")}</h2>
+      <label className="checkbox">
+        <input
+          type="checkbox"
+          checked={enabled ?? false}
+          disabled={enabled === null}
+          onChange={(e) => void change(e.target.checked)}
+          data-testid="settings-autostart"
+        />
+        {t("settings.autostart")}
+      </label>
+      <p className="muted small">{t("settings.autostartHint")}</p>
     </div>
   );
 }

@@ -8,7 +8,8 @@ import { ConflictDialog } from "./ConflictDialog";
 /**
  * Upload flow shared by the buttons, Ctrl+U and OS drops: get a plan from
  * Rust, ask about conflicts first if the policy says so, then start.
- * Returns the trigger functions and the dialog element to render.
+ * Returns the trigger functions (`run` takes any plan source, e.g. "Upload with Cirrus") and
+ * the dialog element to render.
  */
 export function useUploadFlow(accountId: string) {
   const backend = useBackend();
@@ -66,5 +67,5 @@ export function useUploadFlow(accountId: string) {
     />
   );
 
-  return { pick, drop, dialog };
+  return { pick, drop, run, dialog };
 }
