@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import type { Account } from "../../backend";
-import { FakeBackend } from "../../backend/fake";
+import { FakeBackend, fakeService } from "../../backend/fake";
 import { renderWith } from "../../test/render";
 import { defaultDestination, UploadWithHost } from "./UploadWithDialog";
 
@@ -16,6 +16,7 @@ const work: Account = {
   encrypted: true,
   sandbox: false,
   pendingTransfers: 0,
+  ...fakeService(),
 };
 
 function backendWith(names: string[], extra: Partial<ConstructorParameters<typeof FakeBackend>[0]> = {}) {

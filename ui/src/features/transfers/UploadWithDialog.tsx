@@ -5,7 +5,6 @@ import { SafeName } from "../../components/SafeName";
 import { useToast } from "../../components/Toast";
 import { useErrorText, useI18n } from "../../i18n";
 import { crumbsOf } from "../../lib/uri";
-import { ROOT_URI } from "../browser/Browser";
 import { FolderPicker } from "../browser/FolderPicker";
 import { useUploadFlow } from "./useUploadFlow";
 
@@ -25,7 +24,12 @@ export interface Destination {
 export function defaultDestination(files: UploadWith, accounts: Account[], activeId: string): Destination {
   const last = files.lastFolder;
   if (last && accounts.some((a) => a.id === last.accountId && a.signedIn)) return { accountId: last.accountId, uri: last.uri };
-  return { accountId: activeId, uri: ROOT_URI };
+  return { accountId: activeId, uri: rootOf(accounts, activeId) };
+}
+
+/** The top folder of an account's drive (each service names it its own way). */
+function rootOf(accounts: Account[], id: string): string {
+  return accounts.find((a) => a.id === id)?.rootUri ?? "cloudreve://my";
 }
 
 /**
@@ -115,7 +119,7 @@ export function UploadWithDialog({
           {t("uploadWith.account")}
           <select
             value={dest.accountId}
-            onChange={(e) => setDest({ accountId: e.target.value, uri: ROOT_URI })}
+            onChange={(e) => setDest({ accountId: e.target.value, uri: rootOf(accounts, e.target.value) })}
             disabled={accounts.length < 2}
             data-testid="upload-with-account"
           >
