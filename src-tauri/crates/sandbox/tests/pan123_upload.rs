@@ -382,3 +382,52 @@ async fn instant_upload_over_its_own_source_with_duplicate_2() {
         .await;
     assert_eq!(v["data"]["reuse"], true, "{v}");
 }
+
+/// A client that gives up on a slow `upload_complete` and asks again (or a resumed upload
+/// asking while the first request is still being verified) must get one file, not one per
+/// request: 123pan finishes a `preuploadID` once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_completes_of_one_upload_make_one_file() {
+    let env = start(false).await;
+    env.sb.set_pan123_slice_size(8 << 20);
+    env.sb.set_pan123_complete_polls(0);
+    let body = data(32 << 20, 7);
+    let v = env
+        .post(
+            "/upload/v2/file/create",
+            json!({"parentFileID": 0, "filename": "once.bin", "etag": md5_hex(&body),
+                "size": body.len(), "duplicate": 1}),
+        )
+        .await;
+    let pre = v["data"]["preuploadID"].as_str().unwrap().to_string();
+    let server = v["data"]["servers"][0].as_str().unwrap().to_string();
+    for (i, s) in body.chunks(8 << 20).enumerate() {
+        let r = env.slice(&server, &pre, i as u64 + 1, s, &md5_hex(s)).await;
+        assert_eq!(r["code"], 0, "{r}");
+    }
+    let asks = (0..6).map(|_| {
+        env.post(
+            "/upload/v2/file/upload_complete",
+            json!({"preuploadID": pre}),
+        )
+    });
+    let answers = futures::future::join_all(asks).await;
+    let mut ids: Vec<i64> = answers
+        .iter()
+        .filter(|v| v["code"] == 0 && v["data"]["completed"] == true)
+        .map(|v| v["data"]["fileID"].as_i64().unwrap())
+        .collect();
+    for v in &answers {
+        assert!(v["code"] == 0 || v["code"] == 20103, "{v}");
+    }
+    ids.dedup();
+    assert!(ids.len() <= 1, "one preuploadID, several files: {ids:?}");
+    let names: Vec<String> = env
+        .list_all(0)
+        .await
+        .iter()
+        .filter_map(|e| e["filename"].as_str().map(str::to_string))
+        .filter(|n| n.starts_with("once"))
+        .collect();
+    assert_eq!(names, vec!["once.bin".to_string()], "{names:?}");
+}

@@ -33,6 +33,9 @@ pub struct PreUpload {
     pub blob: String,
     pub received: BTreeSet<u64>,
     pub polls_left: u32,
+    /// An `upload_complete` is checking the file right now; others asking meanwhile hear
+    /// "still verifying" (one `preuploadID` makes one file, however often it is asked).
+    pub verifying: bool,
     pub done: Option<Id>,
     pub expires: DateTime<Utc>,
 }
@@ -268,6 +271,7 @@ pub async fn create(State(p): State<P123>, Auth(uid): Auth, body: Bytes) -> R {
                     blob: blob.clone(),
                     received: BTreeSet::new(),
                     polls_left,
+                    verifying: false,
                     done: None,
                     expires: Utc::now() + chrono::Duration::days(1),
                 },
@@ -402,13 +406,29 @@ pub async fn complete(State(p): State<P123>, Auth(uid): Auth, body: Bytes) -> R 
                 Err(perr(20103, "文件正在校验中,请间隔1秒后再试"))
             };
         }
+        if u.verifying {
+            st.stats.complete_pending += 1;
+            return Err(perr(20103, "文件正在校验中,请间隔1秒后再试"));
+        }
+        u.verifying = true;
         u.clone()
     };
-    let data = read_all(&p, &u.blob, u.size)
+    let result = verify_and_finish(&p, uid, &id, &u).await;
+    if result.is_err()
+        && let Some(x) = p.state().preuploads.get_mut(&id)
+    {
+        x.verifying = false;
+    }
+    result
+}
+
+/// Checks the assembled slices against the MD5 given at create and makes the file.
+async fn verify_and_finish(p: &P123, uid: Id, id: &str, u: &PreUpload) -> R {
+    let data = read_all(p, &u.blob, u.size)
         .await
         .map_err(|e| general(format!("内部错误: {e}")))?;
     if md5_hex(&data) != u.md5 {
-        p.state().preuploads.remove(&id);
+        p.state().preuploads.remove(id);
         p.app.collect_garbage(vec![u.blob.clone()]);
         return Err(general("文件MD5校验失败,请重新上传"));
     }
@@ -425,8 +445,9 @@ pub async fn complete(State(p): State<P123>, Auth(uid): Auth, body: Bytes) -> R 
         };
         let (file, garbage) = finish(&mut store, uid, &t, Source::Blob(u.blob.clone(), u.size))?;
         p.index_hashes(&mut store, file, &u.md5, &sha1);
-        if let Some(x) = p.state().preuploads.get_mut(&id) {
+        if let Some(x) = p.state().preuploads.get_mut(id) {
             x.done = Some(file);
+            x.verifying = false;
         }
         (file, garbage)
     };
