@@ -168,8 +168,8 @@ pub async fn login(
 fn signed_in(cirrus: &Cirrus, added: cirrus_core::account::Account, out: Out) -> i32 {
     if !added.is_encrypted() && !out.json {
         eprintln!(
-            "warning: {} does not use https; the connection is not encrypted, so your password \
-             and files can be read on the network.",
+            "warning: {} does not use https; the connection is not encrypted, so your sign-in \
+             secrets and files can be read on the network.",
             added.server_url
         );
     }
