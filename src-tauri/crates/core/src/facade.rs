@@ -610,6 +610,30 @@ impl Cirrus {
         Ok(a)
     }
 
+    /// The account's stored session, or a new one from `refresher` (kept through `sink`) for
+    /// providers that sign in again by themselves (a remembered password or client secret).
+    async fn stored_or_new_tokens(
+        &self,
+        a: &Account,
+        refresher: &dyn crate::session::TokenRefresher,
+        sink: &SecretTokenSink,
+    ) -> Result<TokenSet> {
+        if let Some(t) = self.load_tokens(&a.id)? {
+            return Ok(t);
+        }
+        match refresher.refresh("").await {
+            Ok(t) => {
+                sink.store(&t);
+                Ok(t)
+            }
+            Err(e) if e.kind() == ErrorKind::SignInAgain => Err(Error::with_message(
+                ErrorKind::SignInAgain,
+                format!("Please sign in again to {} ({}).", a.label, a.server_url),
+            )),
+            Err(e) => Err(e),
+        }
+    }
+
     fn load_tokens(&self, account_id: &str) -> Result<Option<TokenSet>> {
         match self.secrets.get(account_id, secrets::TOKENS)? {
             Some(json) => Ok(serde_json::from_str(&json).ok()),
@@ -663,26 +687,10 @@ impl Cirrus {
             store: self.secrets.clone(),
             account_id: a.id.clone(),
         });
-        let tokens = match self.load_tokens(&a.id)? {
-            Some(t) => t,
-            None => {
-                // No cookie (signed out, or never stored): the remembered password or nothing.
-                use crate::session::TokenRefresher;
-                match relogin.refresh("").await {
-                    Ok(t) => {
-                        sink.store(&t);
-                        t
-                    }
-                    Err(e) if e.kind() == ErrorKind::SignInAgain => {
-                        return Err(Error::with_message(
-                            ErrorKind::SignInAgain,
-                            format!("Please sign in again to {} ({}).", a.label, a.server_url),
-                        ));
-                    }
-                    Err(e) => return Err(e),
-                }
-            }
-        };
+        // No cookie (signed out, or never stored): the remembered password or nothing.
+        let tokens = self
+            .stored_or_new_tokens(&a, relogin.as_ref(), &sink)
+            .await?;
         let session = Arc::new(Session::new(tokens, relogin, Some(sink)));
         let p = Arc::new(CloudreveV3::new(http, server, session));
         lock(&self.providers_v3).insert(a.id.clone(), p.clone());
@@ -723,25 +731,7 @@ impl Cirrus {
             store: self.secrets.clone(),
             account_id: a.id.clone(),
         });
-        let tokens = match self.load_tokens(&a.id)? {
-            Some(t) => t,
-            None => {
-                use crate::session::TokenRefresher;
-                match auth.refresh("").await {
-                    Ok(t) => {
-                        sink.store(&t);
-                        t
-                    }
-                    Err(e) if e.kind() == ErrorKind::SignInAgain => {
-                        return Err(Error::with_message(
-                            ErrorKind::SignInAgain,
-                            format!("Please sign in again to {} ({}).", a.label, a.server_url),
-                        ));
-                    }
-                    Err(e) => return Err(e),
-                }
-            }
-        };
+        let tokens = self.stored_or_new_tokens(&a, auth.as_ref(), &sink).await?;
         let session = Arc::new(Session::new(tokens, auth, Some(sink)));
         let p = Arc::new(Pan123::new(http, base, session).with_state_file(
             crate::provider::pan123::state::path_for(&self.data_dir, &a.id),
