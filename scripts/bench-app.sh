@@ -27,7 +27,7 @@ table=$(node -e '
   const rows = [
     "| App measurement | Unit | Cirrus | Reference | Note |",
     "|---|---|---:|---:|---|",
-    `| .deb size | MiB | ${deb} | 3.0 | reference: a bare Tauri 2.12.5 hello-world app with a tray, bundled the same way (the project's Tauri probe, design notes §4.4) |`,
+    `| .deb size | MiB | ${deb} | 3.0 | reference: a bare Tauri 2.12.5 hello-world app with a tray, bundled the same way (our Tauri probe, design notes §4.4) |`,
     `| binary size (stripped) | MB | ${bin} | 7.5 | same reference; Cirrus embeds its UI, the core, SQLite and an in-process sandbox |`,
     `| cold start to the first painted file list | ms | ${r.startMedianMs} | — | median of ${r.runs} (${r.startMs.join(", ")}); WebDriver session set-up included; signed-in account, local sandbox |`,
     `| idle memory, app process | MiB RSS | ${r.appRssMiB} | — | 5 s after the list appeared |`,
