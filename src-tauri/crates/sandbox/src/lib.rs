@@ -18,6 +18,7 @@ pub mod policies;
 pub mod policy;
 pub mod routes;
 pub mod seed;
+pub mod seed_versions;
 pub mod store;
 pub mod tasks;
 pub mod timefmt;
@@ -116,6 +117,9 @@ pub struct SandboxConfig {
     /// Folders a recursive search may walk before it stops and reports
     /// `recursion_limit_reached` (Cloudreve's `max_recursive_searched_folder`, 65 535).
     pub max_search_folders: usize,
+    /// Versions kept per file when content is replaced (Cloudreve's `version_retention_max`;
+    /// 1 = retention off, the default).
+    pub max_versions: usize,
 }
 
 impl Default for SandboxConfig {
@@ -137,6 +141,7 @@ impl Default for SandboxConfig {
             task_step_delay: Duration::ZERO,
             policy: PolicyKind::Local,
             max_search_folders: 65_535,
+            max_versions: 1,
         }
     }
 }
@@ -234,6 +239,7 @@ impl Sandbox {
             tasks: tasks::Tasks::new(config.task_step_delay),
             faults,
         });
+        app.store().max_versions = config.max_versions;
         let mut demo_uid = None;
         if config.seed_demo {
             let now = Utc::now();
@@ -248,6 +254,7 @@ impl Sandbox {
                 now,
             );
             app.seed_demo_tree(demo_id)?;
+            app.seed_demo_versions(demo_id)?;
             demo_uid = Some(demo_id);
         }
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port))

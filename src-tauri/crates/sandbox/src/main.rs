@@ -71,6 +71,9 @@ struct Args {
     /// Folders a recursive search walks before it stops and says so (`recursion_limit_reached`).
     #[arg(long, default_value_t = 65_535)]
     max_search_folders: usize,
+    /// Versions kept per file when its content is replaced (1 = no version history).
+    #[arg(long, default_value_t = 1)]
+    max_versions: usize,
 }
 
 #[tokio::main]
@@ -104,6 +107,7 @@ async fn main() -> anyhow::Result<()> {
         task_step_delay: Duration::from_millis(args.task_step_ms),
         policy: args.policy,
         max_search_folders: args.max_search_folders,
+        max_versions: args.max_versions,
         ..SandboxConfig::default()
     })
     .await?;

@@ -200,6 +200,8 @@ pub fn validate_name(name: &str) -> Result<(), ApiError> {
 /// All sandbox metadata.
 #[derive(Default)]
 pub struct Store {
+    /// Versions kept per file (Cloudreve's `version_retention_max`; 0 or 1 = retention off).
+    pub max_versions: usize,
     pub users: HashMap<Id, User>,
     pub emails: HashMap<String, Id>,
     pub nodes: HashMap<Id, Node>,
@@ -586,10 +588,11 @@ impl Store {
         None
     }
 
-    /// Make `entity` the current version of `file`, dropping other stored versions (the
-    /// default group keeps one version). Returns blobs to delete.
+    /// Make the new `entity` the current version of `file`, dropping the oldest stored
+    /// versions beyond [`Store::max_versions`] (by default only one is kept). Returns blobs
+    /// to delete.
     pub fn promote_entity(&mut self, file: Id, entity: Id) -> Vec<String> {
-        let others: Vec<Id> = self
+        let mut others: Vec<Id> = self
             .node(file)
             .entities
             .iter()
@@ -602,8 +605,11 @@ impl Store {
                         .is_some_and(|x| x.pending_session.is_none())
             })
             .collect();
+        // Entity ids grow with time: the newest older versions survive.
+        others.sort_unstable_by(|a, b| b.cmp(a));
+        let keep = self.max_versions.max(1) - 1;
         let mut garbage = Vec::new();
-        for e in others {
+        for e in others.into_iter().skip(keep) {
             garbage.extend(self.release_entity(file, e));
         }
         let size = self.entities.get_mut(&entity).map_or(0, |e| {

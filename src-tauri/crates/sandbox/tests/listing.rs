@@ -91,9 +91,15 @@ async fn listing_shape_and_errors() {
     let names = Env::names(&l);
     assert_eq!(
         names,
-        vec!["Documents", "Empty Folder", "Photos", "Welcome.txt"]
+        vec![
+            "Documents",
+            "Drafts",
+            "Empty Folder",
+            "Photos",
+            "Welcome.txt"
+        ]
     );
-    let f = &d["files"][3];
+    let f = &d["files"][4];
     assert_eq!(f["type"], 0);
     assert_eq!(f["metadata"], json!({}));
     assert_eq!(f["owned"], true);
@@ -264,7 +270,7 @@ async fn search_by_name_type_and_flags() {
     assert!(Env::names(&env.list(&q("name=sunset&name=Welcome"), "").await).is_empty());
     // Type filter and wildcard.
     let folders = Env::names(&env.list(&q("type=folder"), "").await);
-    assert_eq!(folders.len(), 4, "{folders:?}");
+    assert_eq!(folders.len(), 5, "{folders:?}");
     let txt = Env::names(&env.list(&q("name=*.txt&type=file"), "").await);
     assert!(txt.contains(&"中文文件.txt".to_string()) && !txt.iter().any(|n| n.ends_with(".md")));
     // Search below a folder only.

@@ -9,6 +9,7 @@ pub mod site;
 pub mod slave;
 pub mod upload;
 pub mod user;
+pub mod versions;
 pub mod workflow;
 
 use axum::Router;
@@ -48,6 +49,8 @@ pub fn router(app: AppRef) -> Router {
         .route("/file/trash", delete(file::empty_trash))
         .route("/file/content", put(upload::put_content))
         .route("/file/url", post(content::urls))
+        .route("/file/version/current", post(versions::set_current))
+        .route("/file/version", delete(versions::delete))
         .route("/file/content/{entity}/{speed}/{name}", get(content::serve))
         .route("/file/upload", put(upload::create).delete(upload::cancel))
         .route("/file/upload/{session}/{index}", post(upload::chunk))
