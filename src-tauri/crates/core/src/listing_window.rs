@@ -15,7 +15,7 @@ pub enum ListingSource {
     /// A folder's children.
     Folder(RemoteRef),
     /// Search results below a folder.
-    Search(RemoteRef, String),
+    Search(RemoteRef, SearchQuery),
     /// The trash.
     Trash,
 }
@@ -89,13 +89,9 @@ impl ListingWindow {
             ListingSource::Folder(folder) => {
                 self.provider.list(folder, &self.options, cursor).await?
             }
-            ListingSource::Search(folder, name) => {
-                let query = SearchQuery {
-                    name: name.clone(),
-                    kind: None,
-                };
+            ListingSource::Search(folder, query) => {
                 self.provider
-                    .search(folder, &query, &self.options, cursor)
+                    .search(folder, query, &self.options, cursor)
                     .await?
             }
             ListingSource::Trash => self.provider.list_trash(&self.options, cursor).await?,

@@ -236,6 +236,7 @@ async fn search_finds_nested_items() {
     let q = SearchQuery {
         name: "NEEDLE".into(),
         kind: None,
+        ..SearchQuery::default()
     };
     let page = p
         .search(&root, &q, &ListOptions::default(), None)
@@ -418,7 +419,13 @@ async fn a_search_window_pages_past_one_server_page_and_keeps_the_folder_of_each
     let (_, p) = e.signed_in().await;
     let mut w = ListingWindow::new(
         p.clone(),
-        ListingSource::Search(p.root(), "file-".into()),
+        ListingSource::Search(
+            p.root(),
+            SearchQuery {
+                name: "file-".into(),
+                ..SearchQuery::default()
+            },
+        ),
         ListOptions::default(),
     );
     let first = w.rows(0, 50).await.unwrap();
@@ -453,6 +460,7 @@ async fn a_search_that_runs_out_of_folder_budget_says_so() {
     let q = SearchQuery {
         name: ".".into(),
         kind: None,
+        ..SearchQuery::default()
     };
     let page = p
         .search(&p.root(), &q, &ListOptions::default(), None)
@@ -461,7 +469,13 @@ async fn a_search_that_runs_out_of_folder_budget_says_so() {
     assert!(page.limited, "the server reported recursion_limit_reached");
     let mut w = ListingWindow::new(
         p.clone(),
-        ListingSource::Search(p.root(), ".".into()),
+        ListingSource::Search(
+            p.root(),
+            SearchQuery {
+                name: ".".into(),
+                ..SearchQuery::default()
+            },
+        ),
         ListOptions::default(),
     );
     let rows = w.rows(0, 100).await.unwrap();

@@ -69,4 +69,13 @@ pub struct Capabilities {
     /// listed, created and deleted.
     #[serde(default)]
     pub webdav_accounts: bool,
+    /// A file's earlier versions can be listed, downloaded, made current and deleted.
+    #[serde(default)]
+    pub versions: bool,
+    /// Search can filter by size range and by created/updated date ranges.
+    #[serde(default)]
+    pub search_filters: bool,
+    /// Search can filter by category (image, video, audio, document).
+    #[serde(default)]
+    pub search_category: bool,
 }

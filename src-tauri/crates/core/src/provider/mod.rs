@@ -68,6 +68,26 @@ pub trait Provider: Send + Sync {
     /// Details of one object.
     async fn stat(&self, item: &RemoteRef) -> Result<Entry>;
 
+    /// Stored versions of a file, newest first (needs `Capabilities::versions`).
+    async fn list_versions(&self, _file: &RemoteRef) -> Result<Vec<FileVersion>> {
+        Err(Error::unsupported("file versions"))
+    }
+
+    /// A download URL of one version of a file.
+    async fn version_download_url(&self, _file: &RemoteRef, _version: &str) -> Result<String> {
+        Err(Error::unsupported("file versions"))
+    }
+
+    /// Make a stored version the file's current content.
+    async fn set_current_version(&self, _file: &RemoteRef, _version: &str) -> Result<()> {
+        Err(Error::unsupported("file versions"))
+    }
+
+    /// Delete a stored version that is not the current one.
+    async fn delete_version(&self, _file: &RemoteRef, _version: &str) -> Result<()> {
+        Err(Error::unsupported("file versions"))
+    }
+
     /// Whether the server would accept `name` for a new file or folder; the error says why
     /// not in plain words (checked before an upload sends any byte).
     fn check_name(&self, _name: &str) -> Result<()> {

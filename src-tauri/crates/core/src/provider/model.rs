@@ -131,13 +131,93 @@ pub struct ListOptions {
 }
 
 /// A search inside a folder (recursive where the provider supports it).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SearchQuery {
     /// Name filter (substring, case-insensitive where supported).
     pub name: String,
     /// Restrict to files or folders.
     pub kind: Option<EntryKind>,
+    /// Smallest size in bytes (needs `Capabilities::search_filters`).
+    #[serde(default)]
+    pub min_size: Option<u64>,
+    /// Largest size in bytes (needs `Capabilities::search_filters`).
+    #[serde(default)]
+    pub max_size: Option<u64>,
+    /// Modified at or after (needs `Capabilities::search_filters`).
+    #[serde(default)]
+    pub modified_after: Option<DateTime<Utc>>,
+    /// Modified at or before (needs `Capabilities::search_filters`).
+    #[serde(default)]
+    pub modified_before: Option<DateTime<Utc>>,
+    /// Created at or after (needs `Capabilities::search_filters`).
+    #[serde(default)]
+    pub created_after: Option<DateTime<Utc>>,
+    /// Created at or before (needs `Capabilities::search_filters`).
+    #[serde(default)]
+    pub created_before: Option<DateTime<Utc>>,
+    /// Kind of content (needs `Capabilities::search_category`).
+    #[serde(default)]
+    pub category: Option<SearchCategory>,
+}
+
+impl SearchQuery {
+    /// Whether any size or date filter is set.
+    pub fn has_range_filters(&self) -> bool {
+        self.min_size.is_some()
+            || self.max_size.is_some()
+            || self.modified_after.is_some()
+            || self.modified_before.is_some()
+            || self.created_after.is_some()
+            || self.created_before.is_some()
+    }
+}
+
+/// Kinds of content a search can be limited to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SearchCategory {
+    /// Pictures.
+    Image,
+    /// Videos.
+    Video,
+    /// Music and other audio.
+    Audio,
+    /// Documents (PDF, office, text).
+    Document,
+}
+
+impl SearchCategory {
+    /// The lower-case name used on the wire and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SearchCategory::Image => "image",
+            SearchCategory::Video => "video",
+            SearchCategory::Audio => "audio",
+            SearchCategory::Document => "document",
+        }
+    }
+
+    /// Parse [`SearchCategory::as_str`]'s names.
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Image, Self::Video, Self::Audio, Self::Document]
+            .into_iter()
+            .find(|c| c.as_str() == s)
+    }
+}
+
+/// One stored version of a file (newest first in listings).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FileVersion {
+    /// Provider's id of the version; pass it back to operate on it.
+    pub id: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// When this version was stored, when known.
+    pub created_at: Option<DateTime<Utc>>,
+    /// Whether this is the file's current content.
+    pub current: bool,
 }
 
 /// How to delete.

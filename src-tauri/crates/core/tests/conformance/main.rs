@@ -47,6 +47,8 @@ macro_rules! conformance {
             scenario!(errors_are_typed);
             scenario!(uploads_survive_faults);
             scenario!(upload_resumes_after_a_restart);
+            scenario!(versions_or_unsupported);
+            scenario!(search_filters_or_unsupported);
         }
     };
 }

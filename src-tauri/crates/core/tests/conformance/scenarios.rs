@@ -488,6 +488,7 @@ pub async fn missing_capabilities_are_unsupported<F: Fixture>() {
         let q = SearchQuery {
             name: "a".into(),
             kind: None,
+            ..SearchQuery::default()
         };
         assert_kind(
             p.search(&root, &q, &ListOptions::default(), None).await,
@@ -574,6 +575,7 @@ pub async fn search_finds_nested_files<F: Fixture>() {
     let q = SearchQuery {
         name: "needle".into(),
         kind: Some(EntryKind::File),
+        ..SearchQuery::default()
     };
     if !p.capabilities().search {
         assert_kind(
@@ -1228,3 +1230,9 @@ pub async fn upload_resumes_after_a_restart<F: Fixture>() {
         sha(&again)
     );
 }
+
+// --- versions and search filters -----------------------------------------------------------
+
+#[path = "versions.rs"]
+mod versions;
+pub use versions::*;

@@ -104,6 +104,9 @@ impl CloudreveV3 {
         resumable_upload: true,
         ranged_download: true,
         webdav_accounts: true,
+        versions: false,
+        search_filters: false,
+        search_category: true,
     };
 
     /// `GET /directory{path}`: the whole folder.
@@ -451,20 +454,32 @@ impl CloudreveV3 {
         if q.kind == Some(EntryKind::Folder) {
             return Err(Error::unsupported("searching for folders on Cloudreve 3"));
         }
-        if q.name.trim().is_empty() {
+        if q.has_range_filters() {
+            return Err(Error::unsupported(
+                "size and date filters in a Cloudreve 3 search",
+            ));
+        }
+        let name = q.name.trim();
+        if name.is_empty() && q.category.is_none() {
             return Err(Error::invalid("Nothing to search for."));
         }
         let dir = V3Ref::parse(folder)?;
-        let kw = utf8_percent_encode(q.name.trim(), SEGMENT).to_string();
+        // A category is its own search type; the keyword part is then not used by the
+        // server, so a name is matched here.
+        let (kind, kw) = match q.category {
+            Some(c) => (category_type(c), "_".to_string()),
+            None => ("keywords", utf8_percent_encode(name, SEGMENT).to_string()),
+        };
         let path: String = url::form_urlencoded::byte_serialize(dir.path.as_bytes()).collect();
         let l: ObjectListWire = self
             .api
             .call(
                 Method::GET,
-                &format!("file/search/keywords/{kw}?path={path}"),
+                &format!("file/search/{kind}/{kw}?path={path}"),
                 Body::None,
             )
             .await?;
+        let needle = name.to_lowercase();
         let mut entries: Vec<Entry> = l
             .objects
             .into_iter()
@@ -472,6 +487,7 @@ impl CloudreveV3 {
                 let parent = refs::normalize(&o.path);
                 self.entry(&parent, o)
             })
+            .filter(|e| q.category.is_none() || e.name.to_lowercase().contains(&needle))
             .collect();
         sort_entries(&mut entries, opts);
         Ok(ListPage {
@@ -745,5 +761,15 @@ mod tests {
         assert!(is_within("/a/b", "/a"));
         assert!(!is_within("/ab", "/a"));
         assert!(is_within("/x", "/"));
+    }
+}
+
+/// Cloudreve 3's search type of a category.
+fn category_type(c: SearchCategory) -> &'static str {
+    match c {
+        SearchCategory::Image => "image",
+        SearchCategory::Video => "video",
+        SearchCategory::Audio => "audio",
+        SearchCategory::Document => "doc",
     }
 }

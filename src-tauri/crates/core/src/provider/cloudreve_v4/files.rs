@@ -22,6 +22,38 @@ fn order_by(o: OrderBy) -> &'static str {
     }
 }
 
+/// The §5.3 URI query keys of a search's size, date and category filters.
+fn filter_params(q: &SearchQuery) -> Vec<String> {
+    let mut out = Vec::new();
+    if q.min_size.is_some() || q.max_size.is_some() {
+        // The server applies both bounds and takes a missing one as 0.
+        out.push(format!("size_gte={}", q.min_size.unwrap_or(0)));
+        out.push(format!(
+            "size_lte={}",
+            q.max_size.unwrap_or(i64::MAX as u64)
+        ));
+    }
+    let range = |key: &str,
+                 from: Option<chrono::DateTime<chrono::Utc>>,
+                 to: Option<chrono::DateTime<chrono::Utc>>| {
+        let mut v = Vec::new();
+        if from.is_some() || to.is_some() {
+            v.push(format!("{key}_gte={}", from.map_or(0, |t| t.timestamp())));
+            v.push(format!(
+                "{key}_lte={}",
+                to.map_or(i64::MAX / 2, |t| t.timestamp())
+            ));
+        }
+        v
+    };
+    out.extend(range("updated", q.modified_after, q.modified_before));
+    out.extend(range("created", q.created_after, q.created_before));
+    if let Some(c) = q.category {
+        out.push(format!("category={}", c.as_str()));
+    }
+    out
+}
+
 fn direction(d: Direction) -> &'static str {
     match d {
         Direction::Asc => "asc",
@@ -76,15 +108,19 @@ impl CloudreveV4 {
         cursor: Option<&str>,
     ) -> Result<ListPage> {
         let mut u = CloudreveUri::parse(folder.as_str())?;
-        let mut params = vec![
-            format!("name={}", escape_component(&q.name)),
-            "case_folding".to_string(),
-        ];
+        let mut params = vec!["case_folding".to_string()];
+        // An empty name would match everything anyway; filters alone make a search. A
+        // category expands to OR-ed name patterns on the server, which would OR our name
+        // too, so with a category the name is matched here.
+        if !q.name.is_empty() && q.category.is_none() {
+            params.push(format!("name={}", escape_component(&q.name)));
+        }
         match q.kind {
             Some(EntryKind::File) => params.push("type=file".into()),
             Some(EntryKind::Folder) => params.push("type=folder".into()),
             None => {}
         }
+        params.extend(filter_params(q));
         u.query = Some(params.join("&"));
         // Search results are mixed and ordered by the server; only the page size applies.
         let mut query: Vec<(&str, String)> = vec![("uri", u.to_uri_string())];
@@ -98,8 +134,14 @@ impl CloudreveV4 {
             .api
             .call(Method::GET, "file", &query, Body::None)
             .await?;
+        let needle = q.name.to_lowercase();
         Ok(ListPage {
-            entries: l.files.into_iter().map(FileWire::into_entry).collect(),
+            entries: l
+                .files
+                .into_iter()
+                .map(FileWire::into_entry)
+                .filter(|e| q.category.is_none() || e.name.to_lowercase().contains(&needle))
+                .collect(),
             next_cursor: l.pagination.next_token.filter(|t| !t.is_empty()),
             limited: l.recursion_limit_reached,
         })
@@ -259,7 +301,15 @@ impl CloudreveV4 {
     }
 
     pub(super) async fn download_url_impl(&self, file: &RemoteRef) -> Result<String> {
-        let body = json!({ "uris": [file.as_str()], "download": true });
+        self.file_url(file, None).await
+    }
+
+    /// A download URL of `file`'s current content, or of one of its entities (a version).
+    pub(super) async fn file_url(&self, file: &RemoteRef, entity: Option<&str>) -> Result<String> {
+        let mut body = json!({ "uris": [file.as_str()], "download": true });
+        if let Some(e) = entity {
+            body["entity"] = json!(e);
+        }
         let u: UrlsWire = self
             .api
             .call(Method::POST, "file/url", &[], Body::Json(body))

@@ -11,6 +11,7 @@ mod shares;
 mod tasks;
 pub mod upload;
 pub mod uri;
+mod versions;
 pub mod wire;
 
 use async_trait::async_trait;
@@ -91,6 +92,9 @@ impl CloudreveV4 {
         resumable_upload: true,
         ranged_download: true,
         webdav_accounts: false,
+        versions: true,
+        search_filters: true,
+        search_category: true,
     };
 }
 
@@ -312,6 +316,22 @@ impl Provider for CloudreveV4 {
 
     async fn download_url(&self, file: &RemoteRef) -> Result<String> {
         self.download_url_impl(file).await
+    }
+
+    async fn list_versions(&self, file: &RemoteRef) -> Result<Vec<FileVersion>> {
+        self.list_versions_impl(file).await
+    }
+
+    async fn version_download_url(&self, file: &RemoteRef, version: &str) -> Result<String> {
+        self.file_url(file, Some(version)).await
+    }
+
+    async fn set_current_version(&self, file: &RemoteRef, version: &str) -> Result<()> {
+        self.set_current_version_impl(file, version).await
+    }
+
+    async fn delete_version(&self, file: &RemoteRef, version: &str) -> Result<()> {
+        self.delete_version_impl(file, version).await
     }
 }
 

@@ -135,6 +135,9 @@ impl Pan123 {
         resumable_upload: true,
         ranged_download: true,
         webdav_accounts: false,
+        versions: false,
+        search_filters: false,
+        search_category: false,
     };
 
     /// Every item of folder `id` (all pages), trashed ones included. The live ones fill the

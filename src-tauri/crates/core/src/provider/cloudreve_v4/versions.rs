@@ -1,0 +1,94 @@
+//! File versions: a file's entities of type 0 (`GET /file/info?extended=true`), switched with
+//! `POST /file/version/current` and deleted with `DELETE /file/version`.
+
+use reqwest::Method;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::error::{Error, Result};
+use crate::provider::model::{FileVersion, RemoteRef};
+
+use super::CloudreveV4;
+use super::api::Body;
+use super::wire::parse_time;
+
+/// Entity type of a stored version (1 = thumbnail, 2 = live photo).
+const ENTITY_VERSION: i64 = 0;
+
+#[derive(Deserialize)]
+struct InfoWire {
+    #[serde(default)]
+    primary_entity: String,
+    #[serde(default)]
+    extended_info: Option<ExtendedWire>,
+}
+
+#[derive(Deserialize)]
+struct ExtendedWire {
+    #[serde(default)]
+    entities: Option<Vec<EntityWire>>,
+}
+
+#[derive(Deserialize)]
+struct EntityWire {
+    id: String,
+    #[serde(default)]
+    size: i64,
+    #[serde(rename = "type", default)]
+    kind: i64,
+    #[serde(default)]
+    created_at: Option<String>,
+}
+
+impl CloudreveV4 {
+    pub(super) async fn list_versions_impl(&self, file: &RemoteRef) -> Result<Vec<FileVersion>> {
+        let info: InfoWire = self
+            .api
+            .call(
+                Method::GET,
+                "file/info",
+                &[
+                    ("uri", file.as_str().to_string()),
+                    ("extended", "true".to_string()),
+                ],
+                Body::None,
+            )
+            .await?;
+        let entities = info
+            .extended_info
+            .ok_or_else(|| Error::protocol("The server sent no extended info."))?
+            .entities
+            .unwrap_or_default();
+        let mut out: Vec<FileVersion> = entities
+            .into_iter()
+            .filter(|e| e.kind == ENTITY_VERSION)
+            .map(|e| FileVersion {
+                current: e.id == info.primary_entity,
+                size: e.size.max(0) as u64,
+                created_at: e.created_at.as_deref().and_then(parse_time),
+                id: e.id,
+            })
+            .collect();
+        // The server sends them by id descending; make "newest first" explicit by time.
+        out.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        Ok(out)
+    }
+
+    pub(super) async fn set_current_version_impl(
+        &self,
+        file: &RemoteRef,
+        version: &str,
+    ) -> Result<()> {
+        let body = json!({ "uri": file.as_str(), "version": version });
+        self.api
+            .call_unit(Method::POST, "file/version/current", &[], Body::Json(body))
+            .await
+    }
+
+    pub(super) async fn delete_version_impl(&self, file: &RemoteRef, version: &str) -> Result<()> {
+        let body = json!({ "uri": file.as_str(), "version": version });
+        self.api
+            .call_unit(Method::DELETE, "file/version", &[], Body::Json(body))
+            .await
+    }
+}
