@@ -154,7 +154,7 @@ pub(crate) async fn run_download(
         ctx.queue.reset_transfer_state(item.id)?;
     }
 
-    let remote = crate::provider::RemoteRef::new(item.remote.clone());
+    let (remote, version) = super::version_ref::split(&item.remote);
     let size = item.size;
     let plan = ChunkPlan::new(size, ctx.download_chunk_size);
     let connections = if size >= ctx.multi_connection_threshold {
@@ -168,7 +168,12 @@ pub(crate) async fn run_download(
         // Signed URLs expire; a fresh one is asked for at every (re)start.
         let url = ctx
             .retry
-            .run(&ctx.cancel, |_| ctx.provider.download_url(&remote))
+            .run(&ctx.cancel, |_| async {
+                match &version {
+                    Some(v) => ctx.provider.version_download_url(&remote, v).await,
+                    None => ctx.provider.download_url(&remote).await,
+                }
+            })
             .await?;
         let acked = ctx.queue.acked_chunks(item.id)?;
         tracker

@@ -15,7 +15,7 @@ use super::retry::RetryPolicy;
 use super::safe_path::sanitize_component;
 use super::{download, upload};
 use crate::error::{ErrorKind, Result};
-use crate::provider::{Entry, Provider, RemoteRef};
+use crate::provider::{Entry, FileVersion, Provider, RemoteRef};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -247,6 +247,24 @@ impl TransferEngine {
             item.kind = ItemKind::Folder;
             item.size = 0;
         }
+        let id = self.inner.queue.add(&item)?;
+        self.inner.emit_item(id);
+        self.inner.wake.notify_one();
+        Ok(id)
+    }
+
+    /// Queues a download of one stored version of `file` (a file entry) to the local path
+    /// `dest` (the caller names it, so it does not clash with the current content's name).
+    pub fn enqueue_version_download(
+        &self,
+        file: &Entry,
+        version: &FileVersion,
+        dest: &Path,
+        conflict: ConflictPolicy,
+    ) -> Result<ItemId> {
+        let remote = super::version_ref::join(&file.remote, &version.id);
+        let mut item = NewItem::download_file(&remote, dest, version.size, conflict);
+        item.name = file.name.clone();
         let id = self.inner.queue.add(&item)?;
         self.inner.emit_item(id);
         self.inner.wake.notify_one();

@@ -15,6 +15,7 @@ pub mod queue;
 pub mod retry;
 pub mod safe_path;
 mod upload;
+pub mod version_ref;
 
 pub use bandwidth::BandwidthLimiter;
 pub use chunks::ChunkPlan;

@@ -54,6 +54,18 @@ pub async fn versions_or_unsupported<F: Fixture>() {
     assert!(list[0].current && !list[1].current, "{list:?}");
     assert_eq!((list[0].size, list[1].size), (14, 5));
     assert_eq!(fetch(&p, &file, &list[1].id).await, b"first");
+    // Through the transfer queue too, into a name the caller chose.
+    let dir = tempfile::tempdir().unwrap();
+    let q = Arc::new(TransferQueue::open_in_memory().unwrap());
+    let e = engine(p.clone(), q.clone());
+    let entry = p.stat(&file).await.unwrap();
+    let dest = dir.path().join("doc (old).txt");
+    let id = e
+        .enqueue_version_download(&entry, &list[1], &dest, ConflictPolicy::Ask)
+        .unwrap();
+    e.wait_idle().await.unwrap();
+    assert_eq!(q.get(id).unwrap().state, ItemState::Completed);
+    assert_eq!(std::fs::read(&dest).unwrap(), b"first");
     // The current version cannot be deleted.
     assert!(p.delete_version(&file, &list[0].id).await.is_err());
     // Restoring the old one makes it the file's content; both stay.
