@@ -74,6 +74,8 @@ pub enum Command {
         #[arg(required = true)]
         items: Vec<String>,
     },
+    /// File versions: ls, get, restore, rm.
+    Versions(crate::versions_cmds::VersionsArgs),
     /// Manage share links.
     Share(ShareArgs),
     /// Server tasks: archive, extract, remote download.
@@ -176,6 +178,24 @@ pub struct LsArgs {
     /// Search names below the folder.
     #[arg(long)]
     pub search: Option<String>,
+    /// With --search: only files or only folders.
+    #[arg(long = "type", value_enum, requires = "search")]
+    pub kind: Option<KindArg>,
+    /// With --search: smallest size in bytes.
+    #[arg(long, requires = "search")]
+    pub min_size: Option<u64>,
+    /// With --search: largest size in bytes.
+    #[arg(long, requires = "search")]
+    pub max_size: Option<u64>,
+    /// With --search: modified at or after (RFC 3339 or YYYY-MM-DD).
+    #[arg(long, requires = "search", value_parser = parse_when)]
+    pub modified_after: Option<chrono::DateTime<chrono::Utc>>,
+    /// With --search: modified at or before (RFC 3339 or YYYY-MM-DD).
+    #[arg(long, requires = "search", value_parser = parse_when)]
+    pub modified_before: Option<chrono::DateTime<chrono::Utc>>,
+    /// With --search: image, video, audio or document.
+    #[arg(long, requires = "search", value_parser = parse_category)]
+    pub category: Option<cirrus_core::provider::SearchCategory>,
     /// Sort key.
     #[arg(long, value_enum, default_value = "name")]
     pub sort: SortKey,
@@ -339,4 +359,29 @@ mod tests {
         assert!(parse_duration_secs("soon").is_err());
         assert!(parse_duration_secs("0s").is_err());
     }
+}
+
+/// `--type` of a search.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum KindArg {
+    /// Files only.
+    File,
+    /// Folders only.
+    Folder,
+}
+
+/// Parses an RFC 3339 time or a date (midnight UTC).
+pub fn parse_when(s: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&chrono::Utc));
+    }
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map(|d| d.and_hms_opt(0, 0, 0).expect("midnight").and_utc())
+        .map_err(|_| format!("{s:?} is not a date (YYYY-MM-DD) or an RFC 3339 time"))
+}
+
+/// Parses a search category name.
+pub fn parse_category(s: &str) -> Result<cirrus_core::provider::SearchCategory, String> {
+    cirrus_core::provider::SearchCategory::parse(s)
+        .ok_or_else(|| format!("{s:?} is not one of image, video, audio, document"))
 }

@@ -57,7 +57,16 @@ pub async fn ls(cirrus: &Cirrus, account: Option<&str>, a: LsArgs, out: Out) -> 
                 &folder,
                 &SearchQuery {
                     name: q.clone(),
-                    kind: None,
+                    kind: a.kind.map(|k| match k {
+                        crate::args::KindArg::File => EntryKind::File,
+                        crate::args::KindArg::Folder => EntryKind::Folder,
+                    }),
+                    min_size: a.min_size,
+                    max_size: a.max_size,
+                    modified_after: a.modified_after,
+                    modified_before: a.modified_before,
+                    category: a.category,
+                    ..SearchQuery::default()
                 },
                 &opts,
                 cursor.as_deref(),

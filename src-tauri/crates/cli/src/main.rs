@@ -6,6 +6,7 @@ mod drive_cmds;
 mod exit;
 mod output;
 mod transfer_cmds;
+mod versions_cmds;
 mod work_cmds;
 
 use cirrus_core::{Cirrus, Error};
@@ -58,6 +59,7 @@ async fn run(cli: Cli, out: Out) -> Result<i32, Error> {
             drive_cmds::rm(&cirrus, account, &paths, permanent, out).await
         }
         Command::Restore { items } => drive_cmds::restore(&cirrus, account, &items, out).await,
+        Command::Versions(v) => versions_cmds::versions(&cirrus, account, v, out).await,
         Command::Share(s) => work_cmds::share(&cirrus, account, s, out).await,
         Command::Tasks(t) => work_cmds::tasks(&cirrus, account, t, out).await,
         Command::Put(a) => transfer_cmds::put(&cirrus, account, a, out).await,

@@ -165,7 +165,7 @@ fn queue_for(cirrus: &Cirrus, account_id: &str) -> Result<Arc<TransferQueue>, Er
     Ok(Arc::new(TransferQueue::open(&path)?))
 }
 
-async fn context(
+pub(crate) async fn context(
     cirrus: &Cirrus,
     account: Option<&str>,
 ) -> Result<(Arc<dyn Provider>, Arc<TransferQueue>), Error> {
@@ -185,7 +185,7 @@ impl TransferOpts {
 
 /// An engine on the CLI queue. Transfers of a process that is gone wait, paused, for
 /// `cirrus transfers resume`: a new `put` never quietly continues an older one.
-fn engine(
+pub(crate) fn engine(
     provider: Arc<dyn Provider>,
     queue: Arc<TransferQueue>,
     opts: Option<TransferOptions>,
@@ -498,7 +498,7 @@ fn list_text(items: &[TransferItem]) -> String {
 
 /// Runs the engine until idle, showing one progress bar per top-level item. Ctrl-C pauses the
 /// batch cleanly (progress recorded) for `cirrus transfers resume`; a second Ctrl-C quits at once.
-async fn run_to_end(
+pub(crate) async fn run_to_end(
     e: &TransferEngine,
     queue: &TransferQueue,
     ids: &[ItemId],
