@@ -62,7 +62,10 @@ async fn search_filters() {
     assert!(folders.contains(&"Documents".to_string()), "{folders:?}");
     assert!(!folders.contains(&"Welcome.txt".to_string()));
     // Proposal.md (a folder down) is the only "o" file larger than 60 bytes.
-    assert_eq!(names(&["--type", "file", "--min-size", "60"]), vec!["Proposal.md"]);
+    assert_eq!(
+        names(&["--type", "file", "--min-size", "60"]),
+        vec!["Proposal.md"]
+    );
     assert!(names(&["--modified-before", "2001-01-01"]).is_empty());
     assert!(!names(&["--modified-after", "2001-01-01"]).is_empty());
     let docs = names(&["--category", "document"]);

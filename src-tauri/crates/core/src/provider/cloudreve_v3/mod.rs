@@ -714,6 +714,16 @@ impl Provider for CloudreveV3 {
     }
 }
 
+/// Cloudreve 3's search type of a category.
+fn category_type(c: SearchCategory) -> &'static str {
+    match c {
+        SearchCategory::Image => "image",
+        SearchCategory::Video => "video",
+        SearchCategory::Audio => "audio",
+        SearchCategory::Document => "doc",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -761,15 +771,5 @@ mod tests {
         assert!(is_within("/a/b", "/a"));
         assert!(!is_within("/ab", "/a"));
         assert!(is_within("/x", "/"));
-    }
-}
-
-/// Cloudreve 3's search type of a category.
-fn category_type(c: SearchCategory) -> &'static str {
-    match c {
-        SearchCategory::Image => "image",
-        SearchCategory::Video => "video",
-        SearchCategory::Audio => "audio",
-        SearchCategory::Document => "doc",
     }
 }

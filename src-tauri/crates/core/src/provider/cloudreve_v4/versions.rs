@@ -70,7 +70,7 @@ impl CloudreveV4 {
             })
             .collect();
         // The server sends them by id descending; make "newest first" explicit by time.
-        out.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        out.sort_by_key(|v| std::cmp::Reverse(v.created_at));
         Ok(out)
     }
 
