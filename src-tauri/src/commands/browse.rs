@@ -128,6 +128,10 @@ pub async fn browse_search(
             "Type something to search for.",
         ));
     }
+    let query = cirrus_core::provider::SearchQuery {
+        name: query,
+        ..Default::default()
+    };
     let source = ListingSource::Search(RemoteRef(uri), query);
     rows(
         &state,

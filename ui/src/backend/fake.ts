@@ -64,6 +64,8 @@ export const V3_CAPABILITIES: Capabilities = {
   clientEncryption: false,
   uploadOverwrite: false,
   webdavAccounts: true,
+  versions: false,
+  searchFilters: false,
 };
 
 /** The service fields of a fake account. */

@@ -50,6 +50,9 @@ export const FULL_CAPABILITIES: Capabilities = {
   resumableUpload: true,
   rangedDownload: true,
   webdavAccounts: false,
+  versions: true,
+  searchFilters: true,
+  searchCategory: true,
 };
 
 const REASONS: Record<Feature, { allowed: (c: Capabilities) => boolean; reason: MessageKey }> = {

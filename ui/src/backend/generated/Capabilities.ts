@@ -106,4 +106,16 @@ rangedDownload: boolean,
  * WebDAV accounts (a generated password, optionally limited to one folder) can be
  * listed, created and deleted.
  */
-webdavAccounts: boolean, };
+webdavAccounts: boolean, 
+/**
+ * A file's earlier versions can be listed, downloaded, made current and deleted.
+ */
+versions: boolean, 
+/**
+ * Search can filter by size range and by created/updated date ranges.
+ */
+searchFilters: boolean, 
+/**
+ * Search can filter by category (image, video, audio, document).
+ */
+searchCategory: boolean, };
