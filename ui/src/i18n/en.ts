@@ -185,6 +185,7 @@ export const en = {
   "tasks.remoteDownload": "New remote download",
   "tasks.urls": "Links (one per line)",
   "tasks.destination": "Save to",
+  "tasks.pickTitle": "Save downloads to folder",
   "tasks.start": "Start download",
   "tasks.cancel": "Cancel task",
   "tasks.type": "Type",

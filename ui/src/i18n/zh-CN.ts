@@ -187,6 +187,7 @@ export const zhCN: Record<MessageKey, string> = {
   "tasks.remoteDownload": "新建离线下载",
   "tasks.urls": "链接（每行一个）",
   "tasks.destination": "保存到",
+  "tasks.pickTitle": "离线下载保存到",
   "tasks.start": "开始下载",
   "tasks.cancel": "取消任务",
   "tasks.type": "类型",
