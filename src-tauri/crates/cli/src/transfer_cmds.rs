@@ -28,7 +28,8 @@ pub enum ConflictArg {
     Ask,
     /// Replace the existing file.
     Overwrite,
-    /// Keep both: the new one becomes `name (1).ext`.
+    /// Keep both: the new one gets a free numbered name, `name (1).ext` (on 123pan the server
+    /// names it, `name(1).ext`).
     KeepBoth,
     /// Leave the existing file alone.
     Skip,
