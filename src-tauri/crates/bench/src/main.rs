@@ -6,6 +6,7 @@
 mod api;
 mod clients;
 mod fixtures;
+mod pan123;
 mod process;
 mod report;
 mod scenario;
@@ -47,6 +48,9 @@ struct Args {
     /// Page size of the listing test (both clients).
     #[arg(long, default_value_t = 2000)]
     page_size: u32,
+    /// Only the 123pan rows (a quicker run while working on them).
+    #[arg(long)]
+    pan123_only: bool,
     /// Chunk size of the sandbox's local policy in MiB (Cloudreve's default is 25).
     #[arg(long, default_value_t = 25)]
     chunk_mib: u64,
@@ -133,6 +137,59 @@ async fn target_v3(args: &Args, cli: PathBuf) -> anyhow::Result<(Sandbox, v3::V3
     Ok((sandbox, bench))
 }
 
+/// The 123pan sandbox with the CLI and a raw client signed in with the demo client id.
+async fn target_pan123(args: &Args, cli: PathBuf) -> anyhow::Result<pan123::P123Bench> {
+    let sandbox = Sandbox::start(SandboxConfig {
+        api: SandboxApi::Pan123,
+        data_dir: Some(args.work.join("sandbox-pan123")),
+        user_quota: 1 << 42,
+        ..SandboxConfig::default()
+    })
+    .await?;
+    // `upload_complete` verifies at once: how long a real server takes to check a file is
+    // the server's time, not the client's, and would blur the comparison.
+    sandbox.set_pan123_complete_polls(0);
+    let base = sandbox.base_url();
+    let cli = CirrusCli {
+        bin: cli,
+        data_dir: args.work.join("cirrus-pan123"),
+    };
+    cli.login_pan123(&base, demo::PAN123_CLIENT_ID, demo::PAN123_CLIENT_SECRET)
+        .await
+        .context("cirrus login (123pan)")?;
+    let api =
+        pan123::P123Api::login(&base, demo::PAN123_CLIENT_ID, demo::PAN123_CLIENT_SECRET).await?;
+    let bench_dir = api.mkdir(0, "bench").await?;
+    let host = api.upload_host().await?;
+    Ok(pan123::P123Bench {
+        sandbox,
+        cli,
+        api,
+        host,
+        bench_dir,
+        slice: cirrus_sandbox::pan123::SLICE_SIZE,
+        runs: args.runs,
+        small_parallel: args.small_parallel,
+    })
+}
+
+/// The 123pan rows: instant upload, large upload, small files, MD5 speed.
+async fn pan123_rows(
+    args: &Args,
+    cli: PathBuf,
+    big: &std::path::Path,
+    small_dir: &std::path::Path,
+    small: &[PathBuf],
+) -> anyhow::Result<Vec<report::Row>> {
+    eprintln!("123pan");
+    let p = target_pan123(args, cli).await?;
+    let mut rows = p.upload(big, &args.work.join("in/slices")).await?;
+    rows.push(p.small_files(small_dir, small).await?);
+    rows.push(p.hashing(big).await?);
+    p.sandbox.shutdown().await;
+    Ok(rows)
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
@@ -142,23 +199,17 @@ async fn main() -> anyhow::Result<()> {
         None => std::env::current_exe()?.with_file_name("cirrus"),
     };
     std::fs::create_dir_all(&args.work)?;
+    let (big, chunks, small_dir, small) = inputs(&args)?;
+    let size = args.size_mib << 20;
+    if args.pan123_only {
+        let rows = pan123_rows(&args, cli, &big, &small_dir, &small).await?;
+        return finish(&args, started, &rows);
+    }
     let (plain_sb, plain) = target(&args, cli.clone(), "plain", false).await?;
     let (_enc_sb, enc) = target(&args, cli.clone(), "enc", true).await?;
-    let (_v3_sb, v3) = target_v3(&args, cli).await?;
+    let (_v3_sb, v3) = target_v3(&args, cli.clone()).await?;
     plain_sb.seed_files(demo::EMAIL, "/list", args.list_count);
 
-    eprintln!("writing inputs under {}", args.work.display());
-    let size = args.size_mib << 20;
-    let big = args.work.join("in/big.bin");
-    std::fs::create_dir_all(big.parent().context("parent")?)?;
-    let chunks = fixtures::large_file(
-        &big,
-        size,
-        args.chunk_mib << 20,
-        &args.work.join("in/chunks"),
-    )?;
-    let small_dir = args.work.join("in/small");
-    let small = fixtures::small_files(&small_dir, args.small_count, args.small_kib << 10)?;
     let script = args.work.join("sdk_bench.py");
     std::fs::write(&script, include_str!("sdk_bench.py"))?;
 
@@ -190,6 +241,7 @@ async fn main() -> anyhow::Result<()> {
     eprintln!("Cloudreve 3");
     rows.push(v3.upload(&big, &chunks).await?);
     rows.push(v3.small_files(&small_dir, &small).await?);
+    rows.extend(pan123_rows(&args, cli, &big, &small_dir, &small).await?);
     eprintln!("listing");
     rows.push(
         bench
@@ -202,6 +254,30 @@ async fn main() -> anyhow::Result<()> {
         Err(e) => eprintln!("no AES-CTR row: {e:#}"),
     }
 
+    drop(bench);
+    finish(&args, started, &rows)
+}
+
+/// Writes the inputs before anything is timed: the large file (and its chunks for curl) and
+/// the small files.
+#[allow(clippy::type_complexity)]
+fn inputs(args: &Args) -> anyhow::Result<(PathBuf, Vec<PathBuf>, PathBuf, Vec<PathBuf>)> {
+    eprintln!("writing inputs under {}", args.work.display());
+    let big = args.work.join("in/big.bin");
+    std::fs::create_dir_all(big.parent().context("parent")?)?;
+    let chunks = fixtures::large_file(
+        &big,
+        args.size_mib << 20,
+        args.chunk_mib << 20,
+        &args.work.join("in/chunks"),
+    )?;
+    let small_dir = args.work.join("in/small");
+    let small = fixtures::small_files(&small_dir, args.small_count, args.small_kib << 10)?;
+    Ok((big, chunks, small_dir, small))
+}
+
+/// Prints the table (and writes it to `--out`), then removes the scratch directory.
+fn finish(args: &Args, started: Instant, rows: &[report::Row]) -> anyhow::Result<()> {
     let title = format!(
         "Cirrus benchmark, {} — {} run(s) each, medians; large file {} MiB, chunks {} MiB \
          (sandbox default: 1 chunk in flight); {} s in total",
@@ -211,12 +287,11 @@ async fn main() -> anyhow::Result<()> {
         args.chunk_mib,
         started.elapsed().as_secs()
     );
-    let table = report::render(&title, &rows);
+    let table = report::render(&title, rows);
     println!("{table}");
     if let Some(out) = &args.out {
         std::fs::write(out, &table)?;
     }
-    drop(bench);
     let _ = std::fs::remove_dir_all(&args.work);
     Ok(())
 }
