@@ -81,7 +81,7 @@ impl ThumbCache {
                 }
             }
         }
-        found.sort_by(|a, b| a.0.cmp(&b.0));
+        found.sort_by_key(|f| f.0);
         let mut index = Index::default();
         for (_, key, cost, none) in found {
             index.clock += 1;
