@@ -6,6 +6,7 @@ pub mod commands;
 pub mod dto;
 pub mod error;
 pub mod launch;
+pub mod media_thumb;
 pub mod state;
 pub mod task_watch;
 pub mod tray;
@@ -116,6 +117,7 @@ pub fn run() {
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_clipboard_manager::init())
         .manage(state)
+        .register_asynchronous_uri_scheme_protocol(media_thumb::SCHEME, media_thumb::handle)
         .invoke_handler(cirrus_handlers!())
         .on_window_event(window::on_window_event)
         .setup(move |app| {
@@ -126,6 +128,7 @@ pub fn run() {
                 window.hide()?;
             }
             window::install_e2e_drop(&handle);
+            media_thumb::setup(&handle);
             watcher::start(handle.clone());
             task_watch::start(handle.clone());
             let resumer = handle.clone();

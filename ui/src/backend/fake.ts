@@ -64,6 +64,7 @@ export const V3_CAPABILITIES: Capabilities = {
   clientEncryption: false,
   uploadOverwrite: false,
   webdavAccounts: true,
+  thumbnails: false,
 };
 
 /** The service fields of a fake account. */

@@ -50,6 +50,7 @@ export const FULL_CAPABILITIES: Capabilities = {
   resumableUpload: true,
   rangedDownload: true,
   webdavAccounts: false,
+  thumbnails: true,
 };
 
 const REASONS: Record<Feature, { allowed: (c: Capabilities) => boolean; reason: MessageKey }> = {

@@ -14,6 +14,7 @@ pub mod secrets;
 pub mod session;
 pub mod settings;
 pub mod task_view;
+pub mod thumb_cache;
 pub mod transfer;
 pub mod transfer_hub;
 

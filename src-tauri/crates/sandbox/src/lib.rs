@@ -10,6 +10,7 @@ pub mod app;
 pub mod auth;
 pub mod binding;
 pub mod crypto;
+pub mod demo_media;
 pub mod envelope;
 pub mod faults;
 pub mod ids;
@@ -106,6 +107,9 @@ pub struct SandboxConfig {
     pub login_captcha: bool,
     /// Create the demo users and demo tree.
     pub seed_demo: bool,
+    /// Also seed the showcase (photos, PDF, video, a large folder) for the demo user; off by
+    /// default so tests see only the small demo tree.
+    pub demo_media: bool,
     /// Fault injection of this run (none by default).
     pub faults: faults::FaultConfig,
     /// Artificial delay between background task steps, so progress can be watched.
@@ -133,6 +137,7 @@ impl Default for SandboxConfig {
             user_quota: 1 << 30,
             login_captcha: false,
             seed_demo: true,
+            demo_media: false,
             faults: faults::FaultConfig::default(),
             task_step_delay: Duration::ZERO,
             policy: PolicyKind::Local,
@@ -248,6 +253,9 @@ impl Sandbox {
                 now,
             );
             app.seed_demo_tree(demo_id)?;
+            if config.demo_media {
+                app.seed_demo_media(demo_id)?;
+            }
             demo_uid = Some(demo_id);
         }
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port))

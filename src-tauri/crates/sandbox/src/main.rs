@@ -71,6 +71,9 @@ struct Args {
     /// Folders a recursive search walks before it stops and says so (`recursion_limit_reached`).
     #[arg(long, default_value_t = 65_535)]
     max_search_folders: usize,
+    /// Leave out the showcase folder (photos, PDF, video, a large folder) of the demo drive.
+    #[arg(long)]
+    no_demo_media: bool,
 }
 
 #[tokio::main]
@@ -104,6 +107,7 @@ async fn main() -> anyhow::Result<()> {
         task_step_delay: Duration::from_millis(args.task_step_ms),
         policy: args.policy,
         max_search_folders: args.max_search_folders,
+        demo_media: !args.no_demo_media,
         ..SandboxConfig::default()
     })
     .await?;

@@ -106,4 +106,9 @@ rangedDownload: boolean,
  * WebDAV accounts (a generated password, optionally limited to one folder) can be
  * listed, created and deleted.
  */
-webdavAccounts: boolean, };
+webdavAccounts: boolean, 
+/**
+ * The server makes thumbnails (`Provider::thumbnail`); the desktop shows them in the
+ * grid view and the info panel.
+ */
+thumbnails: boolean, };

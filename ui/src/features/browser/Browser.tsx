@@ -8,6 +8,7 @@ import { SafeName } from "../../components/SafeName";
 import { useToast } from "../../components/Toast";
 import { useErrorText, useI18n } from "../../i18n";
 import { oneAtATime } from "../../lib/capabilities";
+import { thumbUrl } from "../../lib/thumbs";
 import { crumbsOf, parentOf } from "../../lib/uri";
 import { useAccountFeatures } from "../accounts/AccountFeatures";
 import { ShareDialog } from "../shares/ShareDialog";
@@ -618,6 +619,28 @@ export function Browser({
             </button>
           </>
         )}
+        {view === "grid" && location.kind === "folder" && !inTrash && (
+          <div className="grid-sort toolbar-sort">
+            <select
+              value={`${orderBy}:${direction}`}
+              aria-label={t("browser.sortBy")}
+              data-testid="grid-sort"
+              onChange={(e) => {
+                const [o, d] = e.target.value.split(":") as [OrderBy, Direction];
+                setOrderBy(o);
+                setDirection(d);
+              }}
+            >
+              {(["name", "size", "updated_at", "created_at"] as OrderBy[]).flatMap((o) =>
+                (["asc", "desc"] as Direction[]).map((d) => (
+                  <option key={`${o}:${d}`} value={`${o}:${d}`}>
+                    {t(o === "name" ? "browser.name" : o === "size" ? "browser.size" : o === "updated_at" ? "browser.modified" : "browser.created")} {d === "asc" ? "↑" : "↓"}
+                  </option>
+                )),
+              )}
+            </select>
+          </div>
+        )}
         <div className="segmented" role="group">
           <button type="button" className={`icon-button${view === "list" ? " active" : ""}`} aria-pressed={view === "list"} onClick={() => setView("list")} title={t("browser.listView")} aria-label={t("browser.listView")} data-testid="view-list">
             <Icon name="list" />
@@ -630,29 +653,6 @@ export function Browser({
           <Icon name="info" />
         </button>
       </div>
-
-      {view === "grid" && location.kind === "folder" && !inTrash && (
-        <div className="grid-sort">
-          <select
-            value={`${orderBy}:${direction}`}
-            aria-label={t("browser.sortBy")}
-            data-testid="grid-sort"
-            onChange={(e) => {
-              const [o, d] = e.target.value.split(":") as [OrderBy, Direction];
-              setOrderBy(o);
-              setDirection(d);
-            }}
-          >
-            {(["name", "size", "updated_at", "created_at"] as OrderBy[]).flatMap((o) =>
-              (["asc", "desc"] as Direction[]).map((d) => (
-                <option key={`${o}:${d}`} value={`${o}:${d}`}>
-                  {t(o === "name" ? "browser.name" : o === "size" ? "browser.size" : o === "updated_at" ? "browser.modified" : "browser.created")} {d === "asc" ? "↑" : "↓"}
-                </option>
-              )),
-            )}
-          </select>
-        </div>
-      )}
 
       <div className="browser-body">
         <div className="browser-main">
@@ -677,6 +677,7 @@ export function Browser({
             orderBy={orderBy}
             direction={direction}
             sortable={location.kind === "folder" && !inTrash}
+            thumbnailFor={caps.thumbnails ? (entry) => thumbUrl(accountId, entry) : undefined}
             showFolder={location.kind === "search"}
             onOpenFolder={(uri) => navigate({ kind: "folder", uri })}
             renaming={renaming}
@@ -715,7 +716,7 @@ export function Browser({
             </div>
           )}
         </div>
-        {showInfo && <InfoPanel accountId={accountId} selected={selectedEntries} />}
+        {showInfo && <InfoPanel accountId={accountId} selected={selectedEntries} thumbnails={caps.thumbnails} />}
       </div>
 
       <div className="statusbar" data-testid="statusbar">

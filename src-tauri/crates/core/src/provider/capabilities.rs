@@ -69,4 +69,8 @@ pub struct Capabilities {
     /// listed, created and deleted.
     #[serde(default)]
     pub webdav_accounts: bool,
+    /// The server makes thumbnails (`Provider::thumbnail`); the desktop shows them in the
+    /// grid view and the info panel.
+    #[serde(default)]
+    pub thumbnails: bool,
 }

@@ -104,6 +104,7 @@ impl CloudreveV3 {
         resumable_upload: true,
         ranged_download: true,
         webdav_accounts: true,
+        thumbnails: false,
     };
 
     /// `GET /directory{path}`: the whole folder.

@@ -9,6 +9,7 @@ mod names;
 mod policy_hints;
 mod shares;
 mod tasks;
+mod thumbs;
 pub mod upload;
 pub mod uri;
 pub mod wire;
@@ -91,6 +92,7 @@ impl CloudreveV4 {
         resumable_upload: true,
         ranged_download: true,
         webdav_accounts: false,
+        thumbnails: true,
     };
 }
 
@@ -312,6 +314,10 @@ impl Provider for CloudreveV4 {
 
     async fn download_url(&self, file: &RemoteRef) -> Result<String> {
         self.download_url_impl(file).await
+    }
+
+    async fn thumbnail(&self, file: &RemoteRef) -> Result<Option<Vec<u8>>> {
+        self.thumbnail_impl(file).await
     }
 }
 

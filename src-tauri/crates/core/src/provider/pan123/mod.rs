@@ -135,6 +135,7 @@ impl Pan123 {
         resumable_upload: true,
         ranged_download: true,
         webdav_accounts: false,
+        thumbnails: false,
     };
 
     /// Every item of folder `id` (all pages), trashed ones included. The live ones fill the
