@@ -84,11 +84,12 @@ impl TransferHub {
         }
         let provider = self.cirrus.provider(account_id).await?;
         let queue = Arc::new(TransferQueue::open(&self.queue_path(account_id))?);
-        let config = self
+        let mut config = self
             .config
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone();
+        config.proxy = self.cirrus.proxy_for(Some(account_id))?;
         let engine = Arc::new(TransferEngine::new(provider, queue, config)?);
         self.forward_events(account_id, &engine);
         engines.insert(account_id.to_string(), engine.clone());
