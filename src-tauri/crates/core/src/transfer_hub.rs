@@ -340,6 +340,29 @@ impl TransferHub {
         Ok(())
     }
 
+    /// After the proxy settings changed: engines with nothing queued or running are let go,
+    /// so the next transfer of their account starts over the new proxy. Busy engines keep
+    /// their connections until they are idle and renewed again (or the app restarts).
+    /// Returns how many were renewed.
+    pub async fn renew_idle_engines(&self) -> usize {
+        let mut engines = self.engines.lock().await;
+        let idle: Vec<String> = engines
+            .iter()
+            .filter(|(_, e)| {
+                e.list().is_ok_and(|items| {
+                    !items
+                        .iter()
+                        .any(|i| matches!(i.state, ItemState::Queued | ItemState::Running))
+                })
+            })
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in &idle {
+            engines.remove(id);
+        }
+        idle.len()
+    }
+
     /// Stops every engine; unfinished work resumes next time.
     pub async fn shutdown(&self) {
         self.engines.lock().await.clear();
