@@ -48,7 +48,7 @@ async fn run(cli: Cli, out: Out) -> Result<i32, Error> {
         cirrus.set_proxy_override(Some(proxy));
     }
     let account = cli.account.as_deref();
-    match cli.command {
+    let result = match cli.command {
         Command::Login(a) => account_cmds::login(&cirrus, account, a, out).await,
         Command::Logout => account_cmds::logout(&cirrus, account, out).await,
         Command::Accounts(a) => account_cmds::accounts(&cirrus, a, out).await,
@@ -68,7 +68,19 @@ async fn run(cli: Cli, out: Out) -> Result<i32, Error> {
         Command::Put(a) => transfer_cmds::put(&cirrus, account, a, out).await,
         Command::Get(a) => transfer_cmds::get(&cirrus, account, a, out).await,
         Command::Transfers(t) => transfer_cmds::transfers(&cirrus, account, t, out).await,
-    }
+    };
+    // A connection failure names the proxy in the way, if any: a wrong proxy otherwise
+    // reads as an unreachable server.
+    result.map_err(|e| {
+        let proxy = cirrus
+            .account_or_active(account)
+            .ok()
+            .and_then(|a| cirrus.proxy_for(Some(&a.id)).ok());
+        match proxy {
+            Some(p) => p.explain(e),
+            None => e,
+        }
+    })
 }
 
 /// `--proxy URL` / `--no-proxy`, if given. A proxy user name needs a password, which never
