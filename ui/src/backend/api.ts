@@ -16,6 +16,7 @@ import type {
   ProviderKind,
   SecretStore,
   Settings,
+  SystemProxy,
   Share,
   ShareOptions,
   Task,
@@ -113,6 +114,13 @@ export interface Backend {
   // login autostart
   getAutostart(): Promise<boolean>;
   setAutostart(enabled: boolean): Promise<void>;
+  // network
+  /** The proxy the system asks for (environment, else the desktop's settings). */
+  systemProxy(): Promise<SystemProxy>;
+  /** Keeps (null or "": forgets) a manual proxy's password: the app's (accountId null) or an account's. */
+  setProxyPassword(accountId: string | null, password: string | null): Promise<void>;
+  /** Whether a manual proxy password is kept for the app (null) or an account. */
+  hasProxyPassword(accountId: string | null): Promise<boolean>;
 }
 
 /** The real backend: every method is one Tauri command with camelCase args. */
@@ -191,4 +199,7 @@ export const tauriBackend: Backend = {
   onUploadWith: (handler) => listen("upload-with", () => handler()),
   getAutostart: () => invoke("autostart_get", {}),
   setAutostart: (enabled) => invoke("autostart_set", { enabled }),
+  systemProxy: () => invoke("proxy_system_info", {}),
+  setProxyPassword: (accountId, password) => invoke("proxy_password_set", { accountId, password }),
+  hasProxyPassword: (accountId) => invoke("proxy_password_status", { accountId }),
 };

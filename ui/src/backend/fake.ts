@@ -13,6 +13,7 @@ import type {
   Provider,
   ProviderKind,
   Settings,
+  SystemProxy,
   Share,
   Task,
   Transfer,
@@ -106,7 +107,12 @@ export class FakeBackend implements Backend {
     conflictPolicy: "ask",
     theme: "system",
     language: "en",
+    proxy: { mode: "system" },
+    accountProxies: {},
   };
+  /** Kept proxy passwords by scope ("app" or an account id); the test can read them. */
+  proxyPasswords = new Map<string, string>();
+  systemProxyInfo: SystemProxy = { source: "nothing", http: null, https: null, all: null, noProxy: null, note: null };
   dropHoverHandlers = new Set<(hovering: boolean) => void>();
   dropHandlers = new Set<(e: DropEvent) => void>();
   uploadWithHandlers = new Set<() => void>();
@@ -598,5 +604,20 @@ export class FakeBackend implements Backend {
   async setAutostart(enabled: boolean) {
     this.log("setAutostart", enabled);
     this.autostart = enabled;
+  }
+
+  // network ----------------------------------------------------------------
+  async systemProxy() {
+    this.log("systemProxy");
+    return { ...this.systemProxyInfo };
+  }
+  async setProxyPassword(accountId: string | null, password: string | null) {
+    this.log("setProxyPassword", accountId, password ? "<password>" : null);
+    if (password) this.proxyPasswords.set(accountId ?? "app", password);
+    else this.proxyPasswords.delete(accountId ?? "app");
+  }
+  async hasProxyPassword(accountId: string | null) {
+    this.log("hasProxyPassword", accountId);
+    return this.proxyPasswords.has(accountId ?? "app");
   }
 }

@@ -83,6 +83,37 @@ export interface Settings {
   conflictPolicy: ConflictPolicy;
   theme: Theme;
   language: Language;
+  /** The proxy of every connection (Settings → Network). */
+  proxy: ProxySetting;
+  /** Accounts that do not use the app's proxy, by account id. */
+  accountProxies: Record<string, AccountProxy>;
+}
+
+/** How a manual proxy is spoken to (`cirrus_core::net::proxy::ProxyProtocol`). */
+export type ProxyProtocol = "http" | "https" | "socks5";
+
+/** A manual proxy; its password is in the OS credential store, never here. */
+export interface ManualProxy {
+  protocol: ProxyProtocol;
+  host: string;
+  port: number;
+  username?: string;
+}
+
+/** The app's proxy: the system's, none, or a manual one. */
+export type ProxySetting = { mode: "system" } | { mode: "none" } | ({ mode: "manual" } & ManualProxy);
+
+/** An account's proxy: the app's setting, none, or its own. */
+export type AccountProxy = { mode: "app" } | { mode: "none" } | ({ mode: "manual" } & ManualProxy);
+
+/** The system's proxy as Cirrus reads it (no credentials). */
+export interface SystemProxy {
+  source: "environment" | "gnome" | "nothing";
+  http: string | null;
+  https: string | null;
+  all: string | null;
+  noProxy: string | null;
+  note: string | null;
 }
 
 /** Shape of every rejected command. */

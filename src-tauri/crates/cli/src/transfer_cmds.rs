@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use cirrus_core::net::proxy::ProxyConfig;
 use cirrus_core::provider::{Provider, RemoteRef};
 use cirrus_core::transfer::{
     ConflictPolicy, EngineConfig, Interrupted, ItemId, ItemKind, ItemState, Selection,
@@ -169,10 +170,11 @@ fn queue_for(cirrus: &Cirrus, account_id: &str) -> Result<Arc<TransferQueue>, Er
 async fn context(
     cirrus: &Cirrus,
     account: Option<&str>,
-) -> Result<(Arc<dyn Provider>, Arc<TransferQueue>), Error> {
+) -> Result<(Arc<dyn Provider>, Arc<TransferQueue>, ProxyConfig), Error> {
     let a = cirrus.account_or_active(account)?;
     let queue = queue_for(cirrus, &a.id)?;
-    Ok((cirrus.provider(&a.id).await?, queue))
+    let proxy = cirrus.proxy_for(Some(&a.id))?;
+    Ok((cirrus.provider(&a.id).await?, queue, proxy))
 }
 
 impl TransferOpts {
@@ -190,9 +192,11 @@ fn engine(
     provider: Arc<dyn Provider>,
     queue: Arc<TransferQueue>,
     opts: Option<TransferOptions>,
+    proxy: ProxyConfig,
 ) -> Result<TransferEngine, Error> {
     let mut config = EngineConfig {
         interrupted: Interrupted::Pause,
+        proxy,
         ..EngineConfig::default()
     };
     if let Some(o) = opts {
@@ -232,7 +236,7 @@ pub async fn put(
     a: PutArgs,
     out: Out,
 ) -> Result<i32, Error> {
-    let (p, queue) = context(cirrus, account).await?;
+    let (p, queue, proxy) = context(cirrus, account).await?;
     let (dest, sources) = a.paths.split_last().expect("clap requires two paths");
     for s in sources {
         if std::fs::symlink_metadata(s).is_err() {
@@ -240,7 +244,7 @@ pub async fn put(
         }
     }
     let dest = ensure_remote_folder(p.as_ref(), dest).await?;
-    let e = engine(p, queue.clone(), Some(a.opts.stored()))?;
+    let e = engine(p, queue.clone(), Some(a.opts.stored()), proxy)?;
     let mut ids = Vec::new();
     for s in sources {
         let id = e.enqueue_upload(&PathBuf::from(s), &dest, a.opts.conflict.into())?;
@@ -257,7 +261,7 @@ pub async fn get(
     a: GetArgs,
     out: Out,
 ) -> Result<i32, Error> {
-    let (p, queue) = context(cirrus, account).await?;
+    let (p, queue, proxy) = context(cirrus, account).await?;
     let (dest, sources) = a.paths.split_last().expect("clap requires two paths");
     let dest = PathBuf::from(dest);
     std::fs::create_dir_all(&dest)?;
@@ -266,7 +270,7 @@ pub async fn get(
         let r = p.resolve_path(s).await?;
         entries.push(p.stat(&r).await?);
     }
-    let e = engine(p, queue.clone(), Some(a.opts.stored()))?;
+    let e = engine(p, queue.clone(), Some(a.opts.stored()), proxy)?;
     let mut ids = Vec::new();
     for entry in &entries {
         let id = e.enqueue_download(entry, &dest, a.opts.conflict.into())?;
@@ -356,7 +360,8 @@ pub async fn transfers(
             }
             let tops = top_ids(&paused);
             let p = cirrus.provider(&a.id).await?;
-            let e = engine(p, queue.clone(), stored_options(&queue, &tops)?)?;
+            let proxy = cirrus.proxy_for(Some(&a.id))?;
+            let e = engine(p, queue.clone(), stored_options(&queue, &tops)?, proxy)?;
             e.resume(&Selection::Ids(paused.iter().map(|i| i.id).collect()))
                 .await?;
             run_to_end(&e, &queue, &tops, out).await
@@ -395,7 +400,8 @@ pub async fn transfers(
                 return Ok(exit::OK);
             }
             let p = cirrus.provider(&a.id).await?;
-            let e = engine(p, queue.clone(), stored_options(&queue, &tops)?)?;
+            let proxy = cirrus.proxy_for(Some(&a.id))?;
+            let e = engine(p, queue.clone(), stored_options(&queue, &tops)?, proxy)?;
             let mut ids: Vec<ItemId> = again.iter().map(|i| i.id).collect();
             ids.extend(&tops);
             e.retry(&Selection::Ids(ids)).await?;

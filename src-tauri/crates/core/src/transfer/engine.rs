@@ -48,6 +48,8 @@ pub struct EngineConfig {
     pub progress_interval: Duration,
     /// What happens at start to transfers whose process was interrupted.
     pub interrupted: Interrupted,
+    /// The proxy of transfers to storage hosts (the account's, set by the hub).
+    pub proxy: crate::net::proxy::ProxyConfig,
 }
 
 impl Default for EngineConfig {
@@ -63,6 +65,7 @@ impl Default for EngineConfig {
             multi_connection_threshold: 32 << 20,
             progress_interval: Duration::from_millis(250),
             interrupted: Interrupted::Requeue,
+            proxy: crate::net::proxy::ProxyConfig::System,
         }
     }
 }
@@ -133,9 +136,10 @@ impl TransferEngine {
         open_part: OpenPart,
     ) -> Result<Self> {
         queue.settle_interrupted(config.interrupted)?;
-        let http = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(30))
-            .read_timeout(Duration::from_secs(120))
+            .read_timeout(Duration::from_secs(120));
+        let http = crate::net::proxy::apply(builder, &config.proxy)?
             .build()
             .map_err(|e| crate::error::Error::io(format!("Cannot build the HTTP client: {e}")))?;
         let base = JobContext {
