@@ -7,12 +7,12 @@ mod common;
 mod uploads_common;
 
 use cirrus_core::provider::*;
+use cirrus_core::transfer::engine::SMALL_PER_SLOT;
 use cirrus_core::transfer::*;
 use cirrus_sandbox::SandboxConfig;
 use cirrus_sandbox::faults::{FaultTarget, LinkProfile};
 use cirrus_sandbox::policy::PolicyKind;
 use std::sync::Arc;
-use cirrus_core::transfer::engine::SMALL_PER_SLOT;
 use uploads_common::{S3_PART, data, download_bytes, remote_entry, sha, write};
 
 fn line(policy: PolicyKind, chunk_size: u64, chunk_concurrency: u32) -> SandboxConfig {
@@ -37,7 +37,8 @@ async fn upload_all(p: Arc<dyn Provider>, files: &[(String, Vec<u8>)], parallel:
     let e = TransferEngine::new(p.clone(), q.clone(), config).unwrap();
     for (name, content) in files {
         let f = write(dir.path(), name, content);
-        e.enqueue_upload(&f, &p.root(), ConflictPolicy::Ask).unwrap();
+        e.enqueue_upload(&f, &p.root(), ConflictPolicy::Ask)
+            .unwrap();
     }
     e.wait_idle().await.unwrap();
     for item in q.list().unwrap() {
@@ -49,7 +50,11 @@ async fn upload_all(p: Arc<dyn Provider>, files: &[(String, Vec<u8>)], parallel:
 async fn arrived(p: &Arc<dyn Provider>, name: &str, content: &[u8]) {
     let entry = remote_entry(p.as_ref(), &p.root(), name).await;
     assert_eq!(entry.size, content.len() as u64, "{name}");
-    assert_eq!(sha(&download_bytes(p.clone(), &entry).await), sha(content), "{name}");
+    assert_eq!(
+        sha(&download_bytes(p.clone(), &entry).await),
+        sha(content),
+        "{name}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
