@@ -246,6 +246,7 @@ pub async fn curl_list(api: &Api, path: &str, page_size: u32) -> anyhow::Result<
 }
 
 /// The Python SDK in its venv.
+#[derive(Clone)]
 pub struct PythonSdk {
     /// The venv's interpreter.
     pub python: PathBuf,

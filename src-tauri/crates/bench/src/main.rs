@@ -6,6 +6,7 @@
 mod api;
 mod clients;
 mod fixtures;
+mod link;
 mod pan123;
 mod process;
 mod report;
@@ -17,6 +18,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Context;
+use cirrus_sandbox::faults::LinkProfile;
 use cirrus_sandbox::{Api as SandboxApi, Sandbox, SandboxConfig, demo};
 use clap::Parser;
 
@@ -69,6 +71,16 @@ struct Args {
     /// Also write the table to this file.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Round trip of the simulated line of the line rows, in ms (0 with `--link-mbit 0`:
+    /// no line rows).
+    #[arg(long, default_value_t = 40)]
+    link_rtt_ms: u64,
+    /// Bandwidth of the simulated line each way, in Mbit/s.
+    #[arg(long, default_value_t = 200.0)]
+    link_mbit: f64,
+    /// Only the rows under the simulated line (skips the loopback rows).
+    #[arg(long)]
+    link_only: bool,
 }
 
 async fn target(
@@ -199,27 +211,101 @@ async fn main() -> anyhow::Result<()> {
         None => std::env::current_exe()?.with_file_name("cirrus"),
     };
     std::fs::create_dir_all(&args.work)?;
-    let (big, chunks, small_dir, small) = inputs(&args)?;
+    eprintln!("writing inputs under {}", args.work.display());
     let size = args.size_mib << 20;
-    if args.pan123_only {
-        let rows = pan123_rows(&args, cli, &big, &small_dir, &small).await?;
-        return finish(&args, started, &rows);
-    }
-    let (plain_sb, plain) = target(&args, cli.clone(), "plain", false).await?;
-    let (_enc_sb, enc) = target(&args, cli.clone(), "enc", true).await?;
-    let (_v3_sb, v3) = target_v3(&args, cli.clone()).await?;
-    plain_sb.seed_files(demo::EMAIL, "/list", args.list_count);
-
+    let big = args.work.join("in/big.bin");
+    std::fs::create_dir_all(big.parent().context("parent")?)?;
+    let chunks = fixtures::large_file(
+        &big,
+        size,
+        args.chunk_mib << 20,
+        &args.work.join("in/chunks"),
+    )?;
+    let small_dir = args.work.join("in/small");
+    let small = fixtures::small_files(&small_dir, args.small_count, args.small_kib << 10)?;
     let script = args.work.join("sdk_bench.py");
     std::fs::write(&script, include_str!("sdk_bench.py"))?;
+    let sdk = PythonSdk {
+        python: args.python.clone(),
+        script,
+    };
+    let mut rows = Vec::new();
+    if args.pan123_only {
+        rows = pan123_rows(&args, cli.clone(), &big, &small_dir, &small).await?;
+    } else if !args.link_only {
+        rows = loopback_rows(
+            &args,
+            cli.clone(),
+            sdk.clone(),
+            &big,
+            &chunks,
+            &small_dir,
+            &small,
+        )
+        .await?;
+    }
+    let profile = LinkProfile::new(args.link_rtt_ms, args.link_mbit);
+    if profile.is_on() && !args.pan123_only {
+        let line = link::LinkBench {
+            profile,
+            cli,
+            sdk,
+            work: args.work.clone(),
+            runs: args.runs,
+            chunk_size: args.chunk_mib << 20,
+            list_count: args.list_count,
+            page_size: args.page_size,
+        };
+        rows.extend(line.rows(&big, &small_dir, &small).await?);
+    }
+    match criterion_row(&args.criterion_dir) {
+        Ok(r) => rows.push(r),
+        // The rest of the table is still worth printing.
+        Err(e) => eprintln!("no AES-CTR row: {e:#}"),
+    }
+
+    let title = format!(
+        "Cirrus benchmark, {} — {} run(s) each, medians; large file {} MiB, chunks {} MiB \
+         (sandbox default: 1 chunk in flight); line rows: {} ms round trip, {} Mbit/s each way \
+         ({:.1} MB/s); {} s in total",
+        chrono::Local::now().format("%Y-%m-%d %H:%M"),
+        args.runs,
+        args.size_mib,
+        args.chunk_mib,
+        args.link_rtt_ms,
+        args.link_mbit,
+        profile.bytes_per_sec() as f64 / 1e6,
+        started.elapsed().as_secs()
+    );
+    let table = report::render(&title, &rows);
+    println!("{table}");
+    if let Some(out) = &args.out {
+        std::fs::write(out, &table)?;
+    }
+    let _ = std::fs::remove_dir_all(&args.work);
+    Ok(())
+}
+
+/// The loopback rows: Cirrus against curl and the SDK with nothing between them.
+async fn loopback_rows(
+    args: &Args,
+    cli: PathBuf,
+    sdk: PythonSdk,
+    big: &std::path::Path,
+    chunks: &[PathBuf],
+    small_dir: &std::path::Path,
+    small: &[PathBuf],
+) -> anyhow::Result<Vec<report::Row>> {
+    let size = args.size_mib << 20;
+    let (plain_sb, plain) = target(args, cli.clone(), "plain", false).await?;
+    let (_enc_sb, enc) = target(args, cli.clone(), "enc", true).await?;
+    let (_v3_sb, v3) = target_v3(args, cli.clone()).await?;
+    plain_sb.seed_files(demo::EMAIL, "/list", args.list_count);
 
     let bench = Bench {
         plain,
         enc,
-        sdk: PythonSdk {
-            python: args.python.clone(),
-            script,
-        },
+        sdk,
         creds: (demo::EMAIL, demo::PASSWORD),
         work: args.work.clone(),
         runs: args.runs,
@@ -227,71 +313,27 @@ async fn main() -> anyhow::Result<()> {
     };
     let mut rows = Vec::new();
     eprintln!("large uploads");
-    let ups = bench.uploads(&big, &chunks).await?;
+    let ups = bench.uploads(big, chunks).await?;
     // One file in flight, `chunk_concurrency` (1 on the sandbox) chunks at a time.
     let budget = 64.0 + args.chunk_mib as f64;
     let mut up_rows = ups.rows(size, budget).into_iter();
     rows.extend(up_rows.next());
     rows.extend(up_rows.next());
     eprintln!("small files");
-    rows.push(bench.small_files(&small_dir, &small).await?);
+    rows.push(bench.small_files(small_dir, small).await?);
     eprintln!("download");
     rows.push(bench.download("/bench/up-c0/big.bin", size).await?);
     rows.extend(up_rows);
     eprintln!("Cloudreve 3");
-    rows.push(v3.upload(&big, &chunks).await?);
-    rows.push(v3.small_files(&small_dir, &small).await?);
-    rows.extend(pan123_rows(&args, cli, &big, &small_dir, &small).await?);
+    rows.push(v3.upload(big, chunks).await?);
+    rows.push(v3.small_files(small_dir, small).await?);
+    rows.extend(pan123_rows(args, cli, big, small_dir, small).await?);
     eprintln!("listing");
     rows.push(
         bench
             .listing("/list", args.list_count, args.page_size)
             .await?,
     );
-    match criterion_row(&args.criterion_dir) {
-        Ok(r) => rows.push(r),
-        // The rest of the table is still worth printing.
-        Err(e) => eprintln!("no AES-CTR row: {e:#}"),
-    }
-
     drop(bench);
-    finish(&args, started, &rows)
-}
-
-/// Writes the inputs before anything is timed: the large file (and its chunks for curl) and
-/// the small files.
-#[allow(clippy::type_complexity)]
-fn inputs(args: &Args) -> anyhow::Result<(PathBuf, Vec<PathBuf>, PathBuf, Vec<PathBuf>)> {
-    eprintln!("writing inputs under {}", args.work.display());
-    let big = args.work.join("in/big.bin");
-    std::fs::create_dir_all(big.parent().context("parent")?)?;
-    let chunks = fixtures::large_file(
-        &big,
-        args.size_mib << 20,
-        args.chunk_mib << 20,
-        &args.work.join("in/chunks"),
-    )?;
-    let small_dir = args.work.join("in/small");
-    let small = fixtures::small_files(&small_dir, args.small_count, args.small_kib << 10)?;
-    Ok((big, chunks, small_dir, small))
-}
-
-/// Prints the table (and writes it to `--out`), then removes the scratch directory.
-fn finish(args: &Args, started: Instant, rows: &[report::Row]) -> anyhow::Result<()> {
-    let title = format!(
-        "Cirrus benchmark, {} — {} run(s) each, medians; large file {} MiB, chunks {} MiB \
-         (sandbox default: 1 chunk in flight); {} s in total",
-        chrono::Local::now().format("%Y-%m-%d %H:%M"),
-        args.runs,
-        args.size_mib,
-        args.chunk_mib,
-        started.elapsed().as_secs()
-    );
-    let table = report::render(&title, rows);
-    println!("{table}");
-    if let Some(out) = &args.out {
-        std::fs::write(out, &table)?;
-    }
-    let _ = std::fs::remove_dir_all(&args.work);
-    Ok(())
+    Ok(rows)
 }

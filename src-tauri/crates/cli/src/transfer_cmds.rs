@@ -53,7 +53,8 @@ pub struct TransferOpts {
     /// When the destination already exists.
     #[arg(long, value_enum, default_value = "ask")]
     pub conflict: ConflictArg,
-    /// Files transferred at the same time.
+    /// Files transferred at the same time (each slot also takes up to 16 files of 1 MiB or
+    /// less, so small files are not held up by round trips).
     #[arg(long, default_value_t = 3)]
     pub parallel: usize,
     /// Bandwidth limit, e.g. 500K, 10M (bytes per second; 0 = none).

@@ -120,6 +120,9 @@ pub struct SandboxConfig {
     /// Folders a recursive search may walk before it stops and reports
     /// `recursion_limit_reached` (Cloudreve's `max_recursive_searched_folder`, 65 535).
     pub max_search_folders: usize,
+    /// A simulated line in front of every listener (round trip per request, one shared
+    /// bandwidth budget per direction); off by default.
+    pub link: faults::LinkProfile,
 }
 
 impl Default for SandboxConfig {
@@ -142,6 +145,7 @@ impl Default for SandboxConfig {
             task_step_delay: Duration::ZERO,
             policy: PolicyKind::Local,
             max_search_folders: 65_535,
+            link: faults::LinkProfile::default(),
         }
     }
 }
@@ -198,6 +202,7 @@ impl Sandbox {
         };
         let driver = LocalDriver::new(data_dir.join("blobs")).context("creating blob dir")?;
         let faults = Arc::new(faults::Faults::new(config.faults.clone()));
+        faults.link().set_profile(config.link);
         let policies = Registry::start_with_faults(
             &PolicySettings {
                 default_kind: config.policy,

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use cirrus_sandbox::faults::FaultConfig;
+use cirrus_sandbox::faults::{FaultConfig, LinkProfile};
 use cirrus_sandbox::policy::PolicyKind;
 use cirrus_sandbox::{Api, Sandbox, SandboxConfig, demo};
 use clap::Parser;
@@ -31,6 +31,9 @@ struct Args {
     /// Upload chunk size in bytes.
     #[arg(long, default_value_t = 26_214_400)]
     chunk_size: u64,
+    /// Chunks a client may send at once (`storage_policy.chunk_concurrency` of every policy).
+    #[arg(long, default_value_t = 1)]
+    chunk_concurrency: u32,
     /// Enable client-side encryption on the local policy.
     #[arg(long)]
     encryption: bool,
@@ -61,6 +64,13 @@ struct Args {
     /// Per-request body bandwidth cap in KiB/s (0 = unlimited).
     #[arg(long, default_value_t = 0)]
     bandwidth_kbps: u64,
+    /// Simulated line: round trip added to every request of every listener, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    link_rtt_ms: u64,
+    /// Simulated line: megabits per second each way, one budget shared by every connection
+    /// of every listener (0 = unlimited).
+    #[arg(long, default_value_t = 0.0)]
+    link_mbit: f64,
     /// Artificial delay between background task steps, in milliseconds.
     #[arg(long, default_value_t = 500)]
     task_step_ms: u64,
@@ -84,6 +94,14 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let args = Args::parse();
+    let link = LinkProfile::new(args.link_rtt_ms, args.link_mbit);
+    if link.is_on() {
+        println!(
+            "Simulated line: {} ms round trip, {} Mbit/s each way (shared by all connections)",
+            link.rtt.as_millis(),
+            args.link_mbit
+        );
+    }
     let sandbox = Sandbox::start(SandboxConfig {
         api: args.api,
         data_dir: args.data_dir,
@@ -91,6 +109,8 @@ async fn main() -> anyhow::Result<()> {
         access_ttl: Duration::from_secs(args.access_ttl),
         refresh_ttl: Duration::from_secs(args.refresh_ttl),
         chunk_size: args.chunk_size,
+        chunk_concurrency: args.chunk_concurrency.max(1),
+        link,
         encryption: args.encryption,
         upload_session_ttl: Duration::from_secs(args.upload_session_ttl),
         faults: FaultConfig {
