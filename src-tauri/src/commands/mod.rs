@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod browse;
 pub mod files;
+pub mod preview;
 pub mod settings;
 pub mod shares;
 pub mod tasks;

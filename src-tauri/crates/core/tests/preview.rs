@@ -46,10 +46,19 @@ async fn ranged_reads_answer_206_with_the_files_bytes() {
     assert_eq!(&mid.body[..], &data[1000..2000]);
 
     // Open-ended and suffix ranges, as media elements send them.
-    let tail = store.read(&id, p.as_ref(), Some("bytes=99000-")).await.unwrap();
-    assert_eq!(tail.content_range.as_deref(), Some("bytes 99000-99999/100000"));
+    let tail = store
+        .read(&id, p.as_ref(), Some("bytes=99000-"))
+        .await
+        .unwrap();
+    assert_eq!(
+        tail.content_range.as_deref(),
+        Some("bytes 99000-99999/100000")
+    );
     assert_eq!(&tail.body[..], &data[99_000..]);
-    let suffix = store.read(&id, p.as_ref(), Some("bytes=-10")).await.unwrap();
+    let suffix = store
+        .read(&id, p.as_ref(), Some("bytes=-10"))
+        .await
+        .unwrap();
     assert_eq!(&suffix.body[..], &data[size as usize - 10..]);
 
     // No Range: a small file comes whole with 200.
@@ -82,7 +91,11 @@ async fn big_reads_come_in_bounded_chunks_that_join_up() {
         let chunk = store.read(&id, p.as_ref(), Some(&asked)).await.unwrap();
         answers += 1;
         assert_eq!(chunk.status, 206);
-        assert!(chunk.body.len() as u64 <= MAX_CHUNK, "{} bytes", chunk.body.len());
+        assert!(
+            chunk.body.len() as u64 <= MAX_CHUNK,
+            "{} bytes",
+            chunk.body.len()
+        );
         let cr = chunk.content_range.unwrap();
         let (span, total) = cr.trim_start_matches("bytes ").split_once('/').unwrap();
         assert_eq!(total.parse::<u64>().unwrap(), size);
@@ -101,7 +114,10 @@ async fn big_reads_come_in_bounded_chunks_that_join_up() {
 async fn an_edited_copy_goes_back_as_a_new_version_of_the_same_file() {
     let (e, p, _account, _data) = seeded("/Docs/report.txt", 2000).await;
     let folder = p.resolve_path("/Docs").await.unwrap();
-    let entry = p.stat(&p.resolve_path("/Docs/report.txt").await.unwrap()).await.unwrap();
+    let entry = p
+        .stat(&p.resolve_path("/Docs/report.txt").await.unwrap())
+        .await
+        .unwrap();
     assert!(p.capabilities().upload_overwrite);
 
     // The private copy, made by the engine's download code.

@@ -47,8 +47,10 @@ impl PreviewKind {
             "txt" | "log" | "csv" | "tsv" | "json" | "xml" | "yaml" | "yml" | "toml" | "ini"
             | "conf" | "cfg" | "rs" | "ts" | "tsx" | "js" | "jsx" | "mjs" | "py" | "rb" | "go"
             | "java" | "kt" | "c" | "h" | "cc" | "cpp" | "hpp" | "cs" | "sh" | "bash" | "zsh"
-            | "sql" | "css" | "scss" | "html" | "htm" | "vue" | "php" | "lua" | "swift" | "diff"
-            | "patch" | "srt" | "vtt" | "tex" | "gradle" | "properties" | "env" => Self::Text,
+            | "sql" | "css" | "scss" | "html" | "htm" | "vue" | "php" | "lua" | "swift"
+            | "diff" | "patch" | "srt" | "vtt" | "tex" | "gradle" | "properties" | "env" => {
+                Self::Text
+            }
             _ => match name.to_ascii_lowercase().as_str() {
                 "readme" | "license" | "makefile" | "dockerfile" | "changelog" => Self::Text,
                 _ => Self::Other,

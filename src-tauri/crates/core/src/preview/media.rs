@@ -143,7 +143,13 @@ impl MediaStore {
         let asked = parse_range(range_header, size)?;
         let range = match asked {
             Some(r) => Some(r.capped(MAX_CHUNK)),
-            None if size > MAX_WHOLE => Some(ByteRange { start: 0, end: size - 1 }.capped(MAX_CHUNK)),
+            None if size > MAX_WHOLE => Some(
+                ByteRange {
+                    start: 0,
+                    end: size - 1,
+                }
+                .capped(MAX_CHUNK),
+            ),
             None => None,
         };
         let mut refreshed = false;
@@ -177,10 +183,7 @@ impl MediaStore {
                 format!("bytes={}-{}", r.start, r.end),
             );
         }
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| crate::net::from_reqwest(&e))?;
+        let resp = req.send().await.map_err(|e| crate::net::from_reqwest(&e))?;
         let status = resp.status().as_u16();
         let kind = match status {
             200..=299 => None,

@@ -73,7 +73,9 @@ pub fn parse_range(header: Option<&str>, size: u64) -> Result<Option<ByteRange>>
         let end = if b.is_empty() {
             size - 1
         } else {
-            b.parse::<u64>().map_err(|_| unsatisfiable(size))?.min(size - 1)
+            b.parse::<u64>()
+                .map_err(|_| unsatisfiable(size))?
+                .min(size - 1)
         };
         if start >= size || end < start {
             return Err(unsatisfiable(size));
@@ -92,15 +94,37 @@ mod tests {
         let r = |h: &str| parse_range(Some(h), 1000).unwrap();
         assert_eq!(r("bytes=0-"), Some(ByteRange { start: 0, end: 999 }));
         assert_eq!(r("bytes=10-19"), Some(ByteRange { start: 10, end: 19 }));
-        assert_eq!(r("bytes=990-5000"), Some(ByteRange { start: 990, end: 999 }));
-        assert_eq!(r("bytes=-100"), Some(ByteRange { start: 900, end: 999 }));
+        assert_eq!(
+            r("bytes=990-5000"),
+            Some(ByteRange {
+                start: 990,
+                end: 999
+            })
+        );
+        assert_eq!(
+            r("bytes=-100"),
+            Some(ByteRange {
+                start: 900,
+                end: 999
+            })
+        );
         assert_eq!(r("bytes=0-1,5-6"), None);
         assert_eq!(parse_range(None, 1000).unwrap(), None);
         let e = parse_range(Some("bytes=1000-"), 1000).unwrap_err();
         assert_eq!(e.http_status(), Some(416));
         assert!(parse_range(Some("bytes=5-2"), 1000).is_err());
-        let capped = ByteRange { start: 100, end: 999 }.capped(10);
-        assert_eq!(capped, ByteRange { start: 100, end: 109 });
+        let capped = ByteRange {
+            start: 100,
+            end: 999,
+        }
+        .capped(10);
+        assert_eq!(
+            capped,
+            ByteRange {
+                start: 100,
+                end: 109
+            }
+        );
         assert_eq!(capped.content_range(1000), "bytes 100-109/1000");
         assert_eq!(capped.len(), 10);
     }
