@@ -44,7 +44,11 @@ fn plain(status: StatusCode) -> Response<Vec<u8>> {
         .unwrap_or_default()
 }
 
-async fn answer<R: Runtime>(app: &AppHandle<R>, request: &Request<Vec<u8>>) -> Response<Vec<u8>> {
+/// The answer to one request of the scheme (public for the tests, which have no WebView).
+pub async fn answer<R: Runtime>(
+    app: &AppHandle<R>,
+    request: &Request<Vec<u8>>,
+) -> Response<Vec<u8>> {
     let id = request.uri().path().trim_start_matches('/');
     let Some(preview) = app.try_state::<MediaStore>() else {
         return plain(StatusCode::SERVICE_UNAVAILABLE);

@@ -202,8 +202,16 @@ pub async fn preview_pdf<R: Runtime>(
     Ok(tauri::ipc::Response::new(bytes))
 }
 
+/// A program to open copies with instead of the desktop's handler (tests, unusual desktops).
+pub const OPEN_WITH_ENV: &str = "CIRRUS_OPEN_WITH";
+
 /// Hands a local file to the OS's default app for its type.
 fn open_in_os(path: &std::path::Path) -> std::io::Result<()> {
+    if let Some(program) = std::env::var_os(OPEN_WITH_ENV).filter(|p| !p.is_empty()) {
+        let mut child = std::process::Command::new(program).arg(path).spawn()?;
+        std::thread::spawn(move || child.wait());
+        return Ok(());
+    }
     #[cfg(target_os = "linux")]
     let mut cmd = std::process::Command::new("xdg-open");
     #[cfg(target_os = "macos")]
