@@ -7,6 +7,7 @@ pub mod dto;
 pub mod error;
 pub mod launch;
 pub mod media_thumb;
+pub mod media_preview;
 pub mod state;
 pub mod task_watch;
 pub mod tray;
@@ -75,6 +76,12 @@ macro_rules! cirrus_handlers {
             $crate::commands::upload_with::upload_with_pending,
             $crate::commands::upload_with::upload_with_plan,
             $crate::commands::upload_with::upload_with_dismiss,
+            $crate::commands::preview::preview_open,
+            $crate::commands::preview::preview_text,
+            $crate::commands::preview::preview_pdf,
+            $crate::commands::preview::open_with_default,
+            $crate::commands::preview::open_with_upload,
+            $crate::commands::preview::open_with_dismiss,
         ]
     };
 }
@@ -94,6 +101,13 @@ pub fn run() {
     }
     let data_dir = match cirrus_core::Cirrus::default_data_dir() {
         Ok(dir) => dir,
+        Err(e) => {
+            eprintln!("Cirrus cannot start: {}", e.message());
+            std::process::exit(1);
+        }
+    };
+    let media = match cirrus_core::preview::MediaStore::new() {
+        Ok(media) => media,
         Err(e) => {
             eprintln!("Cirrus cannot start: {}", e.message());
             std::process::exit(1);
@@ -121,6 +135,9 @@ pub fn run() {
         .plugin(tauri_plugin_clipboard_manager::init())
         .manage(state)
         .register_asynchronous_uri_scheme_protocol(media_thumb::SCHEME, media_thumb::handle)
+        .manage(media)
+        .manage(commands::preview::OpenWith::default())
+        .register_asynchronous_uri_scheme_protocol(media_preview::SCHEME, media_preview::handle)
         .invoke_handler(cirrus_handlers!())
         .on_window_event(window::on_window_event)
         .setup(move |app| {
@@ -134,6 +151,7 @@ pub fn run() {
             media_thumb::setup(&handle);
             watcher::start(handle.clone());
             task_watch::start(handle.clone());
+            commands::preview::start_watching(handle.clone());
             let resumer = handle.clone();
             tauri::async_runtime::spawn(async move {
                 resumer.state::<AppState>().resume_transfers().await;

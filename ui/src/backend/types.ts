@@ -21,6 +21,10 @@ import type { TransferDto } from "./generated/TransferDto";
 import type { TransferEventDto } from "./generated/TransferEventDto";
 import type { UploadWithDto } from "./generated/UploadWithDto";
 import type { FolderRefDto } from "./generated/FolderRefDto";
+import type { PreviewDto } from "./generated/PreviewDto";
+import type { TextPreviewDto } from "./generated/TextPreviewDto";
+import type { OpenedDto } from "./generated/OpenedDto";
+import type { OpenedChangedDto } from "./generated/OpenedChangedDto";
 
 /** A signed-in (or remembered) account on a Cloudreve or 123pan server. */
 export type Account = AccountDto;
@@ -126,3 +130,14 @@ export interface BackendError {
 export interface DropEvent {
   accountId?: string;
 }
+
+/** A file ready to preview: an opaque id, its `cirrus-media` URL and how to show it. */
+export type Preview = PreviewDto;
+/** How the preview overlay shows a file. */
+export type PreviewKind = PreviewDto["kind"];
+/** The start of a text file, and whether it goes on. */
+export type TextPreview = TextPreviewDto;
+/** A private copy opened in the OS's default app. */
+export type Opened = OpenedDto;
+/** An opened copy was saved with new content. */
+export type OpenedChanged = OpenedChangedDto;

@@ -342,6 +342,23 @@ export const en = {
   "network.system.pac": "The desktop uses an automatic (PAC) configuration, which Cirrus does not run.",
   "network.accounts": "Per account",
   "network.hint": "New connections use a change at once; transfers already running finish over the old one.",
+  // previews and "Open with default app"
+  "preview.title": "Preview of {name}",
+  "preview.previous": "Previous file (←)",
+  "preview.next": "Next file (→)",
+  "preview.openWith": "Open with default app",
+  "preview.none": "This file has no preview in Cirrus.",
+  "preview.truncated": "Only the first 1 MiB is shown: the file is longer.",
+  "preview.pdfFailed": "This PDF could not be shown. Open it with the default app.",
+  "preview.pdfMore": "The first {count} pages are shown. Open the file with the default app for the rest.",
+  "preview.opened": "Opened “{name}” in its default app.",
+  "preview.openedWatch": "Opened “{name}” in its default app. When you save a change, Cirrus offers to upload it.",
+  "openWith.title": "Upload your changes?",
+  "openWith.changed": "was changed in another app.",
+  "openWith.upload": "Upload as new version",
+  "openWith.keep": "Keep local only",
+  "openWith.cannot": "This server cannot replace a file's content; the change stays on this computer.",
+  "openWith.uploading": "Uploading the new version…",
 } as const;
 
 /** Every translatable message id. */

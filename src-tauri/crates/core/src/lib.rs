@@ -9,6 +9,7 @@ pub mod error;
 pub mod facade;
 pub mod listing_window;
 pub mod net;
+pub mod preview;
 pub mod provider;
 pub mod secrets;
 pub mod session;
