@@ -9,8 +9,7 @@ mod uploads_common;
 use cirrus_core::provider::*;
 use cirrus_core::transfer::hashing::md5_hex;
 use cirrus_core::transfer::*;
-use cirrus_core::{AddAccount, AddAccountOutcome, account::ProviderKind};
-use cirrus_sandbox::{Api, SandboxConfig, demo};
+use cirrus_sandbox::{Api, SandboxConfig};
 use std::sync::Arc;
 use uploads_common::*;
 
@@ -26,21 +25,7 @@ async fn an_upload_paused_while_hashing_resumes_hashes_once_more_and_lands_intac
     .await;
     env.sandbox.set_pan123_slice_size(8 << 20);
     env.sandbox.set_pan123_complete_polls(1);
-    let out = env
-        .cirrus
-        .add_account(AddAccount {
-            server_url: env.sandbox.base_url(),
-            email: demo::PAN123_CLIENT_ID.into(),
-            password: demo::PAN123_CLIENT_SECRET.into(),
-            provider: Some(ProviderKind::Pan123),
-            ..Default::default()
-        })
-        .await
-        .expect("sign in");
-    let AddAccountOutcome::Added(a) = out else {
-        panic!("client credentials have no second factor")
-    };
-    let p: Arc<dyn Provider> = env.cirrus.provider(&a.id).await.unwrap();
+    let p: Arc<dyn Provider> = env.signed_in_pan123().await;
 
     let folder = p.create_folder(&p.root(), "hashing").await.unwrap().remote;
     let dir = tempfile::tempdir().unwrap();
