@@ -52,6 +52,12 @@ const COMMANDS: &[&str] = &[
     "upload_with_pending",
     "upload_with_plan",
     "upload_with_dismiss",
+    "preview_open",
+    "preview_text",
+    "preview_pdf",
+    "open_with_default",
+    "open_with_upload",
+    "open_with_dismiss",
 ];
 
 fn main() {

@@ -6,6 +6,8 @@ pub mod commands;
 pub mod dto;
 pub mod error;
 pub mod launch;
+pub mod media_preview;
+pub mod media_thumb;
 pub mod state;
 pub mod task_watch;
 pub mod tray;
@@ -68,9 +70,18 @@ macro_rules! cirrus_handlers {
             $crate::commands::settings::secret_notice_dismiss,
             $crate::commands::settings::autostart_get,
             $crate::commands::settings::autostart_set,
+            $crate::commands::network::proxy_system_info,
+            $crate::commands::network::proxy_password_set,
+            $crate::commands::network::proxy_password_status,
             $crate::commands::upload_with::upload_with_pending,
             $crate::commands::upload_with::upload_with_plan,
             $crate::commands::upload_with::upload_with_dismiss,
+            $crate::commands::preview::preview_open,
+            $crate::commands::preview::preview_text,
+            $crate::commands::preview::preview_pdf,
+            $crate::commands::preview::open_with_default,
+            $crate::commands::preview::open_with_upload,
+            $crate::commands::preview::open_with_dismiss,
         ]
     };
 }
@@ -90,6 +101,13 @@ pub fn run() {
     }
     let data_dir = match cirrus_core::Cirrus::default_data_dir() {
         Ok(dir) => dir,
+        Err(e) => {
+            eprintln!("Cirrus cannot start: {}", e.message());
+            std::process::exit(1);
+        }
+    };
+    let media = match cirrus_core::preview::MediaStore::new() {
+        Ok(media) => media,
         Err(e) => {
             eprintln!("Cirrus cannot start: {}", e.message());
             std::process::exit(1);
@@ -116,6 +134,10 @@ pub fn run() {
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_clipboard_manager::init())
         .manage(state)
+        .register_asynchronous_uri_scheme_protocol(media_thumb::SCHEME, media_thumb::handle)
+        .manage(media)
+        .manage(commands::preview::OpenWith::default())
+        .register_asynchronous_uri_scheme_protocol(media_preview::SCHEME, media_preview::handle)
         .invoke_handler(cirrus_handlers!())
         .on_window_event(window::on_window_event)
         .setup(move |app| {
@@ -126,8 +148,10 @@ pub fn run() {
                 window.hide()?;
             }
             window::install_e2e_drop(&handle);
+            media_thumb::setup(&handle);
             watcher::start(handle.clone());
             task_watch::start(handle.clone());
+            commands::preview::start_watching(handle.clone());
             let resumer = handle.clone();
             tauri::async_runtime::spawn(async move {
                 resumer.state::<AppState>().resume_transfers().await;

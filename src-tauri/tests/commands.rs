@@ -1437,3 +1437,46 @@ fn the_login_autostart_entry_is_written_and_removed() {
     assert!(!entry.exists());
     assert_eq!(call("autostart_get", json!({})), json!(false));
 }
+
+#[test]
+fn proxy_settings_and_passwords_go_their_separate_ways() {
+    let h = Harness::new(SandboxConfig::default());
+    let id = h.sign_in();
+    // The system proxy is described (this machine has none set in the tests' environment).
+    let sys = h.ok("proxy_system_info", json!({}));
+    assert!(sys["source"].is_string(), "{sys}");
+    // A manual proxy for the app; an account that keeps connecting directly.
+    let mut settings = h.ok("settings_get", json!({}));
+    assert_eq!(settings["proxy"], json!({"mode": "system"}));
+    settings["proxy"] = json!({"mode": "manual", "protocol": "http", "host": "127.0.0.1", "port": 9, "username": "me"});
+    settings["accountProxies"] = json!({ id.clone(): {"mode": "none"} });
+    h.ok("settings_set", json!({ "settings": settings }));
+    assert_eq!(
+        h.ok("proxy_password_status", json!({"accountId": null})),
+        json!(false)
+    );
+    h.ok(
+        "proxy_password_set",
+        json!({"accountId": null, "password": "pr0xy-pw"}),
+    );
+    assert_eq!(
+        h.ok("proxy_password_status", json!({"accountId": null})),
+        json!(true)
+    );
+    let file = std::fs::read_to_string(h.dir.path().join("settings.json")).unwrap();
+    assert!(!file.contains("pr0xy-pw"), "no password in settings.json");
+    // The account's "no proxy" wins over the app's proxy on a closed port: it still works.
+    h.ok("capacity", json!({"accountId": id}));
+    // A port 0 proxy is refused with the field named.
+    settings["proxy"]["port"] = json!(0);
+    let e = h.err("settings_set", json!({ "settings": settings }));
+    assert_eq!(e["kind"], "invalidInput", "{e}");
+    h.ok(
+        "proxy_password_set",
+        json!({"accountId": null, "password": null}),
+    );
+    assert_eq!(
+        h.ok("proxy_password_status", json!({"accountId": null})),
+        json!(false)
+    );
+}

@@ -17,6 +17,7 @@ import { TasksPage } from "./features/tasks/TasksPage";
 import { TransfersProvider, useTransfers } from "./features/transfers/TransfersContext";
 import { TransfersPanel, transferTotals } from "./features/transfers/TransfersPanel";
 import { UploadWithHost } from "./features/transfers/UploadWithDialog";
+import { OpenWithPrompt } from "./features/preview/OpenWithPrompt";
 import { I18nProvider, useErrorText, useI18n, type MessageKey } from "./i18n";
 import type { Feature } from "./lib/capabilities";
 import "./styles/theme.css";
@@ -189,6 +190,7 @@ function Shell({ account, accounts, accountSwitcher }: { account: Account; accou
         {page === "settings" && <SettingsPage />}
       </main>
       <UploadWithHost accounts={accounts} activeId={account.id} />
+      <OpenWithPrompt />
     </div>
   );
 }

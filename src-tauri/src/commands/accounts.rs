@@ -179,6 +179,7 @@ pub async fn sandbox_start(state: State<'_, AppState>) -> CmdResult<AccountDto> 
         let start = |port| {
             Sandbox::start(SandboxConfig {
                 port,
+                demo_media: true,
                 ..SandboxConfig::default()
             })
         };

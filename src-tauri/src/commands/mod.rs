@@ -3,6 +3,8 @@
 pub mod accounts;
 pub mod browse;
 pub mod files;
+pub mod network;
+pub mod preview;
 pub mod settings;
 pub mod shares;
 pub mod tasks;

@@ -22,6 +22,12 @@ pub async fn settings_set<R: Runtime>(
     settings: Settings,
 ) -> CmdResult<()> {
     settings.save(state.cirrus.data_dir())?;
+    let old = state.settings();
+    if old.proxy != settings.proxy || old.account_proxies != settings.account_proxies {
+        // New connections use the new proxy; transfers already running keep theirs.
+        state.cirrus.reset_connections();
+        state.hub.renew_idle_engines().await;
+    }
     state
         .hub
         .configure(

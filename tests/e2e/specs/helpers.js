@@ -185,3 +185,42 @@ export async function pressUntil(browser, key, done, max = 40, what = "") {
   if (await done()) return;
   throw new Error(`pressed ${JSON.stringify(key)} ${max} times without reaching ${what || "the goal"} (focus on ${await focused(browser)})`);
 }
+
+const byTestIdIn = (browser, id) => browser.$(`[data-testid="${id}"]`);
+const rowIn = (browser, name) => browser.$(`[data-testid="row"][data-name="${name}"]`);
+
+/** Makes a folder with the toolbar's "New folder" button and opens it by double-click. */
+export async function createFolderAndEnter(browser, name) {
+  await (await byTestIdIn(browser, "new-folder")).click();
+  const input = await byTestIdIn(browser, "prompt-input");
+  await input.waitForExist({ timeout: 5000 });
+  await input.setValue(name);
+  await (await byTestIdIn(browser, "prompt-ok")).click();
+  await (await rowIn(browser, name)).waitForExist({ timeout: 10000 });
+  await (await rowIn(browser, name)).doubleClick();
+  await browser.waitUntil(async () => (await (await byTestIdIn(browser, "breadcrumbs")).getText()).includes(name), {
+    timeout: 10000,
+    timeoutMsg: `did not enter the new folder ${name}`,
+  });
+}
+
+/**
+ * Uploads the files of the e2e drop folder the way an OS drop does (Rust keeps the paths, the UI
+ * plans and starts the upload), waits on the transfers page until the first transfer completes,
+ * runs `onTransfers` there (screenshots, checks), and comes back to the file list once the row
+ * `name` is no longer marked as uploading.
+ */
+export async function uploadDroppedAndWait(browser, name, { timeout = 60000, onTransfers } = {}) {
+  await browser.execute((event) => window.__TAURI_INTERNALS__.invoke("plugin:event|emit", { event, payload: null }), "cirrus-e2e-drop");
+  await (await rowIn(browser, name)).waitForExist({ timeout: 30000 });
+  await (await byTestIdIn(browser, "nav-transfers")).click();
+  const transfer = await byTestIdIn(browser, "transfer-row");
+  await transfer.waitForExist({ timeout: 10000 });
+  await browser.waitUntil(async () => (await transfer.getAttribute("data-state")) === "completed", {
+    timeout,
+    timeoutMsg: `the upload of ${name} did not complete`,
+  });
+  if (onTransfers) await onTransfers();
+  await (await byTestIdIn(browser, "nav-files")).click();
+  await browser.waitUntil(async () => !(await (await rowIn(browser, name)).getAttribute("class")).includes("uploading"), { timeout: 10000 });
+}

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freshDataDir, launchApp, screenshot } from "./helpers.js";
+import { createFolderAndEnter, freshDataDir, launchApp, screenshot, uploadDroppedAndWait } from "./helpers.js";
 import { startSandbox } from "./sandbox-server.js";
 
 const CLIENT_ID = "cirrus-demo-client";
@@ -55,32 +55,12 @@ describe("journey on 123pan", () => {
   test("browse: create a folder and enter it", async () => {
     await (await byTestId("statusbar")).waitForExist({ timeout: 15000 });
     assert.equal(await (await byTestId("browser-error")).isExisting(), false, "the root lists");
-    await (await byTestId("new-folder")).click();
-    const input = await byTestId("prompt-input");
-    await input.waitForExist({ timeout: 5000 });
-    await input.setValue(FOLDER);
-    await (await byTestId("prompt-ok")).click();
-    await (await row(FOLDER)).waitForExist({ timeout: 10000 });
-    await (await row(FOLDER)).doubleClick();
-    await browser.waitUntil(async () => (await (await byTestId("breadcrumbs")).getText()).includes(FOLDER), {
-      timeout: 10000,
-      timeoutMsg: "did not enter the new folder",
-    });
+    await createFolderAndEnter(browser, FOLDER);
     assert.equal(await (await byTestId("browser-error")).isExisting(), false, "the folder lists");
   });
 
   test("upload a dropped file and watch the transfer complete", async () => {
-    await browser.execute((event) => window.__TAURI_INTERNALS__.invoke("plugin:event|emit", { event, payload: null }), "cirrus-e2e-drop");
-    await (await row(DROPPED)).waitForExist({ timeout: 30000 });
-    await (await byTestId("nav-transfers")).click();
-    const transfer = await byTestId("transfer-row");
-    await transfer.waitForExist({ timeout: 10000 });
-    await browser.waitUntil(async () => (await transfer.getAttribute("data-state")) === "completed", {
-      timeout: 60000,
-      timeoutMsg: "the upload did not complete",
-    });
-    await (await byTestId("nav-files")).click();
-    await browser.waitUntil(async () => !(await (await row(DROPPED)).getAttribute("class")).includes("uploading"), { timeout: 10000 });
+    await uploadDroppedAndWait(browser, DROPPED, { timeout: 60000 });
     await screenshot(browser, "p123-02-uploaded");
   });
 

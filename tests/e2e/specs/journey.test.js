@@ -5,7 +5,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { assertAccessible, assertChineseFont, launchApp, screenshot } from "./helpers.js";
+import { assertAccessible, assertChineseFont, createFolderAndEnter, launchApp, screenshot, uploadDroppedAndWait } from "./helpers.js";
 import { startSandbox, totp } from "./sandbox-server.js";
 
 const TOTP_EMAIL = "2fa@cirrus.local";
@@ -79,34 +79,17 @@ describe("journey", () => {
   });
 
   test("create a folder with an unusual name", async () => {
-    await (await byTestId("new-folder")).click();
-    const input = await byTestId("prompt-input");
-    await input.waitForExist({ timeout: 5000 });
-    await input.setValue(FOLDER);
-    await (await byTestId("prompt-ok")).click();
-    await (await row(FOLDER)).waitForExist({ timeout: 10000 });
-    await (await row(FOLDER)).doubleClick();
-    await browser.waitUntil(async () => (await (await byTestId("breadcrumbs")).getText()).includes(FOLDER), {
-      timeout: 10000,
-      timeoutMsg: "did not enter the new folder",
-    });
+    await createFolderAndEnter(browser, FOLDER);
   });
 
   test("upload a dropped file and watch the transfer complete", async () => {
-    // The same path an OS drop takes: Rust keeps the paths, the UI plans and starts the upload.
-    await browser.execute((event) => window.__TAURI_INTERNALS__.invoke("plugin:event|emit", { event, payload: null }), "cirrus-e2e-drop");
-    await (await row(DROPPED)).waitForExist({ timeout: 30000 });
-    await (await byTestId("nav-transfers")).click();
-    const transfer = await byTestId("transfer-row");
-    await transfer.waitForExist({ timeout: 10000 });
-    await browser.waitUntil(async () => (await transfer.getAttribute("data-state")) === "completed", {
+    await uploadDroppedAndWait(browser, DROPPED, {
       timeout: 30000,
-      timeoutMsg: "the upload did not complete",
+      onTransfers: async () => {
+        await screenshot(browser, "04-transfers");
+        await assertAccessible(browser, "the transfers page");
+      },
     });
-    await screenshot(browser, "04-transfers");
-    await assertAccessible(browser, "the transfers page");
-    await (await byTestId("nav-files")).click();
-    await browser.waitUntil(async () => !(await (await row(DROPPED)).getAttribute("class")).includes("uploading"), { timeout: 10000 });
   });
 
   test("share the file and read the link", async () => {

@@ -65,9 +65,14 @@ test("every method invokes the agreed command name with camelCase args", async (
     conflictPolicy: "ask" as const,
     theme: "dark" as const,
     language: "en" as const,
+    proxy: { mode: "manual" as const, protocol: "socks5" as const, host: "p.lan", port: 1080, username: "me" },
+    accountProxies: { a1: { mode: "none" as const } },
   };
   await b.setSettings(settings);
   await b.pickDownloadFolder();
+  await b.systemProxy();
+  await b.setProxyPassword("a1", "pw");
+  await b.hasProxyPassword(null);
 
   expect(calls).toEqual([
     ["accounts_list", {}],
@@ -111,6 +116,9 @@ test("every method invokes the agreed command name with camelCase args", async (
     ["settings_get", {}],
     ["settings_set", { settings }],
     ["settings_pick_download_folder", {}],
+    ["proxy_system_info", {}],
+    ["proxy_password_set", { accountId: "a1", password: "pw" }],
+    ["proxy_password_status", { accountId: null }],
   ]);
 });
 

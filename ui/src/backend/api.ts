@@ -15,11 +15,16 @@ import type {
   PlannedUpload,
   ProviderKind,
   SecretStore,
+  Opened,
+  OpenedChanged,
+  Preview,
   Settings,
+  SystemProxy,
   Share,
   ShareOptions,
   Task,
   TaskCategory,
+  TextPreview,
   Transfer,
   TransferEvent,
   UploadWith,
@@ -113,6 +118,28 @@ export interface Backend {
   // login autostart
   getAutostart(): Promise<boolean>;
   setAutostart(enabled: boolean): Promise<void>;
+  // network
+  /** The proxy the system asks for (environment, else the desktop's settings). */
+  systemProxy(): Promise<SystemProxy>;
+  /** Keeps (null or "": forgets) a manual proxy's password: the app's (accountId null) or an account's. */
+  setProxyPassword(accountId: string | null, password: string | null): Promise<void>;
+  /** Whether a manual proxy password is kept for the app (null) or an account. */
+  hasProxyPassword(accountId: string | null): Promise<boolean>;
+  // previews and "Open with default app"
+  /** Makes a file previewable: an opaque id, its `cirrus-media` URL and how to show it. */
+  previewOpen(accountId: string, uri: string): Promise<Preview>;
+  /** The start of a previewed text file (capped in Rust; `truncated` when cut). */
+  previewText(id: string): Promise<TextPreview>;
+  /** A previewed PDF's bytes. */
+  previewPdf(id: string): Promise<ArrayBuffer>;
+  /** Downloads a private copy, opens it in the OS's app and watches it for saves. */
+  openWithDefault(accountId: string, uri: string, folderUri: string): Promise<Opened>;
+  /** Uploads a saved copy over the remote file, as a new version. */
+  openWithUpload(id: string): Promise<void>;
+  /** Keeps a saved copy local (not offered again until the next save). */
+  openWithDismiss(id: string): Promise<void>;
+  /** Called when an opened copy was saved with new content. */
+  onOpenWithChanged(handler: (changed: OpenedChanged) => void): Promise<Unsubscribe>;
 }
 
 /** The real backend: every method is one Tauri command with camelCase args. */
@@ -191,4 +218,15 @@ export const tauriBackend: Backend = {
   onUploadWith: (handler) => listen("upload-with", () => handler()),
   getAutostart: () => invoke("autostart_get", {}),
   setAutostart: (enabled) => invoke("autostart_set", { enabled }),
+  systemProxy: () => invoke("proxy_system_info", {}),
+  setProxyPassword: (accountId, password) => invoke("proxy_password_set", { accountId, password }),
+  hasProxyPassword: (accountId) => invoke("proxy_password_status", { accountId }),
+
+  previewOpen: (accountId, uri) => invoke("preview_open", { accountId, uri }),
+  previewText: (id) => invoke("preview_text", { id }),
+  previewPdf: (id) => invoke("preview_pdf", { id }),
+  openWithDefault: (accountId, uri, folderUri) => invoke("open_with_default", { accountId, uri, folderUri }),
+  openWithUpload: (id) => invoke("open_with_upload", { id }),
+  openWithDismiss: (id) => invoke("open_with_dismiss", { id }),
+  onOpenWithChanged: (handler) => listen<OpenedChanged>("open-with-changed", (e) => handler(e.payload)),
 };

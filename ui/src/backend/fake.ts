@@ -8,13 +8,19 @@ import type {
   ConflictChoice,
   DropEvent,
   Entry,
+  OpenedChanged,
+  Opened,
   Page,
   PlannedUpload,
+  Preview,
+  PreviewKind,
   Provider,
   ProviderKind,
   Settings,
+  SystemProxy,
   Share,
   Task,
+  TextPreview,
   Transfer,
   TransferEvent,
   UploadWith,
@@ -66,6 +72,7 @@ export const V3_CAPABILITIES: Capabilities = {
   webdavAccounts: true,
   versions: false,
   searchFilters: false,
+  thumbnails: false,
 };
 
 /** The service fields of a fake account. */
@@ -107,7 +114,12 @@ export class FakeBackend implements Backend {
     conflictPolicy: "ask",
     theme: "system",
     language: "en",
+    proxy: { mode: "system" },
+    accountProxies: {},
   };
+  /** Kept proxy passwords by scope ("app" or an account id); the test can read them. */
+  proxyPasswords = new Map<string, string>();
+  systemProxyInfo: SystemProxy = { source: "nothing", http: null, https: null, all: null, noProxy: null, note: null };
   dropHoverHandlers = new Set<(hovering: boolean) => void>();
   dropHandlers = new Set<(e: DropEvent) => void>();
   uploadWithHandlers = new Set<() => void>();
@@ -600,4 +612,84 @@ export class FakeBackend implements Backend {
     this.log("setAutostart", enabled);
     this.autostart = enabled;
   }
+
+  // network ----------------------------------------------------------------
+  async systemProxy() {
+    this.log("systemProxy");
+    return { ...this.systemProxyInfo };
+  }
+  async setProxyPassword(accountId: string | null, password: string | null) {
+    this.log("setProxyPassword", accountId, password ? "<password>" : null);
+    if (password) this.proxyPasswords.set(accountId ?? "app", password);
+    else this.proxyPasswords.delete(accountId ?? "app");
+  }
+  async hasProxyPassword(accountId: string | null) {
+    this.log("hasProxyPassword", accountId);
+    return this.proxyPasswords.has(accountId ?? "app");
+  }
+  // previews and "Open with default app" -----------------------------------
+  /** Text a previewed file holds (default: a line naming it). */
+  previewTexts = new Map<string, string>();
+  /** Copies opened in the "default app". */
+  opened = new Map<string, { uri: string; name: string }>();
+  openWithChangedHandlers = new Set<(c: OpenedChanged) => void>();
+  private previews = new Map<string, Entry>();
+
+  async previewOpen(accountId: string, uri: string): Promise<Preview> {
+    this.log("previewOpen", accountId, uri);
+    const found = this.findEntry(uri);
+    if (!found) fail("notFound", "no such file");
+    const id = `preview-${++this.seq}`;
+    this.previews.set(id, found.entry);
+    return { id, url: `cirrus-media://localhost/${id}`, kind: fakePreviewKind(found.entry.name), name: found.entry.name, size: found.entry.size };
+  }
+  async previewText(id: string): Promise<TextPreview> {
+    this.log("previewText", id);
+    const entry = this.previews.get(id);
+    if (!entry) fail("notFound", "preview expired");
+    const text = this.previewTexts.get(entry.uri) ?? `Contents of ${entry.name}`;
+    const cap = 1 << 20;
+    return { text: text.slice(0, cap), truncated: text.length > cap };
+  }
+  async previewPdf(id: string): Promise<ArrayBuffer> {
+    this.log("previewPdf", id);
+    return new ArrayBuffer(0);
+  }
+  async openWithDefault(accountId: string, uri: string, folderUri: string): Promise<Opened> {
+    this.log("openWithDefault", accountId, uri, folderUri);
+    const found = this.findEntry(uri);
+    if (!found) fail("notFound", "no such file");
+    const id = `opened-${++this.seq}`;
+    this.opened.set(id, { uri, name: found.entry.name });
+    return { id, name: found.entry.name, canUploadVersion: this.accounts[0]?.capabilities.uploadOverwrite ?? false };
+  }
+  async openWithUpload(id: string) {
+    this.log("openWithUpload", id);
+  }
+  async openWithDismiss(id: string) {
+    this.log("openWithDismiss", id);
+  }
+  async onOpenWithChanged(handler: (c: OpenedChanged) => void): Promise<Unsubscribe> {
+    this.openWithChangedHandlers.add(handler);
+    return () => this.openWithChangedHandlers.delete(handler);
+  }
+  /** Test helper: the user saved an opened copy in their editor. */
+  emitOpenWithChanged(id: string) {
+    const o = this.opened.get(id);
+    if (!o) return;
+    const change = { id, name: o.name, canUploadVersion: this.accounts[0]?.capabilities.uploadOverwrite ?? false };
+    this.openWithChangedHandlers.forEach((h) => h(change));
+  }
+}
+
+/** The preview Rust would pick for a name (a few extensions are enough for the fake). */
+function fakePreviewKind(name: string): PreviewKind {
+  const ext = name.includes(".") ? name.slice(name.lastIndexOf(".") + 1).toLowerCase() : "";
+  if (["png", "jpg", "jpeg", "gif", "webp", "svg"].includes(ext)) return "image";
+  if (["txt", "log", "json", "rs", "ts", "csv"].includes(ext)) return "text";
+  if (["md", "markdown"].includes(ext)) return "markdown";
+  if (ext === "pdf") return "pdf";
+  if (["mp3", "ogg", "flac", "wav"].includes(ext)) return "audio";
+  if (["mp4", "webm", "mov"].includes(ext)) return "video";
+  return "other";
 }

@@ -21,6 +21,10 @@ import type { TransferDto } from "./generated/TransferDto";
 import type { TransferEventDto } from "./generated/TransferEventDto";
 import type { UploadWithDto } from "./generated/UploadWithDto";
 import type { FolderRefDto } from "./generated/FolderRefDto";
+import type { PreviewDto } from "./generated/PreviewDto";
+import type { TextPreviewDto } from "./generated/TextPreviewDto";
+import type { OpenedDto } from "./generated/OpenedDto";
+import type { OpenedChangedDto } from "./generated/OpenedChangedDto";
 
 /** A signed-in (or remembered) account on a Cloudreve or 123pan server. */
 export type Account = AccountDto;
@@ -83,6 +87,37 @@ export interface Settings {
   conflictPolicy: ConflictPolicy;
   theme: Theme;
   language: Language;
+  /** The proxy of every connection (Settings → Network). */
+  proxy: ProxySetting;
+  /** Accounts that do not use the app's proxy, by account id. */
+  accountProxies: Record<string, AccountProxy>;
+}
+
+/** How a manual proxy is spoken to (`cirrus_core::net::proxy::ProxyProtocol`). */
+export type ProxyProtocol = "http" | "https" | "socks5";
+
+/** A manual proxy; its password is in the OS credential store, never here. */
+export interface ManualProxy {
+  protocol: ProxyProtocol;
+  host: string;
+  port: number;
+  username?: string;
+}
+
+/** The app's proxy: the system's, none, or a manual one. */
+export type ProxySetting = { mode: "system" } | { mode: "none" } | ({ mode: "manual" } & ManualProxy);
+
+/** An account's proxy: the app's setting, none, or its own. */
+export type AccountProxy = { mode: "app" } | { mode: "none" } | ({ mode: "manual" } & ManualProxy);
+
+/** The system's proxy as Cirrus reads it (no credentials). */
+export interface SystemProxy {
+  source: "environment" | "gnome" | "nothing";
+  http: string | null;
+  https: string | null;
+  all: string | null;
+  noProxy: string | null;
+  note: string | null;
 }
 
 /** Shape of every rejected command. */
@@ -95,3 +130,14 @@ export interface BackendError {
 export interface DropEvent {
   accountId?: string;
 }
+
+/** A file ready to preview: an opaque id, its `cirrus-media` URL and how to show it. */
+export type Preview = PreviewDto;
+/** How the preview overlay shows a file. */
+export type PreviewKind = PreviewDto["kind"];
+/** The start of a text file, and whether it goes on. */
+export type TextPreview = TextPreviewDto;
+/** A private copy opened in the OS's default app. */
+export type Opened = OpenedDto;
+/** An opened copy was saved with new content. */
+export type OpenedChanged = OpenedChangedDto;

@@ -53,6 +53,7 @@ export const FULL_CAPABILITIES: Capabilities = {
   versions: true,
   searchFilters: true,
   searchCategory: true,
+  thumbnails: true,
 };
 
 const REASONS: Record<Feature, { allowed: (c: Capabilities) => boolean; reason: MessageKey }> = {

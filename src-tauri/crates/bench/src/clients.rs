@@ -58,6 +58,19 @@ impl CirrusCli {
         measure(c, LIMIT).await.map(|_| ())
     }
 
+    /// Signs in to 123pan with a developer client id (the secret through the environment).
+    pub async fn login_pan123(
+        &self,
+        base: &str,
+        client_id: &str,
+        secret: &str,
+    ) -> anyhow::Result<()> {
+        let mut c = self.cmd(&["--json", "login", "--provider", "123pan", "--server", base]);
+        c.args(["--client-id", client_id]);
+        c.env("CIRRUS_CLIENT_SECRET", secret);
+        measure(c, LIMIT).await.map(|_| ())
+    }
+
     /// `cirrus put SRC DEST --conflict overwrite` (timed; RSS sampled).
     pub async fn put(&self, src: &Path, dest: &str, parallel: usize) -> anyhow::Result<Measured> {
         let p = parallel.to_string();
@@ -233,6 +246,7 @@ pub async fn curl_list(api: &Api, path: &str, page_size: u32) -> anyhow::Result<
 }
 
 /// The Python SDK in its venv.
+#[derive(Clone)]
 pub struct PythonSdk {
     /// The venv's interpreter.
     pub python: PathBuf,

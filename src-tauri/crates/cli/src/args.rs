@@ -17,6 +17,14 @@ pub struct Cli {
     /// Log what happens (to stderr; CIRRUS_LOG=debug,... for finer control).
     #[arg(long, short, global = true)]
     pub verbose: bool,
+    /// Go through this proxy (http://, https:// or socks5://HOST:PORT), whatever the settings
+    /// say. A user name may be given (http://USER@HOST:PORT); a password may not: other users
+    /// can read a command line. It comes from CIRRUS_PROXY_PASSWORD or a prompt.
+    #[arg(long, global = true, value_name = "URL", conflicts_with = "no_proxy")]
+    pub proxy: Option<String>,
+    /// Connect directly, ignoring the proxy settings and the environment's proxy variables.
+    #[arg(long, global = true)]
+    pub no_proxy: bool,
     #[command(subcommand)]
     pub command: Command,
 }

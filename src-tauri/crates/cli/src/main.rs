@@ -9,7 +9,9 @@ mod transfer_cmds;
 mod versions_cmds;
 mod work_cmds;
 
+use cirrus_core::net::proxy::{ProxyConfig, parse_proxy_url};
 use cirrus_core::{Cirrus, Error};
+use std::io::IsTerminal;
 
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -43,8 +45,11 @@ async fn run(cli: Cli, out: Out) -> Result<i32, Error> {
     {
         eprintln!("note: {reason}");
     }
+    if let Some(proxy) = proxy_choice(cli.proxy.as_deref(), cli.no_proxy)? {
+        cirrus.set_proxy_override(Some(proxy));
+    }
     let account = cli.account.as_deref();
-    match cli.command {
+    let result = match cli.command {
         Command::Login(a) => account_cmds::login(&cirrus, account, a, out).await,
         Command::Logout => account_cmds::logout(&cirrus, account, out).await,
         Command::Accounts(a) => account_cmds::accounts(&cirrus, a, out).await,
@@ -65,7 +70,46 @@ async fn run(cli: Cli, out: Out) -> Result<i32, Error> {
         Command::Put(a) => transfer_cmds::put(&cirrus, account, a, out).await,
         Command::Get(a) => transfer_cmds::get(&cirrus, account, a, out).await,
         Command::Transfers(t) => transfer_cmds::transfers(&cirrus, account, t, out).await,
+    };
+    // A connection failure names the proxy in the way, if any: a wrong proxy otherwise
+    // reads as an unreachable server.
+    result.map_err(|e| {
+        let proxy = cirrus
+            .account_or_active(account)
+            .ok()
+            .and_then(|a| cirrus.proxy_for(Some(&a.id)).ok());
+        match proxy {
+            Some(p) => p.explain(e),
+            None => e,
+        }
+    })
+}
+
+/// `--proxy URL` / `--no-proxy`, if given. A proxy user name needs a password, which never
+/// comes from the command line: CIRRUS_PROXY_PASSWORD, else a prompt on a terminal.
+fn proxy_choice(url: Option<&str>, none: bool) -> Result<Option<ProxyConfig>, Error> {
+    if none {
+        return Ok(Some(ProxyConfig::Direct));
     }
+    let Some(url) = url else { return Ok(None) };
+    let proxy = parse_proxy_url(url)?;
+    let password = match &proxy.username {
+        None => None,
+        Some(user) => match std::env::var("CIRRUS_PROXY_PASSWORD") {
+            Ok(p) => Some(p),
+            Err(_) if std::io::stdin().is_terminal() => Some(
+                rpassword::prompt_password(format!("Proxy password for {user}: "))
+                    .map_err(|e| Error::io(format!("Cannot read the proxy password: {e}")))?,
+            ),
+            Err(_) => {
+                return Err(Error::invalid(
+                    "The proxy has a user name but no password: set CIRRUS_PROXY_PASSWORD \
+                     or run in a terminal to be asked.",
+                ));
+            }
+        },
+    };
+    Ok(Some(ProxyConfig::Manual { proxy, password }))
 }
 
 fn main() {

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use cirrus_core::net::proxy::ProxyConfig;
 use cirrus_core::provider::{Provider, RemoteRef};
 use cirrus_core::transfer::{
     ConflictPolicy, EngineConfig, Interrupted, ItemId, ItemKind, ItemState, Selection,
@@ -28,7 +29,8 @@ pub enum ConflictArg {
     Ask,
     /// Replace the existing file.
     Overwrite,
-    /// Keep both: the new one becomes `name (1).ext`.
+    /// Keep both: the new one gets a free numbered name, `name (1).ext` (on 123pan the server
+    /// names it, `name(1).ext`).
     KeepBoth,
     /// Leave the existing file alone.
     Skip,
@@ -51,7 +53,8 @@ pub struct TransferOpts {
     /// When the destination already exists.
     #[arg(long, value_enum, default_value = "ask")]
     pub conflict: ConflictArg,
-    /// Files transferred at the same time.
+    /// Files transferred at the same time (each slot also takes up to 16 files of 1 MiB or
+    /// less, so small files are not held up by round trips).
     #[arg(long, default_value_t = 3)]
     pub parallel: usize,
     /// Bandwidth limit, e.g. 500K, 10M (bytes per second; 0 = none).
@@ -168,10 +171,11 @@ fn queue_for(cirrus: &Cirrus, account_id: &str) -> Result<Arc<TransferQueue>, Er
 pub(crate) async fn context(
     cirrus: &Cirrus,
     account: Option<&str>,
-) -> Result<(Arc<dyn Provider>, Arc<TransferQueue>), Error> {
+) -> Result<(Arc<dyn Provider>, Arc<TransferQueue>, ProxyConfig), Error> {
     let a = cirrus.account_or_active(account)?;
     let queue = queue_for(cirrus, &a.id)?;
-    Ok((cirrus.provider(&a.id).await?, queue))
+    let proxy = cirrus.proxy_for(Some(&a.id))?;
+    Ok((cirrus.provider(&a.id).await?, queue, proxy))
 }
 
 impl TransferOpts {
@@ -189,9 +193,11 @@ pub(crate) fn engine(
     provider: Arc<dyn Provider>,
     queue: Arc<TransferQueue>,
     opts: Option<TransferOptions>,
+    proxy: ProxyConfig,
 ) -> Result<TransferEngine, Error> {
     let mut config = EngineConfig {
         interrupted: Interrupted::Pause,
+        proxy,
         ..EngineConfig::default()
     };
     if let Some(o) = opts {
@@ -231,7 +237,7 @@ pub async fn put(
     a: PutArgs,
     out: Out,
 ) -> Result<i32, Error> {
-    let (p, queue) = context(cirrus, account).await?;
+    let (p, queue, proxy) = context(cirrus, account).await?;
     let (dest, sources) = a.paths.split_last().expect("clap requires two paths");
     for s in sources {
         if std::fs::symlink_metadata(s).is_err() {
@@ -239,7 +245,7 @@ pub async fn put(
         }
     }
     let dest = ensure_remote_folder(p.as_ref(), dest).await?;
-    let e = engine(p, queue.clone(), Some(a.opts.stored()))?;
+    let e = engine(p, queue.clone(), Some(a.opts.stored()), proxy)?;
     let mut ids = Vec::new();
     for s in sources {
         let id = e.enqueue_upload(&PathBuf::from(s), &dest, a.opts.conflict.into())?;
@@ -256,7 +262,7 @@ pub async fn get(
     a: GetArgs,
     out: Out,
 ) -> Result<i32, Error> {
-    let (p, queue) = context(cirrus, account).await?;
+    let (p, queue, proxy) = context(cirrus, account).await?;
     let (dest, sources) = a.paths.split_last().expect("clap requires two paths");
     let dest = PathBuf::from(dest);
     std::fs::create_dir_all(&dest)?;
@@ -265,7 +271,7 @@ pub async fn get(
         let r = p.resolve_path(s).await?;
         entries.push(p.stat(&r).await?);
     }
-    let e = engine(p, queue.clone(), Some(a.opts.stored()))?;
+    let e = engine(p, queue.clone(), Some(a.opts.stored()), proxy)?;
     let mut ids = Vec::new();
     for entry in &entries {
         let id = e.enqueue_download(entry, &dest, a.opts.conflict.into())?;
@@ -355,7 +361,8 @@ pub async fn transfers(
             }
             let tops = top_ids(&paused);
             let p = cirrus.provider(&a.id).await?;
-            let e = engine(p, queue.clone(), stored_options(&queue, &tops)?)?;
+            let proxy = cirrus.proxy_for(Some(&a.id))?;
+            let e = engine(p, queue.clone(), stored_options(&queue, &tops)?, proxy)?;
             e.resume(&Selection::Ids(paused.iter().map(|i| i.id).collect()))
                 .await?;
             run_to_end(&e, &queue, &tops, out).await
@@ -394,7 +401,8 @@ pub async fn transfers(
                 return Ok(exit::OK);
             }
             let p = cirrus.provider(&a.id).await?;
-            let e = engine(p, queue.clone(), stored_options(&queue, &tops)?)?;
+            let proxy = cirrus.proxy_for(Some(&a.id))?;
+            let e = engine(p, queue.clone(), stored_options(&queue, &tops)?, proxy)?;
             let mut ids: Vec<ItemId> = again.iter().map(|i| i.id).collect();
             ids.extend(&tops);
             e.retry(&Selection::Ids(ids)).await?;

@@ -78,7 +78,7 @@ pub async fn versions(
     a: VersionsArgs,
     out: Out,
 ) -> Result<i32, Error> {
-    let (p, queue) = context(cirrus, account).await?;
+    let (p, queue, proxy) = context(cirrus, account).await?;
     if !p.capabilities().versions {
         return Err(Error::unsupported("file versions"));
     }
@@ -108,7 +108,7 @@ pub async fn versions(
                     )
                 })?;
             let dest = local.unwrap_or_else(|| PathBuf::from(version_file_name(&file.name, &v.id)));
-            let e = engine(p, queue.clone(), None)?;
+            let e = engine(p, queue.clone(), None, proxy)?;
             let id = e.enqueue_version_download(&file, &v, &dest, ConflictPolicy::Ask)?;
             run_to_end(&e, &queue, &[id], out).await
         }

@@ -14,6 +14,7 @@ use crate::account::{
     probe_server, server_string,
 };
 use crate::error::{Error, ErrorKind, Result};
+use crate::net::proxy::{self as net_proxy, AccountProxy, ProxyConfig, ProxySetting};
 use crate::net::{HttpOptions, build_client};
 use crate::provider::Provider;
 use crate::provider::cloudreve_v3::CloudreveV3;
@@ -126,6 +127,8 @@ pub struct Cirrus {
     providers_v3: Mutex<HashMap<String, Arc<CloudreveV3>>>,
     providers_pan123: Mutex<HashMap<String, Arc<Pan123>>>,
     pending: Mutex<HashMap<String, PendingLogin>>,
+    /// A proxy that beats every setting (the CLI's `--proxy` / `--no-proxy`).
+    proxy_override: Mutex<Option<ProxyConfig>>,
 }
 
 impl fmt::Debug for Cirrus {
@@ -173,6 +176,7 @@ impl Cirrus {
             providers_v3: Mutex::new(HashMap::new()),
             providers_pan123: Mutex::new(HashMap::new()),
             pending: Mutex::new(HashMap::new()),
+            proxy_override: Mutex::new(None),
         })
     }
 
@@ -244,10 +248,19 @@ impl Cirrus {
         server_url: &str,
         pinned_cert_sha256: Option<&str>,
     ) -> Result<(Url, ServerInfo)> {
+        let proxy = self.proxy_for(None)?;
+        self.probe_direct_or_proxied(server_url, pinned_cert_sha256)
+            .await
+            .map_err(|e| proxy.explain(e))
+    }
+
+    async fn probe_direct_or_proxied(
+        &self,
+        server_url: &str,
+        pinned_cert_sha256: Option<&str>,
+    ) -> Result<(Url, ServerInfo)> {
         let server = normalize_server_url(server_url)?;
-        let http = build_client(&HttpOptions {
-            pinned_cert_sha256: pinned_cert_sha256.map(str::to_string),
-        })?;
+        let http = build_client(&self.http_options(None, pinned_cert_sha256.map(str::to_string))?)?;
         match probe_server(&http, &server).await {
             Ok(info) => Ok((server, info)),
             Err(e)
@@ -275,6 +288,82 @@ impl Cirrus {
         }
     }
 
+    /// The proxy the connections of an account (or, with `None`, of a sign-in) go through:
+    /// the command line's choice, else the account's override, else the app setting. A
+    /// manual proxy's password comes from the secret store.
+    pub fn proxy_for(&self, account_id: Option<&str>) -> Result<ProxyConfig> {
+        if let Some(p) = lock(&self.proxy_override).clone() {
+            return Ok(p);
+        }
+        let settings = crate::settings::Settings::load(&self.data_dir)?;
+        let account = account_id.and_then(|id| settings.account_proxies.get(id));
+        let (manual, scope) = match (account, &settings.proxy) {
+            (Some(AccountProxy::None), _) => return Ok(ProxyConfig::Direct),
+            (Some(AccountProxy::Manual(m)), _) => (m.clone(), account_id.unwrap_or_default()),
+            (_, ProxySetting::System) => return Ok(ProxyConfig::System),
+            (_, ProxySetting::None) => return Ok(ProxyConfig::Direct),
+            (_, ProxySetting::Manual(m)) => (m.clone(), net_proxy::APP_SCOPE),
+        };
+        let password = if manual.username.is_some() {
+            self.secrets.get(scope, net_proxy::PROXY_PASSWORD)?
+        } else {
+            None
+        };
+        Ok(ProxyConfig::Manual {
+            proxy: manual,
+            password,
+        })
+    }
+
+    /// Makes every connection of this process use `proxy` whatever the settings say
+    /// (`None` goes back to the settings). Providers already made are dropped.
+    pub fn set_proxy_override(&self, proxy: Option<ProxyConfig>) {
+        *lock(&self.proxy_override) = proxy;
+        self.reset_connections();
+    }
+
+    /// Keeps (or with `None`, forgets) a manual proxy's password in the secret store: the
+    /// app-wide one when `account_id` is `None`, else the account's override.
+    pub fn set_proxy_password(
+        &self,
+        account_id: Option<&str>,
+        password: Option<&str>,
+    ) -> Result<()> {
+        let scope = account_id.unwrap_or(net_proxy::APP_SCOPE);
+        match password.filter(|p| !p.is_empty()) {
+            Some(p) => self.secrets.set(scope, net_proxy::PROXY_PASSWORD, p),
+            None => self.secrets.delete(scope, net_proxy::PROXY_PASSWORD),
+        }
+    }
+
+    /// Whether a manual proxy password is kept for the app (`None`) or an account.
+    pub fn has_proxy_password(&self, account_id: Option<&str>) -> Result<bool> {
+        let scope = account_id.unwrap_or(net_proxy::APP_SCOPE);
+        Ok(self
+            .secrets
+            .get(scope, net_proxy::PROXY_PASSWORD)?
+            .is_some())
+    }
+
+    /// Drops the cached providers so the next use builds new clients (after the proxy
+    /// settings changed). Transfers already running keep the connections they have.
+    pub fn reset_connections(&self) {
+        lock(&self.providers).clear();
+        lock(&self.providers_v3).clear();
+        lock(&self.providers_pan123).clear();
+    }
+
+    fn http_options(
+        &self,
+        account_id: Option<&str>,
+        pinned_cert_sha256: Option<String>,
+    ) -> Result<HttpOptions> {
+        Ok(HttpOptions {
+            pinned_cert_sha256,
+            proxy: self.proxy_for(account_id)?,
+        })
+    }
+
     /// Sign in and save the account (updating it if this server+email is already known).
     pub async fn add_account(&self, mut req: AddAccount) -> Result<AddAccountOutcome> {
         if let Some(pin) = &req.pinned_cert_sha256 {
@@ -295,9 +384,7 @@ impl Cirrus {
                 ),
             ));
         }
-        let http = build_client(&HttpOptions {
-            pinned_cert_sha256: req.pinned_cert_sha256.clone(),
-        })?;
+        let http = build_client(&self.http_options(None, req.pinned_cert_sha256.clone())?)?;
         if info.major == 3 {
             return self.add_account_v3(req, http, server, info).await;
         }
@@ -331,9 +418,7 @@ impl Cirrus {
                 "Enter the client ID and client secret from the 123pan developer console.",
             ));
         }
-        let http = build_client(&HttpOptions {
-            pinned_cert_sha256: req.pinned_cert_sha256.clone(),
-        })?;
+        let http = build_client(&self.http_options(None, req.pinned_cert_sha256.clone())?)?;
         let tokens =
             auth_123::request_token(&http, &base, &client_id, &req.password, &RateLimiter::new())
                 .await?;
@@ -431,9 +516,7 @@ impl Cirrus {
                 p.session_id.clone(),
             )
         };
-        let http = build_client(&HttpOptions {
-            pinned_cert_sha256: req.pinned_cert_sha256.clone(),
-        })?;
+        let http = build_client(&self.http_options(None, req.pinned_cert_sha256.clone())?)?;
         if info.major == 3 {
             return match auth_v3::sign_in_2fa(&http, &server, &session_id, otp).await? {
                 auth_v3::LoginResult::SignedIn { user, tokens } => {
@@ -547,9 +630,8 @@ impl Cirrus {
     pub async fn sign_out(&self, selector: &str) -> Result<Account> {
         let a = self.account(selector)?;
         if let Some(tokens) = self.load_tokens(&a.id)? {
-            let http = build_client(&HttpOptions {
-                pinned_cert_sha256: a.pinned_cert_sha256.clone(),
-            })?;
+            let http =
+                build_client(&self.http_options(Some(&a.id), a.pinned_cert_sha256.clone())?)?;
             let signed_out = match Url::parse(&a.server_url) {
                 Ok(server) if a.provider == ProviderKind::CloudreveV3 => {
                     auth_v3::sign_out(&http, &server, &tokens.access_token).await
@@ -594,6 +676,7 @@ impl Cirrus {
     /// Remove an account entirely (signs out first).
     pub async fn remove_account(&self, selector: &str) -> Result<Account> {
         let a = self.sign_out(selector).await?;
+        self.secrets.delete(&a.id, net_proxy::PROXY_PASSWORD)?;
         // 123pan's remembered trash and tasks (absent for other accounts).
         let _ = std::fs::remove_file(crate::provider::pan123::state::path_for(
             &self.data_dir,
@@ -666,9 +749,7 @@ impl Cirrus {
         }
         let server = Url::parse(&a.server_url)
             .map_err(|e| Error::io(format!("Stored server URL is invalid: {e}")))?;
-        let http = build_client(&HttpOptions {
-            pinned_cert_sha256: a.pinned_cert_sha256.clone(),
-        })?;
+        let http = build_client(&self.http_options(Some(&a.id), a.pinned_cert_sha256.clone())?)?;
         let secrets = self.secrets.clone();
         let (id, remember) = (a.id.clone(), a.remember_password);
         let password: auth_v3::PasswordSource = Arc::new(move || {
@@ -714,9 +795,7 @@ impl Cirrus {
         }
         let base = Url::parse(&a.server_url)
             .map_err(|e| Error::io(format!("Stored server URL is invalid: {e}")))?;
-        let http = build_client(&HttpOptions {
-            pinned_cert_sha256: a.pinned_cert_sha256.clone(),
-        })?;
+        let http = build_client(&self.http_options(Some(&a.id), a.pinned_cert_sha256.clone())?)?;
         let secrets = self.secrets.clone();
         let id = a.id.clone();
         let secret: auth_123::SecretSource =
@@ -754,9 +833,7 @@ impl Cirrus {
         }
         let server = Url::parse(&a.server_url)
             .map_err(|e| Error::io(format!("Stored server URL is invalid: {e}")))?;
-        let http = build_client(&HttpOptions {
-            pinned_cert_sha256: a.pinned_cert_sha256.clone(),
-        })?;
+        let http = build_client(&self.http_options(Some(&a.id), a.pinned_cert_sha256.clone())?)?;
         let tokens = match self.load_tokens(&a.id)? {
             Some(t) if !t.refresh_expired(Utc::now()) => t,
             _ => self.silent_sign_in(&a, &http, &server).await?,

@@ -9,11 +9,13 @@ pub mod error;
 pub mod facade;
 pub mod listing_window;
 pub mod net;
+pub mod preview;
 pub mod provider;
 pub mod secrets;
 pub mod session;
 pub mod settings;
 pub mod task_view;
+pub mod thumb_cache;
 pub mod transfer;
 pub mod transfer_hub;
 

@@ -3,7 +3,9 @@
 //! Only preferences live here: never tokens or passwords (those go to the secret store).
 
 use crate::error::{Error, Result};
+use crate::net::proxy::{AccountProxy, ProxySetting};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// What to do when an upload or download meets an existing item of the same name.
@@ -64,6 +66,10 @@ pub struct Settings {
     pub theme: Theme,
     /// The interface language.
     pub language: Language,
+    /// The proxy of every connection (Settings → Network); the system's by default.
+    pub proxy: ProxySetting,
+    /// Accounts that do not use the app's proxy setting, by account id.
+    pub account_proxies: BTreeMap<String, AccountProxy>,
 }
 
 impl Default for Settings {
@@ -80,6 +86,8 @@ impl Default for Settings {
             conflict_policy: ConflictPreference::Ask,
             theme: Theme::System,
             language: Language::En,
+            proxy: ProxySetting::System,
+            account_proxies: BTreeMap::new(),
         }
     }
 }
@@ -141,6 +149,14 @@ impl Settings {
         if self.download_folder.trim().is_empty() {
             return Err(Error::invalid("The download folder cannot be empty."));
         }
+        if let ProxySetting::Manual(p) = &self.proxy {
+            p.validate()?;
+        }
+        for p in self.account_proxies.values() {
+            if let AccountProxy::Manual(p) = p {
+                p.validate()?;
+            }
+        }
         Ok(())
     }
 
@@ -198,6 +214,35 @@ mod tests {
             ..Settings::default()
         };
         assert!(bad.validate().is_err());
+    }
+
+    #[test]
+    fn proxy_settings_round_trip_and_are_validated() {
+        use crate::net::proxy::ManualProxy;
+        let dir = tempfile::tempdir().unwrap();
+        let manual = ManualProxy {
+            host: "proxy.lan".into(),
+            port: 3128,
+            username: Some("me".into()),
+            ..Default::default()
+        };
+        let mut s = Settings {
+            proxy: ProxySetting::Manual(manual.clone()),
+            ..Settings::default()
+        };
+        s.account_proxies.insert("acc".into(), AccountProxy::None);
+        s.save(dir.path()).unwrap();
+        let text = std::fs::read_to_string(Settings::path(dir.path())).unwrap();
+        assert!(text.contains("\"accountProxies\""), "{text}");
+        assert_eq!(Settings::load(dir.path()).unwrap(), s);
+        s.proxy = ProxySetting::Manual(ManualProxy { port: 0, ..manual });
+        assert!(s.validate().is_err());
+        // A file from before proxies existed reads as the system proxy.
+        std::fs::write(Settings::path(dir.path()), br#"{"parallelTransfers": 2}"#).unwrap();
+        assert_eq!(
+            Settings::load(dir.path()).unwrap().proxy,
+            ProxySetting::System
+        );
     }
 
     #[test]

@@ -84,11 +84,12 @@ impl TransferHub {
         }
         let provider = self.cirrus.provider(account_id).await?;
         let queue = Arc::new(TransferQueue::open(&self.queue_path(account_id))?);
-        let config = self
+        let mut config = self
             .config
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone();
+        config.proxy = self.cirrus.proxy_for(Some(account_id))?;
         let engine = Arc::new(TransferEngine::new(provider, queue, config)?);
         self.forward_events(account_id, &engine);
         engines.insert(account_id.to_string(), engine.clone());
@@ -337,6 +338,29 @@ impl TransferHub {
             }
         }
         Ok(())
+    }
+
+    /// After the proxy settings changed: engines with nothing queued or running are let go,
+    /// so the next transfer of their account starts over the new proxy. Busy engines keep
+    /// their connections until they are idle and renewed again (or the app restarts).
+    /// Returns how many were renewed.
+    pub async fn renew_idle_engines(&self) -> usize {
+        let mut engines = self.engines.lock().await;
+        let idle: Vec<String> = engines
+            .iter()
+            .filter(|(_, e)| {
+                e.list().is_ok_and(|items| {
+                    !items
+                        .iter()
+                        .any(|i| matches!(i.state, ItemState::Queued | ItemState::Running))
+                })
+            })
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in &idle {
+            engines.remove(id);
+        }
+        idle.len()
     }
 
     /// Stops every engine; unfinished work resumes next time.

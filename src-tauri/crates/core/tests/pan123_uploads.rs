@@ -8,9 +8,8 @@ mod uploads_common;
 
 use cirrus_core::provider::*;
 use cirrus_core::transfer::*;
-use cirrus_core::{AddAccount, AddAccountOutcome, account::ProviderKind};
 use cirrus_sandbox::faults::FaultConfig;
-use cirrus_sandbox::{Api, SandboxConfig, demo};
+use cirrus_sandbox::{Api, SandboxConfig};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -31,21 +30,7 @@ async fn pan123_env() -> common::Env {
 }
 
 async fn sign_in(env: &common::Env) -> Arc<dyn Provider> {
-    let out = env
-        .cirrus
-        .add_account(AddAccount {
-            server_url: env.sandbox.base_url(),
-            email: demo::PAN123_CLIENT_ID.into(),
-            password: demo::PAN123_CLIENT_SECRET.into(),
-            provider: Some(ProviderKind::Pan123),
-            ..Default::default()
-        })
-        .await
-        .expect("sign in");
-    let AddAccountOutcome::Added(a) = out else {
-        panic!("client credentials have no second factor")
-    };
-    env.cirrus.provider(&a.id).await.unwrap()
+    env.signed_in_pan123().await
 }
 
 /// Requests per sandbox path made since `before`.

@@ -10,6 +10,7 @@ pub mod app;
 pub mod auth;
 pub mod binding;
 pub mod crypto;
+pub mod demo_media;
 pub mod envelope;
 pub mod faults;
 pub mod ids;
@@ -107,6 +108,9 @@ pub struct SandboxConfig {
     pub login_captcha: bool,
     /// Create the demo users and demo tree.
     pub seed_demo: bool,
+    /// Also seed the showcase (photos, PDF, video, a large folder) for the demo user; off by
+    /// default so tests see only the small demo tree.
+    pub demo_media: bool,
     /// Fault injection of this run (none by default).
     pub faults: faults::FaultConfig,
     /// Artificial delay between background task steps, so progress can be watched.
@@ -120,6 +124,9 @@ pub struct SandboxConfig {
     /// Versions kept per file when content is replaced (Cloudreve's `version_retention_max`;
     /// 1 = retention off, the default).
     pub max_versions: usize,
+    /// A simulated line in front of every listener (round trip per request, one shared
+    /// bandwidth budget per direction); off by default.
+    pub link: faults::LinkProfile,
 }
 
 impl Default for SandboxConfig {
@@ -137,11 +144,13 @@ impl Default for SandboxConfig {
             user_quota: 1 << 30,
             login_captcha: false,
             seed_demo: true,
+            demo_media: false,
             faults: faults::FaultConfig::default(),
             task_step_delay: Duration::ZERO,
             policy: PolicyKind::Local,
             max_search_folders: 65_535,
             max_versions: 1,
+            link: faults::LinkProfile::default(),
         }
     }
 }
@@ -198,6 +207,7 @@ impl Sandbox {
         };
         let driver = LocalDriver::new(data_dir.join("blobs")).context("creating blob dir")?;
         let faults = Arc::new(faults::Faults::new(config.faults.clone()));
+        faults.link().set_profile(config.link);
         let policies = Registry::start_with_faults(
             &PolicySettings {
                 default_kind: config.policy,
@@ -255,6 +265,9 @@ impl Sandbox {
             );
             app.seed_demo_tree(demo_id)?;
             app.seed_demo_versions(demo_id)?;
+            if config.demo_media {
+                app.seed_demo_media(demo_id)?;
+            }
             demo_uid = Some(demo_id);
         }
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port))

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use cirrus_sandbox::faults::FaultConfig;
+use cirrus_sandbox::faults::{FaultConfig, LinkProfile};
 use cirrus_sandbox::policy::PolicyKind;
 use cirrus_sandbox::{Api, Sandbox, SandboxConfig, demo};
 use clap::Parser;
@@ -31,6 +31,9 @@ struct Args {
     /// Upload chunk size in bytes.
     #[arg(long, default_value_t = 26_214_400)]
     chunk_size: u64,
+    /// Chunks a client may send at once (`storage_policy.chunk_concurrency` of every policy).
+    #[arg(long, default_value_t = 1)]
+    chunk_concurrency: u32,
     /// Enable client-side encryption on the local policy.
     #[arg(long)]
     encryption: bool,
@@ -61,6 +64,13 @@ struct Args {
     /// Per-request body bandwidth cap in KiB/s (0 = unlimited).
     #[arg(long, default_value_t = 0)]
     bandwidth_kbps: u64,
+    /// Simulated line: round trip added to every request of every listener, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    link_rtt_ms: u64,
+    /// Simulated line: megabits per second each way, one budget shared by every connection
+    /// of every listener (0 = unlimited).
+    #[arg(long, default_value_t = 0.0)]
+    link_mbit: f64,
     /// Artificial delay between background task steps, in milliseconds.
     #[arg(long, default_value_t = 500)]
     task_step_ms: u64,
@@ -74,6 +84,9 @@ struct Args {
     /// Versions kept per file when its content is replaced (1 = no version history).
     #[arg(long, default_value_t = 1)]
     max_versions: usize,
+    /// Leave out the showcase folder (photos, PDF, video, a large folder) of the demo drive.
+    #[arg(long)]
+    no_demo_media: bool,
 }
 
 #[tokio::main]
@@ -84,6 +97,14 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let args = Args::parse();
+    let link = LinkProfile::new(args.link_rtt_ms, args.link_mbit);
+    if link.is_on() {
+        println!(
+            "Simulated line: {} ms round trip, {} Mbit/s each way (shared by all connections)",
+            link.rtt.as_millis(),
+            args.link_mbit
+        );
+    }
     let sandbox = Sandbox::start(SandboxConfig {
         api: args.api,
         data_dir: args.data_dir,
@@ -91,6 +112,8 @@ async fn main() -> anyhow::Result<()> {
         access_ttl: Duration::from_secs(args.access_ttl),
         refresh_ttl: Duration::from_secs(args.refresh_ttl),
         chunk_size: args.chunk_size,
+        chunk_concurrency: args.chunk_concurrency.max(1),
+        link,
         encryption: args.encryption,
         upload_session_ttl: Duration::from_secs(args.upload_session_ttl),
         faults: FaultConfig {
@@ -108,6 +131,7 @@ async fn main() -> anyhow::Result<()> {
         policy: args.policy,
         max_search_folders: args.max_search_folders,
         max_versions: args.max_versions,
+        demo_media: !args.no_demo_media,
         ..SandboxConfig::default()
     })
     .await?;

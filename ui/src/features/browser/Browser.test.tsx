@@ -348,6 +348,8 @@ test("the grid sort control is named for what it does", async () => {
   await setup();
   await userEvent.click(screen.getByTestId("view-grid"));
   expect(screen.getByRole("combobox", { name: "Sort by" })).toBe(screen.getByTestId("grid-sort"));
+  // It sits in the toolbar (like the list view's column headers), not in a box of its own.
+  expect(screen.getByTestId("grid-sort").closest(".toolbar")).not.toBeNull();
 });
 
 test("Enter on a button outside the list activates that button, not the focused row", async () => {

@@ -8,6 +8,7 @@ import { SafeName } from "../../components/SafeName";
 import { useToast } from "../../components/Toast";
 import { useErrorText, useI18n } from "../../i18n";
 import { oneAtATime } from "../../lib/capabilities";
+import { thumbUrl } from "../../lib/thumbs";
 import { crumbsOf, parentOf } from "../../lib/uri";
 import { useAccountFeatures } from "../accounts/AccountFeatures";
 import { ShareDialog } from "../shares/ShareDialog";
@@ -16,6 +17,7 @@ import { useUploadFlow } from "../transfers/useUploadFlow";
 import { FileList, type ViewMode } from "./FileList";
 import { FolderPicker } from "./FolderPicker";
 import { InfoPanel } from "./InfoPanel";
+import { PreviewOverlay } from "../preview/PreviewOverlay";
 import { clickSelect, EMPTY_SELECTION, moveFocus, type Selection } from "./selection";
 import { useRowSource, type RowFetcher } from "./useRowSource";
 import "./Browser.css";
@@ -83,6 +85,8 @@ export function Browser({
   const [dropTarget, setDropTarget] = useState<string | null>(null);
   const [searchText, setSearchText] = useState("");
   const [uploadMenu, setUploadMenu] = useState(false);
+  /** Row index of the file shown in the preview overlay. */
+  const [previewIndex, setPreviewIndex] = useState<number | null>(null);
   const searchRef = useRef<HTMLInputElement>(null);
   const rootRef = useRef<HTMLDivElement>(null);
   const dragUris = useRef<string[]>([]);
@@ -148,15 +152,43 @@ export function Browser({
       if (inTrash) return;
       if (entry.kind === "folder") navigate({ kind: "folder", uri: entry.uri });
       else {
-        // No built-in viewer: opening a file downloads it to the default folder.
-        backend
-          .download(accountId, [entry.uri], true)
-          .then(() => toast(t("browser.downloadStarted")))
-          .catch((e) => toast(errorText(toBackendError(e)), "error"));
+        // Files open in the preview overlay (which offers the default app for the rest).
+        for (let i = 0; i < source.count; i++) {
+          if (source.get(i)?.uri === entry.uri) {
+            setSelection({ uris: new Set([entry.uri]), anchor: i, focus: i });
+            setPreviewIndex(i);
+            return;
+          }
+        }
       }
     },
-    [inTrash, navigate, backend, accountId, toast, t, errorText],
+    [inTrash, navigate, source],
   );
+
+  /** The previewed row, stepping over folders; stays put at either end of what is loaded. */
+  const stepPreview = useCallback(
+    (delta: -1 | 1) => {
+      setPreviewIndex((current) => {
+        if (current === null) return current;
+        for (let i = current + delta; i >= 0 && i < source.count; i += delta) {
+          const e = source.get(i);
+          if (!e) break;
+          if (e.kind === "file") {
+            const uri = e.uri;
+            setSelection({ uris: new Set([uri]), anchor: i, focus: i });
+            return i;
+          }
+        }
+        return current;
+      });
+    },
+    [source],
+  );
+  const previewEntry = previewIndex !== null ? source.get(previewIndex) : undefined;
+  const closePreview = useCallback(() => {
+    setPreviewIndex(null);
+    rootRef.current?.focus();
+  }, []);
 
   // operations ---------------------------------------------------------------
   const afterBatch = useCallback(
@@ -234,7 +266,7 @@ export function Browser({
       searchRef.current?.select();
       return;
     }
-    if (typing || menu || dialogs.share || dialogs.confirmDelete || dialogs.newFolder || dialogs.archive || dialogs.pick) return;
+    if (typing || menu || previewIndex !== null || dialogs.share || dialogs.confirmDelete || dialogs.newFolder || dialogs.archive || dialogs.pick) return;
     // Keys pressed on the rest of the window (the sidebar, another page) are not the list's.
     const elsewhere = !!target && target !== document.body && !rootRef.current?.contains(target);
     if (elsewhere) return;
@@ -273,6 +305,13 @@ export function Browser({
     } else if (key === "Enter") {
       const focused = selection.focus !== null ? source.get(selection.focus) : single;
       if (focused) {
+        e.preventDefault();
+        open(focused);
+      }
+    } else if (key === " " && !inTrash) {
+      // Space previews the focused file, as in desktop file managers.
+      const focused = selection.focus !== null ? source.get(selection.focus) : single;
+      if (focused?.kind === "file") {
         e.preventDefault();
         open(focused);
       }
@@ -618,6 +657,28 @@ export function Browser({
             </button>
           </>
         )}
+        {view === "grid" && location.kind === "folder" && !inTrash && (
+          <div className="grid-sort toolbar-sort">
+            <select
+              value={`${orderBy}:${direction}`}
+              aria-label={t("browser.sortBy")}
+              data-testid="grid-sort"
+              onChange={(e) => {
+                const [o, d] = e.target.value.split(":") as [OrderBy, Direction];
+                setOrderBy(o);
+                setDirection(d);
+              }}
+            >
+              {(["name", "size", "updated_at", "created_at"] as OrderBy[]).flatMap((o) =>
+                (["asc", "desc"] as Direction[]).map((d) => (
+                  <option key={`${o}:${d}`} value={`${o}:${d}`}>
+                    {t(o === "name" ? "browser.name" : o === "size" ? "browser.size" : o === "updated_at" ? "browser.modified" : "browser.created")} {d === "asc" ? "↑" : "↓"}
+                  </option>
+                )),
+              )}
+            </select>
+          </div>
+        )}
         <div className="segmented" role="group">
           <button type="button" className={`icon-button${view === "list" ? " active" : ""}`} aria-pressed={view === "list"} onClick={() => setView("list")} title={t("browser.listView")} aria-label={t("browser.listView")} data-testid="view-list">
             <Icon name="list" />
@@ -630,29 +691,6 @@ export function Browser({
           <Icon name="info" />
         </button>
       </div>
-
-      {view === "grid" && location.kind === "folder" && !inTrash && (
-        <div className="grid-sort">
-          <select
-            value={`${orderBy}:${direction}`}
-            aria-label={t("browser.sortBy")}
-            data-testid="grid-sort"
-            onChange={(e) => {
-              const [o, d] = e.target.value.split(":") as [OrderBy, Direction];
-              setOrderBy(o);
-              setDirection(d);
-            }}
-          >
-            {(["name", "size", "updated_at", "created_at"] as OrderBy[]).flatMap((o) =>
-              (["asc", "desc"] as Direction[]).map((d) => (
-                <option key={`${o}:${d}`} value={`${o}:${d}`}>
-                  {t(o === "name" ? "browser.name" : o === "size" ? "browser.size" : o === "updated_at" ? "browser.modified" : "browser.created")} {d === "asc" ? "↑" : "↓"}
-                </option>
-              )),
-            )}
-          </select>
-        </div>
-      )}
 
       <div className="browser-body">
         <div className="browser-main">
@@ -677,6 +715,7 @@ export function Browser({
             orderBy={orderBy}
             direction={direction}
             sortable={location.kind === "folder" && !inTrash}
+            thumbnailFor={caps.thumbnails ? (entry) => thumbUrl(accountId, entry) : undefined}
             showFolder={location.kind === "search"}
             onOpenFolder={(uri) => navigate({ kind: "folder", uri })}
             renaming={renaming}
@@ -715,7 +754,16 @@ export function Browser({
             </div>
           )}
         </div>
-        {showInfo && <InfoPanel accountId={accountId} selected={selectedEntries} />}
+        {showInfo && <InfoPanel accountId={accountId} selected={selectedEntries} thumbnails={caps.thumbnails} />}
+        {previewEntry && (
+          <PreviewOverlay
+            accountId={accountId}
+            folderUri={location.kind === "folder" ? location.uri : (parentOf(previewEntry.uri) ?? location.uri)}
+            entry={previewEntry}
+            onClose={closePreview}
+            onStep={stepPreview}
+          />
+        )}
       </div>
 
       <div className="statusbar" data-testid="statusbar">

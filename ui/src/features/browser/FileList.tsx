@@ -44,6 +44,8 @@ export interface FileListProps {
   onDropOnFolder: (entry: Entry, e: DragEvent) => void;
   /** Reports the column count in grid view so arrow keys can move by rows. */
   onColumns?: (cols: number) => void;
+  /** The thumbnail URL of a file (grid tiles), or null; absent when the server has none. */
+  thumbnailFor?: (entry: Entry) => string | null;
 }
 
 /** The virtualised file list / grid. Only visible rows (plus overscan) are in the DOM. */
@@ -195,6 +197,7 @@ function Row({
   onDropOnFolder,
   showFolder,
   onOpenFolder,
+  thumbnailFor,
 }: FileListProps & { index: number; entry: Entry }) {
   const { t, lang } = useI18n();
   const isSelected = selected.has(entry.uri);
@@ -265,6 +268,7 @@ function Row({
         <>
           <span className="tile-icon">
             <Icon name={isFolder ? "folder" : "file"} size={44} />
+            {thumbnailFor && <Thumbnail src={thumbnailFor(entry)} />}
           </span>
           <span className="tile-name" role="gridcell">
             {name}
@@ -308,6 +312,29 @@ function RenameInput({ entry, onCommit, onCancel }: { entry: Entry; onCommit: (e
         if (e.key === "Escape") finish(false);
       }}
       onBlur={() => finish(true)}
+    />
+  );
+}
+
+/**
+ * A thumbnail over the file icon in a fixed-size box: the icon stays until the image has
+ * loaded (no flicker, no layout shift), and stays for good when there is none. Only tiles the
+ * virtualiser renders (the visible range plus overscan) exist, so only those ask for one.
+ */
+export function Thumbnail({ src }: { src: string | null }) {
+  const [state, setState] = useState<"loading" | "loaded" | "none">("loading");
+  useEffect(() => setState("loading"), [src]);
+  if (!src || state === "none") return null;
+  return (
+    <img
+      className={`thumb${state === "loaded" ? " loaded" : ""}`}
+      src={src}
+      alt=""
+      decoding="async"
+      draggable={false}
+      data-testid="thumb"
+      onLoad={() => setState("loaded")}
+      onError={() => setState("none")}
     />
   );
 }

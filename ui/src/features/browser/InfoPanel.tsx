@@ -1,13 +1,15 @@
 import { useEffect, useState } from "react";
 import { useBackend, type Entry } from "../../backend";
 import { Icon } from "../../components/Icon";
+import { thumbUrl } from "../../lib/thumbs";
+import { Thumbnail } from "./FileList";
 import { SafeName } from "../../components/SafeName";
 import { useI18n } from "../../i18n";
 import { displayName } from "../../lib/displayName";
 import { formatBytes, formatDate } from "../../lib/format";
 
 /** Details of the selected item, refreshed from the server with `file_info`. */
-export function InfoPanel({ accountId, selected }: { accountId: string; selected: Entry[] }) {
+export function InfoPanel({ accountId, selected, thumbnails = false }: { accountId: string; selected: Entry[]; thumbnails?: boolean }) {
   const backend = useBackend();
   const { t, lang } = useI18n();
   const single = selected.length === 1 ? selected[0] : null;
@@ -37,6 +39,7 @@ export function InfoPanel({ accountId, selected }: { accountId: string; selected
         <>
           <div className="info-icon">
             <Icon name={entry.kind === "folder" ? "folder" : "file"} size={56} />
+            {thumbnails && <Thumbnail key={entry.uri} src={thumbUrl(accountId, entry)} />}
           </div>
           <p className="info-name">
             <SafeName name={entry.name} />

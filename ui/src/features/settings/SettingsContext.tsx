@@ -11,6 +11,8 @@ export const DEFAULT_SETTINGS: Settings = {
   conflictPolicy: "ask",
   theme: "system",
   language: "en",
+  proxy: { mode: "system" },
+  accountProxies: {},
 };
 
 interface SettingsValue {

@@ -26,6 +26,8 @@ test("every setting is saved through settings_set", async () => {
     conflictPolicy: "overwrite",
     theme: "system",
     language: "en",
+    proxy: { mode: "system" },
+    accountProxies: {},
   });
 });
 

@@ -4,6 +4,7 @@ import { useBackend, type ConflictPolicy, type Language, type Settings, type The
 import { useToast } from "../../components/Toast";
 import { useErrorText, useI18n } from "../../i18n";
 import { SecretsExplanation, useSecretStore } from "../accounts/SecretsNotice";
+import { NetworkCard } from "./NetworkCard";
 import { useSettings } from "./SettingsContext";
 
 /** Parses a "KiB/s" field: empty or 0 means unlimited (null). */
@@ -130,6 +131,7 @@ export function SettingsPage() {
           </select>
         </label>
       </div>
+      <NetworkCard />
       <AutostartCard />
       <SecretStoreCard />
     </section>

@@ -1,5 +1,5 @@
-import { act, fireEvent, screen, within } from "@testing-library/react";
-import { FakeBackend } from "../../backend/fake";
+import { act, fireEvent, screen, waitFor, within } from "@testing-library/react";
+import { FAKE_ROOT, FakeBackend } from "../../backend/fake";
 import { renderWith } from "../../test/render";
 import { TasksPage, TASK_POLL_MS } from "./TasksPage";
 
@@ -90,4 +90,22 @@ test("an unknown phase is shown as the server sent it, as text", async () => {
   const row = await screen.findByTestId("task-row");
   expect(within(row).getByTestId("task-phase").textContent).toBe("<b>await_slave</b>");
   expect(row.querySelector("b")).toBeNull();
+});
+
+test("the download destination is a readable folder chosen with the folder picker", async () => {
+  const backend = new FakeBackend();
+  renderWith(backend, <TasksPage accountId="acc-1" />);
+  const field = screen.getByTestId("remote-download-dst") as HTMLInputElement;
+  expect(field.readOnly).toBe(true);
+  expect(field.value).toBe("My files");
+  fireEvent.click(screen.getByTestId("remote-download-change"));
+  const picker = await screen.findByTestId("folder-picker");
+  fireEvent.click(await within(picker).findByText("Photos"));
+  await waitFor(() => expect(within(picker).getByTestId("picker-path").textContent).toBe("Photos"));
+  fireEvent.click(within(picker).getByTestId("picker-ok"));
+  await waitFor(() => expect(screen.queryByTestId("folder-picker")).toBeNull());
+  expect((screen.getByTestId("remote-download-dst") as HTMLInputElement).value).toBe("Photos");
+  fireEvent.change(screen.getByTestId("remote-download-urls"), { target: { value: "https://a.example/x.iso" } });
+  fireEvent.click(screen.getByTestId("remote-download-start"));
+  await waitFor(() => expect(backend.callsOf("remoteDownload")).toEqual([["acc-1", ["https://a.example/x.iso"], `${FAKE_ROOT}/Photos`]]));
 });

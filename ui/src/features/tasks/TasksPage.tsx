@@ -7,6 +7,8 @@ import type { MessageKey } from "../../i18n/en";
 import { formatBytes, formatDate, formatEta } from "../../lib/format";
 import { GatedButton } from "../../components/GatedButton";
 import { useAccountFeatures } from "../accounts/AccountFeatures";
+import { FolderPicker } from "../browser/FolderPicker";
+import { crumbsOf } from "../../lib/uri";
 
 /** How often the list is refreshed while the page is visible. */
 export const TASK_POLL_MS = 2000;
@@ -78,6 +80,10 @@ export function TasksPage({ accountId }: { accountId: string }) {
   const [error, setError] = useState<BackendError | null>(null);
   const [urls, setUrls] = useState("");
   const [dst, setDst] = useState(rootUri);
+  const [picking, setPicking] = useState(false);
+  // Shown as a readable path: raw provider references (ids, schemes) mean nothing to a user.
+  const dstCrumbs = crumbsOf(dst);
+  const dstName = dstCrumbs.length > 1 ? dstCrumbs.slice(1).map((c) => c.name).join(" / ") : t("nav.files");
 
   const load = useCallback(() => {
     backend
@@ -108,7 +114,7 @@ export function TasksPage({ accountId }: { accountId: string }) {
       .filter(Boolean);
     if (!list.length) return;
     try {
-      await backend.remoteDownload(accountId, list, dst.trim() || rootUri);
+      await backend.remoteDownload(accountId, list, dst || rootUri);
       setUrls("");
       setCategory("downloading");
       load();
@@ -136,7 +142,12 @@ export function TasksPage({ accountId }: { accountId: string }) {
           </label>
           <label>
             {t("tasks.destination")}
-            <input value={dst} onChange={(e) => setDst(e.target.value)} spellCheck={false} data-testid="remote-download-dst" />
+            <span className="folder-field">
+              <input readOnly value={dstName} data-testid="remote-download-dst" />
+              <button type="button" onClick={() => setPicking(true)} data-testid="remote-download-change">
+                {t("uploadWith.change")}
+              </button>
+            </span>
           </label>
           <div className="row-actions">
             <button type="submit" className="primary" disabled={!urls.trim()} data-testid="remote-download-start">
@@ -145,6 +156,21 @@ export function TasksPage({ accountId }: { accountId: string }) {
           </div>
         </fieldset>
       </form>
+      {picking && (
+        <FolderPicker
+          accountId={accountId}
+          start={dst}
+          copy={false}
+          exclude={[]}
+          title={t("tasks.pickTitle")}
+          okLabel={t("uploadWith.pickHere")}
+          onPick={(uri) => {
+            setDst(uri);
+            setPicking(false);
+          }}
+          onCancel={() => setPicking(false)}
+        />
+      )}
       <div className="tabs" role="tablist">
         {CATEGORIES.map((c) => {
           const why = c === "general" ? generalReason : downloadReason;

@@ -30,6 +30,9 @@ async fn ping(http: &reqwest::Client, server: &Url, api: &str) -> Result<Option<
         .await
         .map_err(|e| from_reqwest(&e))?;
     let status = resp.status().as_u16();
+    if status == 407 {
+        return Err(crate::net::proxy::auth_required());
+    }
     let body = resp.bytes().await.map_err(|e| from_reqwest(&e))?;
     match Envelope::decode(status, &body) {
         Ok(env) if env.code == 0 => Ok(env.data_str()),

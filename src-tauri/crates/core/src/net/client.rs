@@ -16,6 +16,8 @@ pub struct HttpOptions {
     /// Accept exactly this certificate (SHA-256 of its DER, hex) instead of the CA chain.
     /// Only set when the user explicitly opted in for a self-signed server.
     pub pinned_cert_sha256: Option<String>,
+    /// The proxy to go through (the system's by default).
+    pub proxy: super::proxy::ProxyConfig,
 }
 
 /// `Cirrus/<version>`.
@@ -32,6 +34,7 @@ pub fn build_client(opts: &HttpOptions) -> Result<reqwest::Client> {
         .pool_idle_timeout(Duration::from_secs(90))
         // Redirects would leak the bearer token to other hosts; the API never needs them.
         .redirect(reqwest::redirect::Policy::none());
+    builder = super::proxy::apply(builder, &opts.proxy)?;
     if let Some(pin) = &opts.pinned_cert_sha256 {
         let verifier = PinnedCertVerifier::new(pin)?;
         let config = rustls::ClientConfig::builder_with_provider(Arc::new(

@@ -155,6 +155,7 @@ mod tests {
     fn pinned_client_builds() {
         let opts = crate::net::HttpOptions {
             pinned_cert_sha256: Some("ab".repeat(32)),
+            ..Default::default()
         };
         assert!(crate::net::build_client(&opts).is_ok());
     }

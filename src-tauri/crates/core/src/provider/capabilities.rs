@@ -78,4 +78,8 @@ pub struct Capabilities {
     /// Search can filter by category (image, video, audio, document).
     #[serde(default)]
     pub search_category: bool,
+    /// The server makes thumbnails (`Provider::thumbnail`); the desktop shows them in the
+    /// grid view and the info panel.
+    #[serde(default)]
+    pub thumbnails: bool,
 }

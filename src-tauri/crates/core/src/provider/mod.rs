@@ -258,6 +258,13 @@ pub trait Provider: Send + Sync {
     /// Abandon an upload and remove its placeholder.
     async fn cancel_upload(&self, session: &UploadSession) -> Result<()>;
 
+    /// The server's thumbnail of `file` (a small JPEG or PNG), or `None` when the server has
+    /// none for it (unsupported type, generation failed, disabled). Errors are transient
+    /// failures worth retrying later.
+    async fn thumbnail(&self, _file: &RemoteRef) -> Result<Option<Vec<u8>>> {
+        Err(Error::unsupported("thumbnails"))
+    }
+
     /// A short-lived URL that serves the file's plaintext (honours `Range` where supported).
     async fn download_url(&self, file: &RemoteRef) -> Result<String>;
 }

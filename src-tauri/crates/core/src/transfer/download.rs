@@ -98,6 +98,9 @@ fn http_error(e: reqwest::Error) -> Error {
 
 fn status_error(status: reqwest::StatusCode, retry_after: Option<&str>) -> Error {
     let code = status.as_u16();
+    if code == 407 {
+        return crate::net::proxy::auth_required();
+    }
     let (kind, extra) = match code {
         429 => (
             ErrorKind::RateLimited,

@@ -25,10 +25,29 @@ use tokio::sync::{Notify, broadcast};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+/// Files up to this size go in one request each, so their time is mostly round trips.
+pub const SMALL_FILE: u64 = 1 << 20;
+
+/// Small files one slot of `parallel_files` holds: enough in flight at the default three
+/// slots (48) to hide two round trips per file on a 40 ms line, and at most 16 MiB of
+/// chunks per slot in memory.
+pub const SMALL_PER_SLOT: usize = 16;
+
+/// Slot units an item takes: a slot is one large file (or folder) or [`SMALL_PER_SLOT`]
+/// small files.
+fn slot_units(item: &TransferItem) -> usize {
+    if item.kind == ItemKind::File && item.size <= SMALL_FILE {
+        1
+    } else {
+        SMALL_PER_SLOT
+    }
+}
+
 /// Tunables of the engine. `parallel_files` and the limits can also change while running.
 #[derive(Clone, Debug)]
 pub struct EngineConfig {
-    /// Files transferred at the same time.
+    /// Files transferred at the same time; each slot holds one large file or up to
+    /// [`SMALL_PER_SLOT`] small ones (see [`SMALL_FILE`]).
     pub parallel_files: usize,
     /// Upload limit in bytes per second (0 = unlimited).
     pub upload_limit: u64,
@@ -48,6 +67,8 @@ pub struct EngineConfig {
     pub progress_interval: Duration,
     /// What happens at start to transfers whose process was interrupted.
     pub interrupted: Interrupted,
+    /// The proxy of transfers to storage hosts (the account's, set by the hub).
+    pub proxy: crate::net::proxy::ProxyConfig,
 }
 
 impl Default for EngineConfig {
@@ -63,6 +84,7 @@ impl Default for EngineConfig {
             multi_connection_threshold: 32 << 20,
             progress_interval: Duration::from_millis(250),
             interrupted: Interrupted::Requeue,
+            proxy: crate::net::proxy::ProxyConfig::System,
         }
     }
 }
@@ -77,6 +99,9 @@ pub enum Selection {
 }
 
 struct RunningJob {
+    /// Share of the slots it takes: [`SMALL_PER_SLOT`] for a large file or a folder, 1 for a
+    /// small file.
+    units: usize,
     cancel: CancellationToken,
     /// Why the job was stopped: `Paused`, `Cancelled`, or `None` for engine shutdown.
     stop: Arc<Mutex<Option<ItemState>>>,
@@ -133,9 +158,10 @@ impl TransferEngine {
         open_part: OpenPart,
     ) -> Result<Self> {
         queue.settle_interrupted(config.interrupted)?;
-        let http = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(30))
-            .read_timeout(Duration::from_secs(120))
+            .read_timeout(Duration::from_secs(120));
+        let http = crate::net::proxy::apply(builder, &config.proxy)?
             .build()
             .map_err(|e| crate::error::Error::io(format!("Cannot build the HTTP client: {e}")))?;
         let base = JobContext {
@@ -566,20 +592,25 @@ impl Inner {
     }
 
     fn fill_slots(self: &Arc<Self>) -> Result<()> {
-        let limit = self.parallel.load(Ordering::Relaxed);
+        let capacity = self.parallel.load(Ordering::Relaxed) * SMALL_PER_SLOT;
         let mut running = self.running.lock().expect("running poisoned");
-        if running.len() >= limit {
+        let mut used: usize = running.values().map(|j| j.units).sum();
+        if used >= capacity {
             return Ok(());
         }
-        for item in self.queue.runnable(limit + running.len())? {
-            if running.len() >= limit {
+        for item in self.queue.runnable(capacity - used + running.len())? {
+            let units = slot_units(&item);
+            // In queue order: a large file waits for room rather than being overtaken for good.
+            if used + units > capacity {
                 break;
             }
             // Another process working on the same queue may take it first.
             if running.contains_key(&item.id) || !self.queue.claim(item.id)? {
                 continue;
             }
+            used += units;
             let job = RunningJob {
+                units,
                 cancel: self.base.cancel.child_token(),
                 stop: Arc::new(Mutex::new(None)),
             };

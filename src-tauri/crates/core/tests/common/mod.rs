@@ -59,6 +59,25 @@ impl Env {
         let p = self.cirrus.provider(&a.id).await.unwrap();
         (a.id, p)
     }
+
+    /// Sign in to a 123pan sandbox with the demo client id and secret; return its provider.
+    pub async fn signed_in_pan123(&self) -> Arc<dyn Provider> {
+        let out = self
+            .cirrus
+            .add_account(AddAccount {
+                server_url: self.sandbox.base_url(),
+                email: demo::PAN123_CLIENT_ID.into(),
+                password: demo::PAN123_CLIENT_SECRET.into(),
+                provider: Some(cirrus_core::account::ProviderKind::Pan123),
+                ..Default::default()
+            })
+            .await
+            .expect("sign in");
+        let AddAccountOutcome::Added(a) = out else {
+            panic!("client credentials have no second factor")
+        };
+        self.cirrus.provider(&a.id).await.unwrap()
+    }
 }
 
 pub fn short_tokens(access_secs: u64) -> SandboxConfig {

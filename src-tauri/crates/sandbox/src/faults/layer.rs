@@ -119,11 +119,18 @@ where
         let faults = self.faults.clone();
         let target = (self.classify)(req.method(), req.uri().path());
         Box::pin(async move {
+            // Counted before the round trip: the request is already on its way.
+            let _in_flight = faults.enter(target);
             let cfg = faults.config();
             faults.stats_mut().requests += 1;
             if !cfg.latency.is_zero() {
                 faults.stats_mut().delayed += 1;
                 tokio::time::sleep(cfg.latency).await;
+            }
+            // The simulated line's round trip: the request travels up and the answer back.
+            let rtt = faults.link().profile().rtt;
+            if !rtt.is_zero() {
+                tokio::time::sleep(rtt).await;
             }
             let conn = req
                 .extensions()

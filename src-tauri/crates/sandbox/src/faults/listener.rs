@@ -14,9 +14,11 @@ use axum::extract::connect_info::Connected;
 use axum::serve::{IncomingStream, Listener};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::time::Sleep;
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 
 use super::Faults;
+use super::link::Direction;
 
 /// Wraps a bound [`TcpListener`]; every accepted stream is a [`FaultIo`].
 pub struct FaultListener {
@@ -54,7 +56,8 @@ impl Listener for FaultListener {
     }
 }
 
-/// A connection that fails every read/write once its token is cancelled.
+/// A connection that fails every read/write once its token is cancelled, and whose bytes
+/// go through the sandbox's simulated line when one is set.
 pub struct FaultIo {
     inner: TcpStream,
     token: CancellationToken,
@@ -62,6 +65,10 @@ pub struct FaultIo {
     faults: Arc<Faults>,
     /// Shared with the connection's [`ConnHandle`] so a cut is counted once.
     counted: Arc<AtomicBool>,
+    /// Until when the line's budget holds this connection back, per direction.
+    waits: [Option<Pin<Box<Sleep>>>; 2],
+    /// Reads under a link go through here, a slice at a time.
+    scratch: Vec<u8>,
 }
 
 impl FaultIo {
@@ -73,6 +80,26 @@ impl FaultIo {
             cancelled,
             faults,
             counted: Arc::new(AtomicBool::new(false)),
+            waits: [None, None],
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Pending while the line's budget of `dir` holds this connection back.
+    fn paced(&mut self, dir: Direction, cx: &mut Context<'_>) -> Poll<()> {
+        if let Some(w) = &mut self.waits[dir as usize] {
+            if w.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            self.waits[dir as usize] = None;
+        }
+        Poll::Ready(())
+    }
+
+    /// Charges `n` moved bytes to the line and arms this connection's wait.
+    fn charge(&mut self, dir: Direction, n: usize) {
+        if let Some(until) = self.faults.link().charge(dir, n) {
+            self.waits[dir as usize] = Some(Box::pin(tokio::time::sleep_until(until)));
         }
     }
 
@@ -101,7 +128,26 @@ impl AsyncRead for FaultIo {
         if let Err(e) = self.check(cx) {
             return Poll::Ready(Err(e));
         }
-        Pin::new(&mut self.inner).poll_read(cx, buf)
+        let Some(slice) = self.faults.link().slice() else {
+            return Pin::new(&mut self.inner).poll_read(cx, buf);
+        };
+        if self.paced(Direction::Up, cx).is_pending() {
+            return Poll::Pending;
+        }
+        // Reading at most a slice leaves the rest in the socket, so TCP flow control holds
+        // the client back as a slow line would.
+        let want = slice.min(buf.remaining());
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.resize(want, 0);
+        let mut sub = ReadBuf::new(&mut scratch);
+        let r = Pin::new(&mut self.inner).poll_read(cx, &mut sub);
+        let n = sub.filled().len();
+        if let Poll::Ready(Ok(())) = r {
+            buf.put_slice(&scratch[..n]);
+            self.charge(Direction::Up, n);
+        }
+        self.scratch = scratch;
+        r
     }
 }
 
@@ -114,7 +160,18 @@ impl AsyncWrite for FaultIo {
         if let Err(e) = self.check(cx) {
             return Poll::Ready(Err(e));
         }
-        Pin::new(&mut self.inner).poll_write(cx, buf)
+        let Some(slice) = self.faults.link().slice() else {
+            return Pin::new(&mut self.inner).poll_write(cx, buf);
+        };
+        if self.paced(Direction::Down, cx).is_pending() {
+            return Poll::Pending;
+        }
+        let want = slice.min(buf.len());
+        let r = Pin::new(&mut self.inner).poll_write(cx, &buf[..want]);
+        if let Poll::Ready(Ok(n)) = r {
+            self.charge(Direction::Down, n);
+        }
+        r
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

@@ -12,6 +12,7 @@
 
 mod body;
 mod layer;
+pub mod link;
 mod listener;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,6 +22,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 pub use layer::{FaultLayer, FaultService, classify_api};
+pub use link::{Link, LinkProfile};
 pub use listener::{ConnHandle, FaultIo, FaultListener};
 
 /// Which kind of request a fault decision is for.
@@ -167,6 +169,23 @@ pub struct Faults {
     stats: Mutex<FaultStats>,
     /// Parent of every connection's token; cancelled and replaced on restart.
     generation: Mutex<CancellationToken>,
+    /// The simulated line every listener of the sandbox shares (off by default).
+    link: Link,
+    /// Requests of each target being handled right now, and the most seen at once.
+    in_flight: [AtomicU64; 5],
+    peak_in_flight: [AtomicU64; 5],
+}
+
+/// Counts one request of a target as in flight until dropped.
+pub(crate) struct InFlight<'a> {
+    faults: &'a Faults,
+    target: FaultTarget,
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.faults.in_flight[self.target.index()].fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Faults {
@@ -177,7 +196,39 @@ impl Faults {
             seq: Default::default(),
             stats: Mutex::new(FaultStats::default()),
             generation: Mutex::new(CancellationToken::new()),
+            link: Link::default(),
+            in_flight: Default::default(),
+            peak_in_flight: Default::default(),
         }
+    }
+
+    /// Marks a request of `target` as being handled until the guard drops.
+    pub(crate) fn enter(&self, target: FaultTarget) -> InFlight<'_> {
+        let now = self.in_flight[target.index()].fetch_add(1, Ordering::SeqCst) + 1;
+        self.peak_in_flight[target.index()].fetch_max(now, Ordering::SeqCst);
+        InFlight {
+            faults: self,
+            target,
+        }
+    }
+
+    /// The most requests of `target` (chunks, parts…) the server handled at once since the
+    /// start or the last [`Faults::reset_peak_in_flight`]: shows how many a client keeps in
+    /// flight.
+    pub fn peak_in_flight(&self, target: FaultTarget) -> u64 {
+        self.peak_in_flight[target.index()].load(Ordering::SeqCst)
+    }
+
+    /// Starts counting [`Faults::peak_in_flight`] afresh.
+    pub fn reset_peak_in_flight(&self) {
+        for p in &self.peak_in_flight {
+            p.store(0, Ordering::SeqCst);
+        }
+    }
+
+    /// The simulated line shared by every listener (round trip and bandwidth budgets).
+    pub fn link(&self) -> &Link {
+        &self.link
     }
 
     /// Current settings.

@@ -35,7 +35,7 @@ pub struct UrlBody {
     archive: bool,
 }
 
-fn content_path(entity: &str, name: &str) -> String {
+pub(crate) fn content_path(entity: &str, name: &str) -> String {
     format!("/api/v4/file/content/{entity}/0/{name}")
 }
 

@@ -7,6 +7,7 @@ pub mod session;
 pub mod share;
 pub mod site;
 pub mod slave;
+pub mod thumb;
 pub mod upload;
 pub mod user;
 pub mod versions;
@@ -51,6 +52,7 @@ pub fn router(app: AppRef) -> Router {
         .route("/file/url", post(content::urls))
         .route("/file/version/current", post(versions::set_current))
         .route("/file/version", delete(versions::delete))
+        .route("/file/thumb", get(thumb::thumb))
         .route("/file/content/{entity}/{speed}/{name}", get(content::serve))
         .route("/file/upload", put(upload::create).delete(upload::cancel))
         .route("/file/upload/{session}/{index}", post(upload::chunk))

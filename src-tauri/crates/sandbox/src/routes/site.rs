@@ -42,7 +42,7 @@ pub async fn config(
         }),
         "emojis" => json!({}),
         "app" => json!({}),
-        "thumb" => json!({"thumb_exts": []}),
+        "thumb" => json!({"thumb_exts": super::thumb::THUMB_EXTS}),
         _ => {
             let user = match caller.0 {
                 Some(uid) => app.user_json(&app.store(), uid),

@@ -107,6 +107,7 @@ impl CloudreveV3 {
         versions: false,
         search_filters: false,
         search_category: true,
+        thumbnails: false,
     };
 
     /// `GET /directory{path}`: the whole folder.

@@ -121,6 +121,9 @@ impl Envelope {
 
 /// An error for a non-envelope HTTP response.
 pub fn http_error(status: u16, body: &[u8]) -> Error {
+    if status == 407 {
+        return crate::net::proxy::auth_required();
+    }
     let kind = match status {
         429 => ErrorKind::RateLimited,
         500..=599 => ErrorKind::Server,

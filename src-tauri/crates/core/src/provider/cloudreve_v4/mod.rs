@@ -9,6 +9,7 @@ mod names;
 mod policy_hints;
 mod shares;
 mod tasks;
+mod thumbs;
 pub mod upload;
 pub mod uri;
 mod versions;
@@ -95,6 +96,7 @@ impl CloudreveV4 {
         versions: true,
         search_filters: true,
         search_category: true,
+        thumbnails: true,
     };
 }
 
@@ -332,6 +334,10 @@ impl Provider for CloudreveV4 {
 
     async fn delete_version(&self, file: &RemoteRef, version: &str) -> Result<()> {
         self.delete_version_impl(file, version).await
+    }
+
+    async fn thumbnail(&self, file: &RemoteRef) -> Result<Option<Vec<u8>>> {
+        self.thumbnail_impl(file).await
     }
 }
 

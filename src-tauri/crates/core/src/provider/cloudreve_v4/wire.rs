@@ -421,6 +421,14 @@ pub struct UrlsWire {
     pub urls: Vec<UrlWire>,
 }
 
+/// `GET /file/thumb` response.
+#[derive(Clone, Debug, Deserialize)]
+pub struct ThumbWire {
+    /// Signed content URL of the thumbnail.
+    #[serde(default)]
+    pub url: String,
+}
+
 /// One URL.
 #[derive(Clone, Debug, Deserialize)]
 pub struct UrlWire {

@@ -43,6 +43,7 @@ impl Envelope {
             Ok(v @ Value::Object(_)) => v,
             _ => {
                 return Err(match status {
+                    407 => crate::net::proxy::auth_required(),
                     429 => Error::new(ErrorKind::RateLimited),
                     500..=599 => Error::new(ErrorKind::Server),
                     404 => Error::with_message(

@@ -138,6 +138,7 @@ impl Pan123 {
         versions: false,
         search_filters: false,
         search_category: false,
+        thumbnails: false,
     };
 
     /// Every item of folder `id` (all pages), trashed ones included. The live ones fill the

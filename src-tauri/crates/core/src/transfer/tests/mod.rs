@@ -425,7 +425,7 @@ async fn pause_resume_and_cancel() {
 #[tokio::test]
 async fn parallel_files_limit_is_respected_and_changeable() {
     let p = MockProvider::start(Knobs {
-        chunk_size: 10,
+        chunk_size: 1 << 20,
         concurrency: 1,
         hang_at: Some(0),
         ..Default::default()
@@ -434,8 +434,10 @@ async fn parallel_files_limit_is_respected_and_changeable() {
     let dir = tempfile::tempdir().unwrap();
     let q = Arc::new(TransferQueue::open_in_memory().unwrap());
     let e = engine(&p, q.clone());
+    // Large files: one per slot.
+    let size = (crate::transfer::engine::SMALL_FILE + 5) as usize;
     for i in 0..6 {
-        let f = write(dir.path(), &format!("{i}.bin"), &data(5, i));
+        let f = write(dir.path(), &format!("{i}.bin"), &data(size, i));
         e.enqueue_upload(&f, &root(), ConflictPolicy::Ask).unwrap();
     }
     let running = || {
@@ -450,6 +452,37 @@ async fn parallel_files_limit_is_respected_and_changeable() {
     assert_eq!(running(), 3, "default parallelism is 3");
     e.set_parallel_files(5);
     wait_for(|| running() == 5).await;
+    e.cancel(&Selection::All).await.unwrap();
+    wait_for(|| running() == 0).await;
+}
+
+#[tokio::test]
+async fn a_slot_holds_sixteen_small_files() {
+    let p = MockProvider::start(Knobs {
+        chunk_size: 1 << 20,
+        concurrency: 1,
+        hang_at: Some(0),
+        ..Default::default()
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let q = Arc::new(TransferQueue::open_in_memory().unwrap());
+    let e = engine(&p, q.clone());
+    e.set_parallel_files(1);
+    for i in 0..20 {
+        let f = write(dir.path(), &format!("s{i}.bin"), &data(5, i));
+        e.enqueue_upload(&f, &root(), ConflictPolicy::Ask).unwrap();
+    }
+    let running = || {
+        q.list()
+            .unwrap()
+            .iter()
+            .filter(|i| i.state == ItemState::Running)
+            .count()
+    };
+    wait_for(|| running() == 16).await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(running(), 16, "one slot = 16 small files");
     e.cancel(&Selection::All).await.unwrap();
     wait_for(|| running() == 0).await;
 }

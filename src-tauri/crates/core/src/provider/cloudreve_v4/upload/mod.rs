@@ -76,6 +76,9 @@ impl UploadHost for CloudreveV4 {
     }
 }
 
+/// Multipart parts an S3-family upload keeps in flight at least.
+pub const S3_PARTS_IN_FLIGHT: u32 = 4;
+
 /// How chunks travel for a given policy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Transport {
@@ -194,6 +197,13 @@ pub(super) async fn begin(
         chunk_concurrency: match transport {
             // Graph upload sessions take byte ranges strictly in order; one form POST.
             Some(Transport::OneDrive | Transport::Upyun) => 1,
+            // Parts of a multipart upload are independent objects until completion, and
+            // each part waits a round trip for its answer: a few in flight keep the line
+            // busy whatever the policy's setting (which is about Cloudreve's own server).
+            Some(Transport::S3(_)) => policy
+                .chunk_concurrency
+                .unwrap_or(1)
+                .max(S3_PARTS_IN_FLIGHT),
             _ => policy.chunk_concurrency.unwrap_or(1).max(1),
         },
         expires_at: w.expires,
