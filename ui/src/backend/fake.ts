@@ -72,7 +72,7 @@ export const V3_CAPABILITIES: Capabilities = {
   webdavAccounts: true,
   versions: false,
   searchFilters: false,
-  thumbnails: false,
+  thumbnails: true,
 };
 
 /** The service fields of a fake account. */

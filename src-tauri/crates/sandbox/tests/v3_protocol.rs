@@ -768,3 +768,47 @@ async fn webdav_accounts_crud() {
         json!([])
     );
 }
+
+#[tokio::test]
+async fn thumbnails_are_served_as_content_and_failures_mark_the_file() {
+    let mut env = v3_demo(SandboxConfig::default()).await;
+    let photo = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/demo/Photos/Storm.jpg"
+    ))
+    .unwrap();
+    env.upload_local("/t", "storm.jpg", &photo).await;
+    env.upload_local("/t", "notes.txt", b"words").await;
+    // Before any request both are worth asking about (`ShouldLoadThumb`).
+    assert_eq!(env.object("/t", "storm.jpg").await.unwrap()["thumb"], true);
+    assert_eq!(env.object("/t", "notes.txt").await.unwrap()["thumb"], true);
+
+    let id = env.id_of("/t", "storm.jpg").await;
+    let r = env
+        .req(Method::GET, &format!("/file/thumb/{id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "image/jpeg");
+    assert!(r.headers().contains_key("last-modified"));
+    let body = r.bytes().await.unwrap();
+    assert_eq!(&body[..3], &[0xFF, 0xD8, 0xFF]);
+    let small = image::load_from_memory(&body).unwrap();
+    assert!(
+        small.width() <= 400 && small.height() <= 300,
+        "{}x{}",
+        small.width(),
+        small.height()
+    );
+
+    // A text file: HTTP 200, code -1, and listed without a thumbnail from then on.
+    let id = env.id_of("/t", "notes.txt").await;
+    let v = env.get(&format!("/file/thumb/{id}")).await;
+    assert_eq!(v["code"], -1, "{v}");
+    assert_eq!(v["msg"], "Failed to get thumbnail");
+    assert_eq!(env.object("/t", "notes.txt").await.unwrap()["thumb"], false);
+    assert_eq!(env.object("/t", "storm.jpg").await.unwrap()["thumb"], true);
+    // An id that does not decode is refused by the HashID middleware.
+    assert_eq!(env.get("/file/thumb/!!").await["code"], 40001);
+}

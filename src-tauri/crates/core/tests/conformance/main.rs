@@ -38,6 +38,7 @@ macro_rules! conformance {
             scenario!(trash_or_unsupported);
             scenario!(missing_capabilities_are_unsupported);
             scenario!(search_finds_nested_files);
+            scenario!(thumbnails_or_unsupported);
             scenario!(upload_sizes_on_every_policy);
             scenario!(upload_conflicts_are_settled_before_bytes_go);
             scenario!(ranged_and_resumed_download);

@@ -612,6 +612,60 @@ pub async fn search_finds_nested_files<F: Fixture>() {
     assert!(!url.is_empty());
 }
 
+/// Thumbnails where the server makes them: a photo gets a JPEG, a text file and a folder get
+/// none (and asking again still says none). Without the flag: a clean `Unsupported`.
+pub async fn thumbnails_or_unsupported<F: Fixture>() {
+    let env = start::<F>(SandboxConfig::default()).await;
+    let (_, p) = env.signed_in().await;
+    let root = p.root();
+    if !p.capabilities().thumbnails {
+        assert_kind(
+            p.thumbnail(&root).await,
+            ErrorKind::Unsupported,
+            "thumbnail",
+        );
+        return;
+    }
+    let photo_bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../sandbox/demo/Photos/Storm.jpg"
+    ))
+    .unwrap();
+    let folder = p.create_folders(&root, &["pics".into()]).await.unwrap();
+    assert_completed(
+        &upload(
+            &p,
+            &folder.remote,
+            "storm.jpg",
+            &photo_bytes,
+            ConflictPolicy::Ask,
+        )
+        .await,
+    );
+    assert_completed(
+        &upload(
+            &p,
+            &folder.remote,
+            "notes.txt",
+            b"not a picture",
+            ConflictPolicy::Ask,
+        )
+        .await,
+    );
+    let photo = p.resolve_path("/pics/storm.jpg").await.unwrap();
+    let jpeg = p
+        .thumbnail(&photo)
+        .await
+        .unwrap()
+        .expect("a thumbnail of the photo");
+    assert_eq!(&jpeg[..3], &[0xFF, 0xD8, 0xFF], "JPEG magic");
+    assert!(jpeg.len() < photo_bytes.len(), "smaller than the photo");
+    let text = p.resolve_path("/pics/notes.txt").await.unwrap();
+    assert_eq!(p.thumbnail(&text).await.unwrap(), None);
+    assert_eq!(p.thumbnail(&text).await.unwrap(), None, "asked again");
+    assert_eq!(p.thumbnail(&folder.remote).await.unwrap(), None);
+}
+
 // --- uploads -------------------------------------------------------------------------------
 
 /// Sizes 0, 1, chunk − 1, chunk, chunk + 1 and several chunks, on every storage policy the

@@ -63,9 +63,9 @@ pub fn make_thumbnail(data: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
-fn mark_disabled(app: &App, id: Id) {
+fn mark_disabled(app: &App, id: Id, key: &str) {
     if let Some(n) = app.store().nodes.get_mut(&id) {
-        n.metadata.insert(DISABLED.to_string(), String::new());
+        n.metadata.insert(key.to_string(), String::new());
     }
 }
 
@@ -78,60 +78,16 @@ pub async fn thumb(
 ) -> ApiResult {
     let uri = parse_uri(q.uri.as_deref(), "Uri")?;
     let uid = fs_user(&app, caller, &uri)?;
-    let (id, name, source) = {
+    let id = app
+        .store()
+        .resolve(uid, &uri)?
+        .ok_or_else(ApiError::path_not_exist)?;
+    let thumb_entity = thumbnail_entity(&app, id, DISABLED)
+        .await?
+        .ok_or_else(no_thumb)?;
+    let name = {
         let store = app.store();
-        let id = store
-            .resolve(uid, &uri)?
-            .ok_or_else(ApiError::path_not_exist)?;
-        let n = store.node(id);
-        if n.is_folder() || n.metadata.contains_key(DISABLED) {
-            return Err(no_thumb());
-        }
-        let source = n
-            .primary
-            .and_then(|e| store.entities.get(&e))
-            .filter(|e| e.size > 0 && e.pending_session.is_none())
-            .map(|e| Source {
-                blob: e.blob.clone(),
-                size: e.size,
-                encrypted: e.key.is_some(),
-            });
-        let Some(source) = source else {
-            return Err(no_thumb());
-        };
-        (id, store.display_name(n), source)
-    };
-    let ext = name
-        .rsplit_once('.')
-        .map(|(_, e)| e.to_lowercase())
-        .unwrap_or_default();
-    let cached = generated()
-        .lock()
-        .expect("thumbs")
-        .get(&source.blob)
-        .copied();
-    let thumb_entity = match cached.filter(|t| app.store().entities.contains_key(t)) {
-        Some(t) => t,
-        None => {
-            // Encrypted blobs are never thumbnailed (the server only holds ciphertext).
-            if !THUMB_EXTS.contains(&ext.as_str()) || source.encrypted || source.size > MAX_SOURCE {
-                mark_disabled(&app, id);
-                return Err(no_thumb());
-            }
-            let jpeg = match read_blob(&app, &source).await {
-                // Decoding a photo takes tens of milliseconds: keep it off the reactor.
-                Some(data) => tokio::task::spawn_blocking(move || make_thumbnail(&data))
-                    .await
-                    .ok()
-                    .flatten(),
-                None => None,
-            };
-            let Some(jpeg) = jpeg else {
-                mark_disabled(&app, id);
-                return Err(no_thumb());
-            };
-            store_thumbnail(&app, id, &source, jpeg)?
-        }
+        store.display_name(store.node(id))
     };
     let base = request_base(&headers, "http://127.0.0.1");
     let expiry =
@@ -150,6 +106,70 @@ pub async fn thumb(
     Ok(Success::data(
         json!({"url": url, "expires": go_time(expiry)}),
     ))
+}
+
+/// The thumbnail entity of file `id` (made on first request and kept), or `None` when it has
+/// none: folders, empty or uploading files, unsupported or undecodable content, encrypted
+/// blobs. A file that cannot have one is marked with `disabled_key` (each protocol has its own
+/// metadata key) so it is not tried again.
+pub async fn thumbnail_entity(
+    app: &App,
+    id: Id,
+    disabled_key: &str,
+) -> Result<Option<Id>, ApiError> {
+    let (name, source) = {
+        let store = app.store();
+        let n = store.node(id);
+        if n.is_folder() || n.metadata.contains_key(disabled_key) {
+            return Ok(None);
+        }
+        let source = n
+            .primary
+            .and_then(|e| store.entities.get(&e))
+            .filter(|e| e.size > 0 && e.pending_session.is_none())
+            .map(|e| Source {
+                blob: e.blob.clone(),
+                size: e.size,
+                encrypted: e.key.is_some(),
+            });
+        let Some(source) = source else {
+            return Ok(None);
+        };
+        (store.display_name(n), source)
+    };
+    let ext = name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_lowercase())
+        .unwrap_or_default();
+    let cached = generated()
+        .lock()
+        .expect("thumbs")
+        .get(&source.blob)
+        .copied();
+    let thumb_entity = match cached.filter(|t| app.store().entities.contains_key(t)) {
+        Some(t) => t,
+        None => {
+            // Encrypted blobs are never thumbnailed (the server only holds ciphertext).
+            if !THUMB_EXTS.contains(&ext.as_str()) || source.encrypted || source.size > MAX_SOURCE {
+                mark_disabled(app, id, disabled_key);
+                return Ok(None);
+            }
+            let jpeg = match read_blob(app, &source).await {
+                // Decoding a photo takes tens of milliseconds: keep it off the reactor.
+                Some(data) => tokio::task::spawn_blocking(move || make_thumbnail(&data))
+                    .await
+                    .ok()
+                    .flatten(),
+                None => None,
+            };
+            let Some(jpeg) = jpeg else {
+                mark_disabled(app, id, disabled_key);
+                return Ok(None);
+            };
+            store_thumbnail(app, id, &source, jpeg)?
+        }
+    };
+    Ok(Some(thumb_entity))
 }
 
 async fn read_blob(app: &App, e: &Source) -> Option<Vec<u8>> {

@@ -61,7 +61,8 @@ impl V3 {
             "id": self.app.ids.encode(if folder { Kind::Folder } else { Kind::File }, n.id),
             "name": n.name,
             "path": parent_path,
-            "thumb": false,
+            // `File.ShouldLoadThumb`: worth asking unless marked unavailable; never for empty files.
+            "thumb": !folder && n.size != 0 && !n.metadata.contains_key(super::thumb::THUMB_STATUS),
             "size": if folder { 0 } else { n.size },
             "type": if folder { "dir" } else { "file" },
             "date": go_time(n.updated_at),

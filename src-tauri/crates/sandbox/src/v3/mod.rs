@@ -10,6 +10,7 @@ pub mod aria2;
 pub mod download;
 pub mod explorer;
 pub mod share;
+pub mod thumb;
 pub mod upload;
 pub mod user;
 pub mod webdav;
@@ -372,6 +373,7 @@ pub fn router(app: AppRef) -> (Router, V3Ref) {
         )
         .route("/file/source", post(download::source))
         .route("/file/search/{ty}/{keywords}", get(explorer::search))
+        .route("/file/thumb/{id}", get(thumb::thumb))
         .route(
             "/callback/onedrive/finish/{session}",
             post(upload::callback_onedrive),

@@ -116,6 +116,14 @@ pub struct Reply {
     pub cookie: Option<SessionCookie>,
 }
 
+/// What a GET for content brought back.
+pub enum Fetched {
+    /// The content (HTTP 2xx, not JSON).
+    Content(Vec<u8>),
+    /// An envelope: Cloudreve's way of saying no.
+    Envelope(Envelope),
+}
+
 /// Client for one v3 server (and, when signed in, one cookie session).
 #[derive(Clone)]
 pub struct ApiClient {
@@ -222,25 +230,113 @@ impl ApiClient {
         timeout: Option<Duration>,
     ) -> Result<Envelope> {
         let url = self.url(path);
+        self.with_cookie(path, |cookie| {
+            let (method, url, body) = (method.clone(), url.clone(), &body);
+            async move {
+                let r = self
+                    .raw(method, url, body, cookie.as_deref(), timeout)
+                    .await?;
+                Ok((r.env.code, r.cookie, r.env))
+            }
+        })
+        .await
+    }
+
+    /// A GET whose success is content rather than an envelope (Cloudreve answers failures
+    /// with a JSON envelope, HTTP 200). Content longer than `max` bytes is refused.
+    pub async fn fetch_content(&self, path: &str, max: usize) -> Result<Fetched> {
+        let url = self.url(path);
+        self.with_cookie(path, |cookie| {
+            let url = url.clone();
+            async move {
+                let fetched = self.content_once(url, cookie.as_deref(), max).await?;
+                let code = match &fetched.0 {
+                    Fetched::Envelope(env) => env.code,
+                    Fetched::Content(_) => 0,
+                };
+                Ok((code, fetched.1, fetched.0))
+            }
+        })
+        .await
+    }
+
+    async fn content_once(
+        &self,
+        url: Url,
+        cookie: Option<&str>,
+        max: usize,
+    ) -> Result<(Fetched, Option<SessionCookie>)> {
+        tracing::debug!(path = url.path(), "request (content)");
+        let mut req = self.http.get(url).timeout(CONTROL_TIMEOUT);
+        if let Some(c) = cookie.filter(|c| !c.is_empty()) {
+            req = req.header(reqwest::header::COOKIE, format!("{COOKIE}={c}"));
+        }
+        let mut resp = req.send().await.map_err(|e| from_reqwest(&e))?;
+        let got = session_cookie(resp.headers());
+        if resp.status().is_redirection() {
+            // Other storage policies answer with a redirect to their own signed URL; the
+            // cookie stays with the site.
+            let to = resp
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .ok_or_else(|| Error::protocol("A redirect without a location."))?;
+            let to = self.resolve(to)?;
+            resp = self
+                .http
+                .get(to)
+                .timeout(CONTROL_TIMEOUT)
+                .send()
+                .await
+                .map_err(|e| from_reqwest(&e))?;
+        }
+        let status = resp.status().as_u16();
+        let json = resp
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        if resp.content_length().is_some_and(|n| n as usize > max) {
+            return Err(Error::protocol(
+                "The server's answer is larger than expected.",
+            ));
+        }
+        let bytes = resp.bytes().await.map_err(|e| from_reqwest(&e))?;
+        if bytes.len() > max {
+            return Err(Error::protocol(
+                "The server's answer is larger than expected.",
+            ));
+        }
+        if json || !(200..300).contains(&status) {
+            return Ok((Fetched::Envelope(Envelope::decode(status, &bytes)?), got));
+        }
+        Ok((Fetched::Content(bytes.to_vec()), got))
+    }
+
+    /// Runs `send` with the session's cookie (or none without a session). An answer with
+    /// code "login required" signs in again once and repeats; a re-issued cookie is kept.
+    async fn with_cookie<T, F, Fut>(&self, path: &str, send: F) -> Result<T>
+    where
+        F: Fn(Option<String>) -> Fut,
+        Fut: std::future::Future<Output = Result<(i64, Option<SessionCookie>, T)>>,
+    {
         let Some(session) = &self.session else {
-            return Ok(self.raw(method, url, &body, None, timeout).await?.env);
+            return Ok(send(None).await?.2);
         };
         let cookie = session.access_token().await?;
-        let reply = self
-            .raw(method.clone(), url.clone(), &body, Some(&cookie), timeout)
-            .await?;
-        if reply.env.code != CODE_LOGIN_REQUIRED {
-            self.keep_cookie(session, &cookie, reply.cookie).await;
-            return Ok(reply.env);
+        let (code, got, out) = send(Some(cookie.clone())).await?;
+        if code != CODE_LOGIN_REQUIRED {
+            self.keep_cookie(session, &cookie, got).await;
+            return Ok(out);
         }
         tracing::debug!(path, "session cookie rejected; signing in again once");
         let cookie = session.refresh_after_rejection(&cookie).await?;
-        let reply = self.raw(method, url, &body, Some(&cookie), timeout).await?;
-        if reply.env.code == CODE_LOGIN_REQUIRED {
-            return Err(Error::new(ErrorKind::SignInAgain).with_server_code(reply.env.code));
+        let (code, got, out) = send(Some(cookie.clone())).await?;
+        if code == CODE_LOGIN_REQUIRED {
+            return Err(Error::new(ErrorKind::SignInAgain).with_server_code(code));
         }
-        self.keep_cookie(session, &cookie, reply.cookie).await;
-        Ok(reply.env)
+        self.keep_cookie(session, &cookie, got).await;
+        Ok(out)
     }
 
     async fn keep_cookie(&self, session: &Session, sent: &str, got: Option<SessionCookie>) {

@@ -10,6 +10,7 @@ pub mod codes;
 pub mod refs;
 mod shares;
 mod tasks;
+mod thumbs;
 pub mod upload;
 mod webdav;
 pub mod wire;
@@ -107,7 +108,7 @@ impl CloudreveV3 {
         versions: false,
         search_filters: false,
         search_category: true,
-        thumbnails: false,
+        thumbnails: true,
     };
 
     /// `GET /directory{path}`: the whole folder.
@@ -712,6 +713,10 @@ impl Provider for CloudreveV3 {
 
     async fn download_url(&self, file: &RemoteRef) -> Result<String> {
         self.download_url_impl(file).await
+    }
+
+    async fn thumbnail(&self, file: &RemoteRef) -> Result<Option<Vec<u8>>> {
+        self.thumbnail_impl(file).await
     }
 }
 
