@@ -34,7 +34,11 @@ test("an uploaded image shows its thumbnail in the grid view", async () => {
     await browser.waitUntil(async () => !(await (await row(PHOTO)).getAttribute("class")).includes("uploading"), { timeout: 30000 });
     await (await byTestId("view-grid")).click();
     // The grid sort control is in the toolbar.
-    assert.ok(await browser.execute(() => !!document.querySelector('.toolbar [data-testid="grid-sort"]')), "sort control in the toolbar");
+    // (Waited for: the click re-renders the toolbar, which takes a moment on a loaded machine.)
+    await browser.waitUntil(() => browser.execute(() => !!document.querySelector('.toolbar [data-testid="grid-sort"]')), {
+      timeout: 10000,
+      timeoutMsg: "sort control in the toolbar",
+    });
     await browser.waitUntil(async () => (await loadedThumbOf(PHOTO)) > 0, { timeout: 30000, timeoutMsg: "no thumbnail for the uploaded photo" });
     // A text file keeps its icon: no image is shown for it.
     assert.equal(await loadedThumbOf("Welcome.txt"), 0);
