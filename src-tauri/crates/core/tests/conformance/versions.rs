@@ -66,8 +66,10 @@ pub async fn versions_or_unsupported<F: Fixture>() {
     e.wait_idle().await.unwrap();
     assert_eq!(q.get(id).unwrap().state, ItemState::Completed);
     assert_eq!(std::fs::read(&dest).unwrap(), b"first");
-    // The current version cannot be deleted.
-    assert!(p.delete_version(&file, &list[0].id).await.is_err());
+    // The current version cannot be deleted, and the error says why in the caller's terms.
+    let err = p.delete_version(&file, &list[0].id).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+    assert!(err.to_string().contains("current version"), "{err}");
     // Restoring the old one makes it the file's content; both stay.
     p.set_current_version(&file, &list[1].id).await.unwrap();
     assert_eq!(p.stat(&file).await.unwrap().size, 5);
@@ -79,12 +81,12 @@ pub async fn versions_or_unsupported<F: Fixture>() {
     let left = p.list_versions(&file).await.unwrap();
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].id, list[1].id);
-    // A folder has no versions.
+    // A folder has no versions: a clear error, not an empty list.
     let folder = p.create_folder(&root, "dir").await.unwrap();
-    assert!(
-        p.list_versions(&folder.remote).await.is_err() || {
-            p.list_versions(&folder.remote).await.unwrap().is_empty()
-        }
+    assert_kind(
+        p.list_versions(&folder.remote).await,
+        ErrorKind::InvalidInput,
+        "versions of a folder",
     );
 }
 

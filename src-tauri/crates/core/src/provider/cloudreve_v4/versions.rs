@@ -14,9 +14,14 @@ use super::wire::parse_time;
 
 /// Entity type of a stored version (1 = thumbnail, 2 = live photo).
 const ENTITY_VERSION: i64 = 0;
+/// `type` of a folder in `GET /file/info`.
+const FOLDER: i64 = 1;
 
 #[derive(Deserialize)]
 struct InfoWire {
+    /// 0 = file, 1 = folder.
+    #[serde(rename = "type", default)]
+    kind: i64,
     #[serde(default)]
     primary_entity: String,
     #[serde(default)]
@@ -54,6 +59,9 @@ impl CloudreveV4 {
                 Body::None,
             )
             .await?;
+        if info.kind == FOLDER {
+            return Err(Error::invalid("Folders have no versions; choose a file."));
+        }
         let entities = info
             .extended_info
             .ok_or_else(|| Error::protocol("The server sent no extended info."))?
@@ -87,8 +95,18 @@ impl CloudreveV4 {
 
     pub(super) async fn delete_version_impl(&self, file: &RemoteRef, version: &str) -> Result<()> {
         let body = json!({ "uri": file.as_str(), "version": version });
-        self.api
+        match self
+            .api
             .call_unit(Method::DELETE, "file/version", &[], Body::Json(body))
             .await
+        {
+            // Cloudreve refuses the primary entity with a bare 403 ("Cannot delete current
+            // version"); say it in the user's terms.
+            Err(e) if e.server_code() == Some(403) => Err(Error::invalid(
+                "This is the file's current version and cannot be deleted; make another version current first.",
+            )
+            .with_server_code(403)),
+            other => other,
+        }
     }
 }
