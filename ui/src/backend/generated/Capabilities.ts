@@ -118,7 +118,8 @@ searchFilters: boolean,
 /**
  * Search can filter by category (image, video, audio, document).
  */
-searchCategory: boolean, };
+searchCategory: boolean, 
+/**
  * The server makes thumbnails (`Provider::thumbnail`); the desktop shows them in the
  * grid view and the info panel.
  */
