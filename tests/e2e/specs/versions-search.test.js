@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { copyFileSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { launchApp, screenshot } from "./helpers.js";
+import { assertAccessible, launchApp, screenshot } from "./helpers.js";
 import { startSandbox } from "./sandbox-server.js";
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
@@ -96,6 +96,7 @@ describe("versions and search", () => {
     const sizeBefore = await text("info-size");
     assert.match(sizeBefore, new RegExp(`\\(${before.size} B\\)`));
     await screenshot(browser, "versions-panel");
+    await assertAccessible(browser, "the info panel with versions");
 
     await (await oldest.$('[data-testid="version-make-current"]')).click();
     // The details and the row follow at once; the list is fetched again with the new marker.
@@ -138,6 +139,7 @@ describe("versions and search", () => {
 
     await (await byTestId("search-filters-button")).click();
     await (await byTestId("search-filters")).waitForExist({ timeout: 5000 });
+    await assertAccessible(browser, "the search filters popover");
     await (await byTestId("filter-kind")).selectByAttribute("value", "file");
     await (await byTestId("filter-apply")).click();
     await browser.waitUntil(async () => JSON.stringify(await rowNames()) === JSON.stringify(["budget-plan.txt"]), {

@@ -93,7 +93,7 @@ export function SearchFiltersPopover({
         >
           <fieldset>
             <legend>{t("filters.type")}</legend>
-            <select value={draft.kind} onChange={(e) => set({ kind: e.target.value as FilterForm["kind"] })} data-testid="filter-kind">
+            <select value={draft.kind} aria-label={t("filters.type")} onChange={(e) => set({ kind: e.target.value as FilterForm["kind"] })} data-testid="filter-kind">
               <option value="any">{t("filters.any")}</option>
               <option value="file">{t("filters.files")}</option>
               <option value="folder">{t("filters.folders")}</option>
@@ -128,7 +128,7 @@ export function SearchFiltersPopover({
           {caps.searchCategory && (
             <fieldset>
               <legend>{t("filters.category")}</legend>
-              <select value={draft.category} onChange={(e) => set({ category: e.target.value as FilterForm["category"] })} data-testid="filter-category">
+              <select value={draft.category} aria-label={t("filters.category")} onChange={(e) => set({ category: e.target.value as FilterForm["category"] })} data-testid="filter-category">
                 <option value="">{t("filters.any")}</option>
                 {CATEGORIES.map((c) => (
                   <option key={c} value={c}>
