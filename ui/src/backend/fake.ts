@@ -75,6 +75,7 @@ export const V3_CAPABILITIES: Capabilities = {
   versions: false,
   searchFilters: false,
   thumbnails: false,
+  searchFolders: false,
 };
 
 /** The service fields of a fake account. */

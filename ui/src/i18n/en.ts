@@ -371,6 +371,7 @@ export const en = {
   "versions.downloading": "Downloading the version of {date}…",
   "caps.noVersions": "{provider} keeps no earlier versions of files",
   "caps.noSearchFilters": "{provider} cannot filter a search by size or date",
+  "caps.noFolderSearch": "{provider} finds files only, not folders",
   "filters.title": "Search filters",
   "filters.type": "Type",
   "filters.any": "Any",

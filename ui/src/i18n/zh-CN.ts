@@ -372,6 +372,7 @@ export const zhCN: Record<MessageKey, string> = {
   "versions.downloading": "正在下载 {date} 的版本…",
   "caps.noVersions": "{provider} 不保留文件的历史版本",
   "caps.noSearchFilters": "{provider} 不能按大小或日期筛选搜索结果",
+  "caps.noFolderSearch": "{provider} 只能搜索文件，不能搜索文件夹",
   "filters.title": "搜索筛选",
   "filters.type": "类型",
   "filters.any": "不限",

@@ -32,4 +32,5 @@ test("what the server cannot filter by is left out", () => {
   const r = toFilters({ ...EMPTY_FORM, kind: "folder", minSize: "1", from: "2026-01-01", category: "video" }, noRanges);
   expect(r).toEqual({ filters: { kind: "folder", minSize: null, maxSize: null, modifiedAfter: null, modifiedBefore: null, category: null } });
   expect(toFilters({ ...EMPTY_FORM, minSize: "1" }, noRanges)).toEqual({ filters: null });
+  expect(toFilters({ ...EMPTY_FORM, kind: "folder" }, { ...noRanges, searchFolders: false })).toEqual({ filters: null });
 });

@@ -57,7 +57,8 @@ export function toFilters(form: FilterForm, caps: Capabilities): { filters: Sear
   if (after === "bad" || before === "bad") return { error: "filters.badDate" };
   if (after && before && after > before) return { error: "filters.dateOrder" };
   const filters: SearchFilters = {
-    kind: form.kind === "any" ? null : form.kind,
+    // A form left from an account whose server looks for folders asks nothing of one that cannot.
+    kind: form.kind === "any" || (form.kind === "folder" && !caps.searchFolders) ? null : form.kind,
     minSize: min,
     maxSize: max,
     modifiedAfter: after,

@@ -21,6 +21,7 @@ test("filters narrow a search below the folder and apply at once to results on s
   await userEvent.type(screen.getByTestId("search-input"), "t{Enter}");
   await waitFor(() => expect(names()).toHaveLength(4));
   await userEvent.click(screen.getByTestId("search-filters-button"));
+  expect(screen.queryByTestId("filter-folders-unavailable")).toBeNull();
   await userEvent.selectOptions(screen.getByTestId("filter-kind"), "file");
   await userEvent.type(screen.getByTestId("filter-max-size"), "1");
   await userEvent.click(screen.getByTestId("filter-apply"));
@@ -64,8 +65,11 @@ test("on a server without size and date filters those parts are greyed with the 
   expect((screen.getByTestId("filter-dates") as HTMLFieldSetElement).disabled).toBe(true);
   expect(screen.getByTestId("filter-ranges-unavailable").textContent).toBe("Cloudreve 3 cannot filter a search by size or date");
   expect(screen.queryByTestId("filter-category")).toBeNull();
-  // The type filter still works there.
+  // The type filter still works there, for files: the server finds no folders.
   expect((screen.getByTestId("filter-kind") as HTMLSelectElement).disabled).toBe(false);
+  expect((screen.getByRole("option", { name: "Folders" }) as HTMLOptionElement).disabled).toBe(true);
+  expect((screen.getByRole("option", { name: "Files" }) as HTMLOptionElement).disabled).toBe(false);
+  expect(screen.getByTestId("filter-folders-unavailable").textContent).toBe("Cloudreve 3 finds files only, not folders");
 });
 
 test("without search the filter button is greyed too", async () => {

@@ -96,8 +96,15 @@ export function SearchFiltersPopover({
             <select value={draft.kind} aria-label={t("filters.type")} onChange={(e) => set({ kind: e.target.value as FilterForm["kind"] })} data-testid="filter-kind">
               <option value="any">{t("filters.any")}</option>
               <option value="file">{t("filters.files")}</option>
-              <option value="folder">{t("filters.folders")}</option>
+              <option value="folder" disabled={!caps.searchFolders}>
+                {t("filters.folders")}
+              </option>
             </select>
+            {!caps.searchFolders && (
+              <p className="muted filter-note" data-testid="filter-folders-unavailable">
+                {t("caps.noFolderSearch", { provider: providerName })}
+              </p>
+            )}
           </fieldset>
           <fieldset disabled={!!noRanges} title={noRanges ?? undefined} data-testid="filter-size">
             <legend>{t("filters.size")}</legend>

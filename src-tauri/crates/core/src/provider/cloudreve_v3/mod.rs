@@ -107,6 +107,7 @@ impl CloudreveV3 {
         versions: false,
         search_filters: false,
         search_category: true,
+        search_folders: false,
         thumbnails: false,
     };
 
