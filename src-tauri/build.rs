@@ -58,6 +58,10 @@ const COMMANDS: &[&str] = &[
     "open_with_default",
     "open_with_upload",
     "open_with_dismiss",
+    "versions_list",
+    "versions_download",
+    "versions_set_current",
+    "versions_delete",
 ];
 
 fn main() {

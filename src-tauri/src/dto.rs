@@ -423,3 +423,54 @@ pub struct FolderRefDto {
     /// The folder's URI.
     pub uri: String,
 }
+
+/// One stored version of a file, as the info panel lists it (newest first).
+#[derive(Clone, Debug, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct VersionDto {
+    /// The provider's id of the version; passed back to download, restore or delete it.
+    pub id: String,
+    /// Size in bytes.
+    #[ts(type = "number")]
+    pub size: u64,
+    /// When the version was stored, RFC 3339 (null when the server does not say).
+    pub created_at: Option<String>,
+    /// Whether this is the file's current content.
+    pub current: bool,
+}
+
+impl From<&cirrus_core::provider::FileVersion> for VersionDto {
+    fn from(v: &cirrus_core::provider::FileVersion) -> Self {
+        VersionDto {
+            id: v.id.clone(),
+            size: v.size,
+            created_at: v.created_at.map(|t| t.to_rfc3339()),
+            current: v.current,
+        }
+    }
+}
+
+/// Filters of a search, beside the name. Null means "any"; size and date bounds need the
+/// account's `searchFilters`, a category its `searchCategory`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(export)]
+pub struct SearchFiltersDto {
+    /// Only files or only folders.
+    #[ts(type = "\"file\" | \"folder\" | null")]
+    pub kind: Option<String>,
+    /// Smallest size in bytes.
+    #[ts(type = "number | null")]
+    pub min_size: Option<u64>,
+    /// Largest size in bytes.
+    #[ts(type = "number | null")]
+    pub max_size: Option<u64>,
+    /// Modified at or after this RFC 3339 time.
+    pub modified_after: Option<String>,
+    /// Modified at or before this RFC 3339 time.
+    pub modified_before: Option<String>,
+    /// Kind of content.
+    #[ts(type = "\"image\" | \"video\" | \"audio\" | \"document\" | null")]
+    pub category: Option<String>,
+}

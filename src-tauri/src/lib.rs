@@ -8,6 +8,7 @@ pub mod error;
 pub mod launch;
 pub mod media_preview;
 pub mod media_thumb;
+pub mod search_filters;
 pub mod state;
 pub mod task_watch;
 pub mod tray;
@@ -82,6 +83,10 @@ macro_rules! cirrus_handlers {
             $crate::commands::preview::open_with_default,
             $crate::commands::preview::open_with_upload,
             $crate::commands::preview::open_with_dismiss,
+            $crate::commands::versions::versions_list,
+            $crate::commands::versions::versions_download,
+            $crate::commands::versions::versions_set_current,
+            $crate::commands::versions::versions_delete,
         ]
     };
 }

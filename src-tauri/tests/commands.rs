@@ -1480,3 +1480,117 @@ fn proxy_settings_and_passwords_go_their_separate_ways() {
         json!(false)
     );
 }
+
+#[test]
+fn versions_are_listed_downloaded_made_current_and_deleted() {
+    use cirrus_sandbox::seed_versions::VERSIONS;
+    let h = Harness::new(SandboxConfig::default());
+    let account = h.sign_in();
+    let uri = "cloudreve://my/Drafts/Proposal.md";
+    let list = |h: &Harness| {
+        h.ok("versions_list", json!({"accountId": account, "uri": uri}))
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    let versions = list(&h);
+    assert_eq!(versions.len(), 3, "{versions:?}");
+    // Newest first, the newest current; each with its size and date.
+    assert_eq!(versions[0]["current"], true);
+    assert_eq!(versions[0]["size"], VERSIONS[2].len());
+    assert_eq!(versions[2]["size"], VERSIONS[0].len());
+    assert!(versions.iter().all(|v| v["createdAt"].is_string()));
+    let oldest = versions[2]["id"].as_str().unwrap().to_string();
+    let middle = versions[1]["id"].as_str().unwrap().to_string();
+
+    // A download of the oldest goes through the queue into the download folder.
+    let downloads = h.dir.path().join("dl");
+    let mut settings = h.ok("settings_get", json!({}));
+    settings["downloadFolder"] = json!(downloads.to_string_lossy());
+    h.ok("settings_set", json!({"settings": settings}));
+    h.ok(
+        "versions_download",
+        json!({"accountId": account, "uri": uri, "version": oldest, "toDefaultFolder": true}),
+    );
+    let local = downloads.join(format!("Proposal ({oldest}).md"));
+    h.wait_for("the version's download", || {
+        std::fs::read(&local)
+            .ok()
+            .filter(|b| b == VERSIONS[0].as_bytes())
+    });
+    assert!(
+        !downloads.join("Proposal.md").exists(),
+        "the current content's name is left free"
+    );
+
+    // Making it current changes the file's size on the server and in what the command returns.
+    let before = h.ok("file_info", json!({"accountId": account, "uri": uri}));
+    let entry = h.ok(
+        "versions_set_current",
+        json!({"accountId": account, "uri": uri, "version": oldest}),
+    );
+    assert_eq!(entry["size"], VERSIONS[0].len());
+    assert_ne!(entry["updatedAt"], before["updatedAt"]);
+    assert_eq!(server_bytes(&h, &account, uri), VERSIONS[0].as_bytes());
+    let versions = list(&h);
+    let current: Vec<_> = versions.iter().filter(|v| v["current"] == true).collect();
+    assert_eq!(current.len(), 1);
+    assert_eq!(current[0]["id"], oldest.as_str());
+
+    // The current version cannot be deleted; another one can.
+    let e = h.err(
+        "versions_delete",
+        json!({"accountId": account, "uri": uri, "version": oldest}),
+    );
+    assert_ne!(e["kind"], "invalidInput", "{e}");
+    h.ok(
+        "versions_delete",
+        json!({"accountId": account, "uri": uri, "version": middle}),
+    );
+    let ids: Vec<_> = list(&h).iter().map(|v| v["id"].clone()).collect();
+    assert_eq!(ids.len(), 2);
+    assert!(!ids.contains(&json!(middle)));
+    // A version that is gone is reported as such, before any download is queued.
+    let e = h.err(
+        "versions_download",
+        json!({"accountId": account, "uri": uri, "version": middle, "toDefaultFolder": true}),
+    );
+    assert_eq!(e["kind"], "notFound", "{e}");
+}
+
+#[test]
+fn search_filters_narrow_the_results_and_bad_ones_are_refused() {
+    let h = Harness::new(SandboxConfig::default());
+    let account = h.sign_in();
+    h.ok(
+        "files_mkdir",
+        json!({"accountId": account, "parentUri": "cloudreve://my", "name": "Proposal notes"}),
+    );
+    let search = |filters: Value| {
+        let page = h.ok(
+            "browse_search",
+            json!({"accountId": account, "uri": "cloudreve://my", "query": "proposal",
+                   "filters": filters}),
+        );
+        let mut names = Harness::names(&page);
+        names.sort();
+        names
+    };
+    assert_eq!(search(Value::Null), ["Proposal notes", "Proposal.md"]);
+    assert_eq!(search(json!({"kind": "file"})), ["Proposal.md"]);
+    assert_eq!(search(json!({"kind": "folder"})), ["Proposal notes"]);
+    assert_eq!(
+        search(json!({"kind": "file", "minSize": 1_000_000})),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        search(json!({"kind": "file", "maxSize": 1_000_000, "category": "document"})),
+        ["Proposal.md"]
+    );
+    let e = h.err(
+        "browse_search",
+        json!({"accountId": account, "uri": "cloudreve://my", "query": "proposal",
+               "filters": {"minSize": 10, "maxSize": 5}}),
+    );
+    assert_eq!(e["kind"], "invalidInput");
+}

@@ -3,7 +3,7 @@
 //! Paging is done here in Rust: the UI asks for the rows it is about to show and the listing
 //! window fetches server pages on demand, so a 100 000-entry folder never crosses IPC at once.
 
-use crate::dto::{CapacityDto, EntryDto, PageDto};
+use crate::dto::{CapacityDto, EntryDto, PageDto, SearchFiltersDto};
 use crate::error::{CmdResult, CommandError};
 use crate::state::AppState;
 use cirrus_core::listing_window::{ListingSource, RowWindow};
@@ -107,8 +107,9 @@ pub async fn browse_list(
     .await
 }
 
-/// Rows `offset .. offset + limit` of a name search below a folder, paged like a folder: a
-/// window starting at row 0 searches afresh, scrolling further fetches more server pages.
+/// Rows `offset .. offset + limit` of a name search below a folder, narrowed by `filters` (type,
+/// size, dates, category), paged like a folder: a window starting at row 0 searches afresh,
+/// scrolling further fetches more server pages.
 #[tauri::command]
 #[allow(clippy::too_many_arguments)]
 pub async fn browse_search(
@@ -116,22 +117,13 @@ pub async fn browse_search(
     account_id: String,
     uri: String,
     query: String,
+    filters: Option<SearchFiltersDto>,
     offset: Option<u32>,
     limit: Option<u32>,
     refresh: Option<bool>,
 ) -> CmdResult<PageDto> {
     let offset = offset.unwrap_or(0);
-    let query = query.trim().to_string();
-    if query.is_empty() {
-        return Err(CommandError::new(
-            "invalidInput",
-            "Type something to search for.",
-        ));
-    }
-    let query = cirrus_core::provider::SearchQuery {
-        name: query,
-        ..Default::default()
-    };
+    let query = crate::search_filters::query(&query, &filters.unwrap_or_default())?;
     let source = ListingSource::Search(RemoteRef(uri), query);
     rows(
         &state,

@@ -10,3 +10,4 @@ pub mod shares;
 pub mod tasks;
 pub mod transfers;
 pub mod upload_with;
+pub mod versions;

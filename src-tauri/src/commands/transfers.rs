@@ -340,15 +340,13 @@ pub async fn transfers_start_upload(
     Ok(())
 }
 
-/// Downloads items into the default folder, or into one the user picks.
-#[tauri::command]
-pub async fn transfers_download<R: Runtime>(
+/// Where a download goes and how it treats a local file of the same name: the default folder
+/// or one the user picks (`None` when the picker was cancelled), created if missing.
+pub(crate) async fn download_destination<R: Runtime>(
     app: AppHandle<R>,
-    state: State<'_, AppState>,
-    account_id: String,
-    uris: Vec<String>,
+    state: &AppState,
     to_default_folder: bool,
-) -> CmdResult<()> {
+) -> CmdResult<Option<(PathBuf, ConflictPolicy)>> {
     let settings = state.settings();
     let dest = if to_default_folder {
         PathBuf::from(&settings.download_folder)
@@ -360,7 +358,7 @@ pub async fn transfers_download<R: Runtime>(
         .map_err(|e| CommandError::new("io", e.to_string()))?;
         match picked.and_then(|p| p.into_path().ok()) {
             Some(p) => p,
-            None => return Ok(()),
+            None => return Ok(None),
         }
     };
     std::fs::create_dir_all(&dest).map_err(|e| {
@@ -374,6 +372,21 @@ pub async fn transfers_download<R: Runtime>(
         ConflictPreference::Overwrite => ConflictPolicy::Overwrite,
         ConflictPreference::Skip => ConflictPolicy::Skip,
         ConflictPreference::KeepBoth | ConflictPreference::Ask => ConflictPolicy::KeepBoth,
+    };
+    Ok(Some((dest, choice)))
+}
+
+/// Downloads items into the default folder, or into one the user picks.
+#[tauri::command]
+pub async fn transfers_download<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    account_id: String,
+    uris: Vec<String>,
+    to_default_folder: bool,
+) -> CmdResult<()> {
+    let Some((dest, choice)) = download_destination(app, &state, to_default_folder).await? else {
+        return Ok(());
     };
     let provider = state.provider(&account_id).await?;
     let engine = state.hub.engine(&account_id).await?;

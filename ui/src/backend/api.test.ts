@@ -84,7 +84,7 @@ test("every method invokes the agreed command name with camelCase args", async (
     ["account_remove", { accountId: "a1" }],
     ["sandbox_start", {}],
     ["browse_list", { accountId: "a1", uri: "cloudreve://my", orderBy: "size", direction: "desc", offset: 400, limit: 200 }],
-    ["browse_search", { accountId: "a1", uri: "cloudreve://my", query: "cat", offset: 200, limit: 200 }],
+    ["browse_search", { accountId: "a1", uri: "cloudreve://my", query: "cat", offset: 200, limit: 200, filters: null }],
     ["browse_trash", { accountId: "a1", offset: 0, limit: 200 }],
     ["capacity", { accountId: "a1" }],
     ["file_info", { accountId: "a1", uri: "cloudreve://my/x" }],
@@ -157,4 +157,22 @@ test("drop-hover and drop events reach the handlers", async () => {
   await emit("drop-hover", { hovering: false });
   expect(hovers).toEqual([true]);
   expect(drops).toEqual([{ accountId: "a1" }]);
+});
+
+test("versions and filtered searches invoke their commands with camelCase args", async () => {
+  const calls = record();
+  const b = tauriBackend;
+  const filters = { kind: "file" as const, minSize: 1, maxSize: null, modifiedAfter: "2026-01-01T00:00:00Z", modifiedBefore: null, category: "image" as const };
+  await b.search("a1", "cloudreve://my", "cat", 0, 100, filters);
+  await b.listVersions("a1", "u1");
+  await b.downloadVersion("a1", "u1", "v1", true);
+  await b.setCurrentVersion("a1", "u1", "v2");
+  await b.deleteVersion("a1", "u1", "v3");
+  expect(calls).toEqual([
+    ["browse_search", { accountId: "a1", uri: "cloudreve://my", query: "cat", offset: 0, limit: 100, filters }],
+    ["versions_list", { accountId: "a1", uri: "u1" }],
+    ["versions_download", { accountId: "a1", uri: "u1", version: "v1", toDefaultFolder: true }],
+    ["versions_set_current", { accountId: "a1", uri: "u1", version: "v2" }],
+    ["versions_delete", { accountId: "a1", uri: "u1", version: "v3" }],
+  ]);
 });

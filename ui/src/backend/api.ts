@@ -28,6 +28,8 @@ import type {
   Transfer,
   TransferEvent,
   UploadWith,
+  SearchFilters,
+  Version,
 } from "./types";
 
 /** Stops a subscription created by the backend. */
@@ -61,8 +63,8 @@ export interface Backend {
   dismissSecretNotice(): Promise<void>;
   // browsing
   list(accountId: string, uri: string, orderBy: OrderBy, direction: Direction, offset: number, limit: number): Promise<Page>;
-  /** Rows `offset..offset+limit` of a name search below `uri`; row 0 searches afresh. */
-  search(accountId: string, uri: string, query: string, offset: number, limit: number): Promise<Page>;
+  /** Rows `offset..offset+limit` of a name search below `uri`, narrowed by `filters`; row 0 searches afresh. */
+  search(accountId: string, uri: string, query: string, offset: number, limit: number, filters?: SearchFilters | null): Promise<Page>;
   listTrash(accountId: string, offset: number, limit: number): Promise<Page>;
   capacity(accountId: string): Promise<Capacity>;
   fileInfo(accountId: string, uri: string): Promise<Entry>;
@@ -140,6 +142,15 @@ export interface Backend {
   openWithDismiss(id: string): Promise<void>;
   /** Called when an opened copy was saved with new content. */
   onOpenWithChanged(handler: (changed: OpenedChanged) => void): Promise<Unsubscribe>;
+  // file versions (accounts whose `capabilities.versions` is true)
+  /** A file's stored versions, newest first. */
+  listVersions(accountId: string, uri: string): Promise<Version[]>;
+  /** Downloads one version through the transfer queue, as `name (version).ext`. */
+  downloadVersion(accountId: string, uri: string, version: string, toDefaultFolder: boolean): Promise<void>;
+  /** Makes a version the file's content; the file as it now is. */
+  setCurrentVersion(accountId: string, uri: string, version: string): Promise<Entry>;
+  /** Deletes a version that is not the current one. */
+  deleteVersion(accountId: string, uri: string, version: string): Promise<void>;
 }
 
 /** The real backend: every method is one Tauri command with camelCase args. */
@@ -158,7 +169,8 @@ export const tauriBackend: Backend = {
 
   list: (accountId, uri, orderBy, direction, offset, limit) =>
     invoke("browse_list", { accountId, uri, orderBy, direction, offset, limit }),
-  search: (accountId, uri, query, offset, limit) => invoke("browse_search", { accountId, uri, query, offset, limit }),
+  search: (accountId, uri, query, offset, limit, filters) =>
+    invoke("browse_search", { accountId, uri, query, offset, limit, filters: filters ?? null }),
   listTrash: (accountId, offset, limit) => invoke("browse_trash", { accountId, offset, limit }),
   capacity: (accountId) => invoke("capacity", { accountId }),
   fileInfo: (accountId, uri) => invoke("file_info", { accountId, uri }),
@@ -229,4 +241,10 @@ export const tauriBackend: Backend = {
   openWithUpload: (id) => invoke("open_with_upload", { id }),
   openWithDismiss: (id) => invoke("open_with_dismiss", { id }),
   onOpenWithChanged: (handler) => listen<OpenedChanged>("open-with-changed", (e) => handler(e.payload)),
+
+  listVersions: (accountId, uri) => invoke("versions_list", { accountId, uri }),
+  downloadVersion: (accountId, uri, version, toDefaultFolder) =>
+    invoke("versions_download", { accountId, uri, version, toDefaultFolder }),
+  setCurrentVersion: (accountId, uri, version) => invoke("versions_set_current", { accountId, uri, version }),
+  deleteVersion: (accountId, uri, version) => invoke("versions_delete", { accountId, uri, version }),
 };

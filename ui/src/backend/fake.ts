@@ -24,6 +24,8 @@ import type {
   Transfer,
   TransferEvent,
   UploadWith,
+  SearchFilters,
+  Version,
 } from "./types";
 
 /** Root of the signed-in user's files, as Rust reports it. */
@@ -73,6 +75,7 @@ export const V3_CAPABILITIES: Capabilities = {
   versions: false,
   searchFilters: false,
   thumbnails: true,
+  searchFolders: false,
 };
 
 /** The service fields of a fake account. */
@@ -303,8 +306,9 @@ export class FakeBackend implements Backend {
   }
   /** Set to make searches report that the server stopped at its folder budget. */
   searchLimited = false;
-  async search(accountId: string, uri: string, query: string, offset: number, limit: number): Promise<Page> {
-    this.log("search", accountId, uri, query, offset, limit);
+  async search(accountId: string, uri: string, query: string, offset: number, limit: number, filters?: SearchFilters | null): Promise<Page> {
+    if (filters) this.log("search", accountId, uri, query, offset, limit, filters);
+    else this.log("search", accountId, uri, query, offset, limit);
     const q = query.toLowerCase();
     const hits = [...this.folders.values()].flat().filter((e) => e.name.toLowerCase().includes(q));
     for (const [folder, count] of this.generated) {
@@ -313,8 +317,9 @@ export class FakeBackend implements Backend {
         if (name.includes(q)) hits.push(file(folder, name, i));
       }
     }
-    const entries = hits.slice(offset, offset + limit);
-    return { entries, total: hits.length, complete: true, loaded: hits.length, limited: this.searchLimited };
+    const kept = filters ? hits.filter((e) => fakeFilter(e, filters)) : hits;
+    const entries = kept.slice(offset, offset + limit);
+    return { entries, total: kept.length, complete: true, loaded: kept.length, limited: this.searchLimited };
   }
   async listTrash(accountId: string, offset: number, limit: number): Promise<Page> {
     this.log("listTrash", accountId, offset, limit);
@@ -673,6 +678,46 @@ export class FakeBackend implements Backend {
     this.openWithChangedHandlers.add(handler);
     return () => this.openWithChangedHandlers.delete(handler);
   }
+  // file versions ------------------------------------------------------------
+  /** Stored versions by file uri, newest first (a file without an entry has one, its content). */
+  versions = new Map<string, Version[]>();
+  private versionsOf(uri: string): Version[] {
+    const found = this.findEntry(uri);
+    if (!found) fail("notFound", uri);
+    if (!this.versions.has(uri)) {
+      this.versions.set(uri, [{ id: "v1", size: found.entry.size, createdAt: found.entry.updatedAt, current: true }]);
+    }
+    return this.versions.get(uri)!;
+  }
+  async listVersions(accountId: string, uri: string) {
+    this.log("listVersions", accountId, uri);
+    return this.versionsOf(uri).map((v) => ({ ...v }));
+  }
+  async downloadVersion(accountId: string, uri: string, version: string, toDefaultFolder: boolean) {
+    this.log("downloadVersion", accountId, uri, version, toDefaultFolder);
+    if (!this.versionsOf(uri).some((v) => v.id === version)) fail("notFound", version);
+  }
+  async setCurrentVersion(accountId: string, uri: string, version: string) {
+    this.log("setCurrentVersion", accountId, uri, version);
+    const list = this.versionsOf(uri);
+    const v = list.find((x) => x.id === version);
+    if (!v) fail("notFound", version);
+    list.forEach((x) => (x.current = x === v));
+    // A new object, as a new listing would bring: rows already shown keep the old one.
+    const { parent, entry } = this.findEntry(uri)!;
+    const changed = { ...entry, size: v.size, updatedAt: "2025-06-07T08:09:10Z" };
+    this.folders.set(parent, this.folders.get(parent)!.map((e) => (e === entry ? changed : e)));
+    return { ...changed };
+  }
+  async deleteVersion(accountId: string, uri: string, version: string) {
+    this.log("deleteVersion", accountId, uri, version);
+    const list = this.versionsOf(uri);
+    const v = list.find((x) => x.id === version);
+    if (!v) fail("notFound", version);
+    if (v.current) fail("forbidden", "the current version cannot be deleted");
+    this.versions.set(uri, list.filter((x) => x !== v));
+  }
+
   /** Test helper: the user saved an opened copy in their editor. */
   emitOpenWithChanged(id: string) {
     const o = this.opened.get(id);
@@ -692,4 +737,17 @@ function fakePreviewKind(name: string): PreviewKind {
   if (["mp3", "ogg", "flac", "wav"].includes(ext)) return "audio";
   if (["mp4", "webm", "mov"].includes(ext)) return "video";
   return "other";
+}
+
+/** Whether a search hit passes the filters, as a server would judge it (enough for tests). */
+function fakeFilter(e: Entry, f: SearchFilters): boolean {
+  if (f.kind && e.kind !== f.kind) return false;
+  if (f.minSize != null && e.size < f.minSize) return false;
+  if (f.maxSize != null && e.size > f.maxSize) return false;
+  const at = e.updatedAt ?? "";
+  if (f.modifiedAfter && at < f.modifiedAfter) return false;
+  if (f.modifiedBefore && at > f.modifiedBefore) return false;
+  if (f.category === "document" && !/\.(pdf|docx?|txt|md)$/i.test(e.name)) return false;
+  if (f.category === "image" && !/\.(png|jpe?g|gif|webp)$/i.test(e.name)) return false;
+  return true;
 }

@@ -25,6 +25,8 @@ import type { PreviewDto } from "./generated/PreviewDto";
 import type { TextPreviewDto } from "./generated/TextPreviewDto";
 import type { OpenedDto } from "./generated/OpenedDto";
 import type { OpenedChangedDto } from "./generated/OpenedChangedDto";
+import type { VersionDto } from "./generated/VersionDto";
+import type { SearchFiltersDto } from "./generated/SearchFiltersDto";
 
 /** A signed-in (or remembered) account on a Cloudreve or 123pan server. */
 export type Account = AccountDto;
@@ -141,3 +143,7 @@ export type TextPreview = TextPreviewDto;
 export type Opened = OpenedDto;
 /** An opened copy was saved with new content. */
 export type OpenedChanged = OpenedChangedDto;
+/** One stored version of a file (newest first); `current` marks the file's content. */
+export type Version = VersionDto;
+/** Search filters beside the name; null means "any" (sizes in bytes, times RFC 3339). */
+export type SearchFilters = SearchFiltersDto;

@@ -54,6 +54,7 @@ export const FULL_CAPABILITIES: Capabilities = {
   searchFilters: true,
   searchCategory: true,
   thumbnails: true,
+  searchFolders: true,
 };
 
 const REASONS: Record<Feature, { allowed: (c: Capabilities) => boolean; reason: MessageKey }> = {

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use cirrus_core::provider::*;
-use cirrus_core::transfer::ConflictPolicy;
+use cirrus_core::transfer::{ConflictPolicy, version_ref};
 use cirrus_core::{Cirrus, Error, ErrorKind};
 use clap::{Args, Subcommand};
 
@@ -64,14 +64,6 @@ fn version_line(v: &FileVersion) -> String {
     )
 }
 
-/// The local name of a downloaded version: `name (version id).ext`.
-fn version_file_name(name: &str, version: &str) -> String {
-    match name.rsplit_once('.') {
-        Some((stem, ext)) if !stem.is_empty() => format!("{stem} ({version}).{ext}"),
-        _ => format!("{name} ({version})"),
-    }
-}
-
 pub async fn versions(
     cirrus: &Cirrus,
     account: Option<&str>,
@@ -107,7 +99,8 @@ pub async fn versions(
                         format!("{path} has no version {version}."),
                     )
                 })?;
-            let dest = local.unwrap_or_else(|| PathBuf::from(version_file_name(&file.name, &v.id)));
+            let dest =
+                local.unwrap_or_else(|| PathBuf::from(version_ref::local_name(&file.name, &v.id)));
             let e = engine(p, queue.clone(), None, proxy)?;
             let id = e.enqueue_version_download(&file, &v, &dest, ConflictPolicy::Ask)?;
             run_to_end(&e, &queue, &[id], out).await

@@ -123,4 +123,9 @@ searchCategory: boolean,
  * The server makes thumbnails (`Provider::thumbnail`); the desktop shows them in the
  * grid view and the info panel.
  */
-thumbnails: boolean, };
+thumbnails: boolean, 
+/**
+ * Search can be limited to folders (`SearchQuery::kind`); without it the server finds
+ * files only and a folder-only search is refused.
+ */
+searchFolders: boolean, };

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type MouseEvent } from "react";
-import { toBackendError, useBackend, type BatchResult, type Direction, type Entry, type OrderBy } from "../../backend";
+import { toBackendError, useBackend, type BatchResult, type Direction, type Entry, type OrderBy, type SearchFilters } from "../../backend";
 import { ConfirmDialog, PromptDialog } from "../../components/Dialog";
 import { ContextMenu, type MenuItem } from "../../components/ContextMenu";
 import { GatedButton } from "../../components/GatedButton";
@@ -17,13 +17,15 @@ import { useUploadFlow } from "../transfers/useUploadFlow";
 import { FileList, type ViewMode } from "./FileList";
 import { FolderPicker } from "./FolderPicker";
 import { InfoPanel } from "./InfoPanel";
+import { SearchFiltersPopover } from "./SearchFiltersPopover";
+import { EMPTY_FORM, type FilterForm } from "../../lib/searchFilters";
 import { PreviewOverlay } from "../preview/PreviewOverlay";
 import { clickSelect, EMPTY_SELECTION, moveFocus, type Selection } from "./selection";
 import { useRowSource, type RowFetcher } from "./useRowSource";
 import "./Browser.css";
 
-/** Where the browser is looking: a folder, or search results under a folder. */
-export type Location = { kind: "folder"; uri: string } | { kind: "search"; uri: string; query: string };
+/** Where the browser is looking: a folder, or search results under a folder (with filters). */
+export type Location = { kind: "folder"; uri: string } | { kind: "search"; uri: string; query: string; filters?: SearchFilters | null };
 
 const ARCHIVE_RE = /\.(zip|7z|rar|tar|tar\.gz|tgz|tar\.bz2|tar\.xz|gz|bz2|xz)$/i;
 
@@ -84,6 +86,8 @@ export function Browser({
   const [osDropHover, setOsDropHover] = useState(false);
   const [dropTarget, setDropTarget] = useState<string | null>(null);
   const [searchText, setSearchText] = useState("");
+  const [filterForm, setFilterForm] = useState<FilterForm>(EMPTY_FORM);
+  const [searchFilters, setSearchFilters] = useState<SearchFilters | null>(null);
   const [uploadMenu, setUploadMenu] = useState(false);
   /** Row index of the file shown in the preview overlay. */
   const [previewIndex, setPreviewIndex] = useState<number | null>(null);
@@ -112,7 +116,7 @@ export function Browser({
     if (inTrash) return (offset, limit) => backend.listTrash(accountId, offset, limit);
     if (location.kind === "search") {
       // Paged in Rust like a folder: more server pages are fetched as the list scrolls.
-      return (offset, limit) => backend.search(accountId, location.uri, location.query, offset, limit);
+      return (offset, limit) => backend.search(accountId, location.uri, location.query, offset, limit, location.filters);
     }
     return (offset, limit) => backend.list(accountId, location.uri, orderBy, direction, offset, limit);
   }, [backend, accountId, inTrash, location, orderBy, direction]);
@@ -569,7 +573,7 @@ export function Browser({
               e.preventDefault();
               if (reason("search")) return;
               const q = searchText.trim();
-              if (q) navigate({ kind: "search", uri: location.kind === "folder" ? location.uri : location.uri, query: q });
+              if (q) navigate({ kind: "search", uri: location.uri, query: q, filters: searchFilters });
             }}
           >
             <Icon name="search" />
@@ -591,6 +595,19 @@ export function Browser({
               data-testid="search-input"
             />
           </form>
+        )}
+        {!inTrash && (
+          <SearchFiltersPopover
+            form={filterForm}
+            applied={searchFilters}
+            disabled={reason("search")}
+            onApply={(form, filters) => {
+              setFilterForm(form);
+              setSearchFilters(filters);
+              // Results on screen follow the new filters at once.
+              if (location.kind === "search") navigate({ ...location, filters });
+            }}
+          />
         )}
         {canWrite && (
           <>
@@ -754,7 +771,7 @@ export function Browser({
             </div>
           )}
         </div>
-        {showInfo && <InfoPanel accountId={accountId} selected={selectedEntries} thumbnails={caps.thumbnails} />}
+        {showInfo && <InfoPanel accountId={accountId} selected={selectedEntries} thumbnails={caps.thumbnails} onEntryChanged={source.replace} />}
         {previewEntry && (
           <PreviewOverlay
             accountId={accountId}

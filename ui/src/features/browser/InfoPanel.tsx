@@ -7,9 +7,23 @@ import { SafeName } from "../../components/SafeName";
 import { useI18n } from "../../i18n";
 import { displayName } from "../../lib/displayName";
 import { formatBytes, formatDate } from "../../lib/format";
+import { VersionsSection } from "./VersionsSection";
 
-/** Details of the selected item, refreshed from the server with `file_info`. */
-export function InfoPanel({ accountId, selected, thumbnails = false }: { accountId: string; selected: Entry[]; thumbnails?: boolean }) {
+/**
+ * Details of the selected item, refreshed from the server with `file_info`; a file's versions
+ * below them. `onEntryChanged` hears of a file changed here (a version made current).
+ */
+export function InfoPanel({
+  accountId,
+  selected,
+  thumbnails = false,
+  onEntryChanged,
+}: {
+  accountId: string;
+  selected: Entry[];
+  thumbnails?: boolean;
+  onEntryChanged?: (entry: Entry) => void;
+}) {
   const backend = useBackend();
   const { t, lang } = useI18n();
   const single = selected.length === 1 ? selected[0] : null;
@@ -50,18 +64,29 @@ export function InfoPanel({ accountId, selected, thumbnails = false }: { account
             {entry.kind === "file" && (
               <>
                 <dt>{t("browser.size")}</dt>
-                <dd>
+                <dd data-testid="info-size">
                   {formatBytes(entry.size)} ({entry.size.toLocaleString(lang)} B)
                 </dd>
               </>
             )}
             <dt>{t("browser.modified")}</dt>
-            <dd>{formatDate(entry.updatedAt, lang)}</dd>
+            <dd data-testid="info-modified">{formatDate(entry.updatedAt, lang)}</dd>
             <dt>{t("browser.created")}</dt>
             <dd>{formatDate(entry.createdAt, lang)}</dd>
             <dt>{t("info.location")}</dt>
             <dd className="uri">{displayName(entry.uri)}</dd>
           </dl>
+          {entry.kind === "file" && (
+            <VersionsSection
+              key={entry.uri}
+              accountId={accountId}
+              entry={entry}
+              onChanged={(changed) => {
+                setFresh(changed);
+                onEntryChanged?.(changed);
+              }}
+            />
+          )}
         </>
       )}
     </aside>

@@ -26,6 +26,8 @@ export interface RowSource {
   loadRange(start: number, end: number): Promise<Entry[]>;
   /** A loaded entry by URI (linear scan of loaded rows; call sparingly). */
   find(uri: string): Entry | undefined;
+  /** Shows a changed entry (same URI) in place, without refetching or losing the selection. */
+  replace(entry: Entry): void;
 }
 
 /**
@@ -138,6 +140,17 @@ export function useRowSource(fetcher: RowFetcher, key: string, pageSize = PAGE_S
     return undefined;
   }, []);
 
+  const replace = useCallback((entry: Entry) => {
+    for (const rows of pages.current.values()) {
+      const i = rows.findIndex((e) => e.uri === entry.uri);
+      if (i >= 0) {
+        rows[i] = entry;
+        setTick((x) => x + 1);
+        return;
+      }
+    }
+  }, []);
+
   return {
     count,
     total: meta.total,
@@ -149,5 +162,6 @@ export function useRowSource(fetcher: RowFetcher, key: string, pageSize = PAGE_S
     ensure,
     loadRange,
     find,
+    replace,
   };
 }

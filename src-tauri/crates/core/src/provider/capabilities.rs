@@ -82,4 +82,8 @@ pub struct Capabilities {
     /// grid view and the info panel.
     #[serde(default)]
     pub thumbnails: bool,
+    /// Search can be limited to folders (`SearchQuery::kind`); without it the server finds
+    /// files only and a folder-only search is refused.
+    #[serde(default)]
+    pub search_folders: bool,
 }

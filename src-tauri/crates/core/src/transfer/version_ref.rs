@@ -19,9 +19,25 @@ pub fn split(remote: &str) -> (RemoteRef, Option<String>) {
     }
 }
 
+/// The local name of a downloaded version, `name (version id).ext`, so it never takes the
+/// place of the current content's copy.
+pub fn local_name(name: &str, version: &str) -> String {
+    match name.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => format!("{stem} ({version}).{ext}"),
+        _ => format!("{name} ({version})"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn local_names_keep_the_extension() {
+        assert_eq!(local_name("Proposal.md", "v1"), "Proposal (v1).md");
+        assert_eq!(local_name(".env", "v1"), ".env (v1)");
+        assert_eq!(local_name("README", "v1"), "README (v1)");
+    }
 
     #[test]
     fn round_trips() {

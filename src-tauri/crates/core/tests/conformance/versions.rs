@@ -1,5 +1,5 @@
 //! Scenarios for file versions and search filters, gated on `Capabilities::versions`,
-//! `search_filters` and `search_category`.
+//! `search_filters`, `search_category` and `search_folders`.
 
 use super::*;
 
@@ -180,5 +180,23 @@ pub async fn search_filters_or_unsupported<F: Fixture>() {
     };
     if caps.search_category {
         assert_eq!(names(images).await, vec!["needle pic.jpg"]);
+    }
+    // Only folders: found where the server looks for them, refused (not answered with files)
+    // where it finds files only.
+    p.create_folder(&deep.remote, "needle box").await.unwrap();
+    let folders = SearchQuery {
+        name: "needle".into(),
+        kind: Some(EntryKind::Folder),
+        ..SearchQuery::default()
+    };
+    if caps.search_folders {
+        assert_eq!(names(folders).await, vec!["needle box"]);
+    } else {
+        assert_kind(
+            p.search(&root, &folders, &ListOptions::default(), None)
+                .await,
+            ErrorKind::Unsupported,
+            "a folder-only search",
+        );
     }
 }

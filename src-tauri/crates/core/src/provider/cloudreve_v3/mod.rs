@@ -108,6 +108,7 @@ impl CloudreveV3 {
         versions: false,
         search_filters: false,
         search_category: true,
+        search_folders: false,
         thumbnails: true,
     };
 

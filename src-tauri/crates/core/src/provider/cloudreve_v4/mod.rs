@@ -96,6 +96,7 @@ impl CloudreveV4 {
         versions: true,
         search_filters: true,
         search_category: true,
+        search_folders: true,
         thumbnails: true,
     };
 }

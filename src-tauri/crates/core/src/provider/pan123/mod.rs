@@ -138,6 +138,7 @@ impl Pan123 {
         versions: false,
         search_filters: false,
         search_category: false,
+        search_folders: false,
         thumbnails: false,
     };
 
