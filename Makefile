@@ -9,9 +9,10 @@ TARGET_DIR ?= $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 export CARGO_TARGET_DIR := $(TARGET_DIR)
 TAURI_DRIVER_VERSION := 2.1.0
 
-# Packages to build and run the desktop app (WebKitGTK 4.1, tray, build tools).
+# Packages to build and run the desktop app (WebKitGTK 4.1, tray, build tools, and the
+# GStreamer plugins WebKit plays WebM/VP8 and Ogg previews with).
 RUN_PKGS := build-essential pkg-config curl file libwebkit2gtk-4.1-dev librsvg2-dev \
-	libayatana-appindicator3-dev libdbus-1-dev libssl-dev
+	libayatana-appindicator3-dev libdbus-1-dev libssl-dev gstreamer1.0-plugins-good
 # To build the .deb (dpkg-deb, dpkg-shlibdeps) and to check it (lintian, desktop-file-validate).
 PACKAGE_PKGS := dpkg-dev lintian desktop-file-utils binutils
 # Extra packages for the test suites (virtual display, WebDriver, session bus, keyring, and a

@@ -6,6 +6,7 @@ pub mod commands;
 pub mod dto;
 pub mod error;
 pub mod launch;
+pub mod media_loopback;
 pub mod media_preview;
 pub mod media_thumb;
 pub mod search_filters;
@@ -148,6 +149,14 @@ pub fn run() {
         .setup(move |app| {
             let handle = app.handle().clone();
             tray::setup(&handle)?;
+            // Audio and video previews need plain HTTP on Linux; without it they are the only
+            // previews that fail, so the app still starts.
+            match media_loopback::start(handle.clone()) {
+                Ok(door) => {
+                    app.manage(door);
+                }
+                Err(e) => tracing::warn!("media previews over loopback unavailable: {e}"),
+            }
             if start_hidden && let Some(window) = handle.get_webview_window("main") {
                 // Started at login: stay in the tray until the user opens the window.
                 window.hide()?;

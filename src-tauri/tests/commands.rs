@@ -1542,7 +1542,11 @@ fn versions_are_listed_downloaded_made_current_and_deleted() {
         "versions_delete",
         json!({"accountId": account, "uri": uri, "version": oldest}),
     );
-    assert_ne!(e["kind"], "invalidInput", "{e}");
+    assert_eq!(e["kind"], "invalidInput", "{e}");
+    assert!(
+        e["message"].as_str().unwrap().contains("current version"),
+        "{e}"
+    );
     h.ok(
         "versions_delete",
         json!({"accountId": account, "uri": uri, "version": middle}),

@@ -262,3 +262,69 @@ fn a_saved_copy_is_announced_once_and_uploaded_only_when_asked() {
         .unwrap_err();
     assert_eq!(e["kind"], "notFound");
 }
+
+/// Audio and video go over loopback HTTP on Linux (WebKitGTK's media player cannot read an
+/// app scheme): same ids, same ranged answers, nothing for other hosts or unknown ids.
+#[cfg(target_os = "linux")]
+#[test]
+fn media_elements_get_a_loopback_url_that_answers_ranges() {
+    use cirrus_desktop::media_loopback;
+    let h = Harness::new();
+    let door = media_loopback::start(h.app.handle().clone()).expect("loopback starts");
+    h.app.manage(door);
+    let size = 200_000u64;
+    h.sandbox
+        .seed_file_with_content(demo::EMAIL, "/Videos/clip.webm", size, 5)
+        .unwrap();
+    h.sandbox
+        .seed_file_with_content(demo::EMAIL, "/Docs/a.txt", 100, 6)
+        .unwrap();
+    let data = seeded_bytes(size, 5);
+    let account = h.sign_in();
+    let p = h.ok(
+        "preview_open",
+        json!({"accountId": account, "uri": "cloudreve://my/Videos/clip.webm"}),
+    );
+    let id = p["id"].as_str().unwrap();
+    let url = p["url"].as_str().unwrap();
+    assert_eq!(url, format!("http://{}/m/{id}", door.addr()));
+    assert!(door.addr().ip().is_loopback());
+    // Other kinds keep the scheme.
+    let t = h.ok(
+        "preview_open",
+        json!({"accountId": account, "uri": "cloudreve://my/Docs/a.txt"}),
+    );
+    assert!(t["url"].as_str().unwrap().starts_with("cirrus-media://"));
+
+    tauri::async_runtime::block_on(async {
+        let http = reqwest::Client::new();
+        let r = http
+            .get(url)
+            .header("Range", "bytes=5000-9999")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 206);
+        assert_eq!(r.headers()["content-range"], "bytes 5000-9999/200000");
+        assert_eq!(r.headers()["content-type"], "video/webm");
+        assert_eq!(&r.bytes().await.unwrap()[..], &data[5000..10000]);
+
+        // A page that resolved some name to 127.0.0.1 (DNS rebinding) is refused.
+        let r = http
+            .get(url)
+            .header("Host", "evil.example:80")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+        let r = http
+            .get(format!(
+                "http://{}/m/0123456789abcdef0123456789abcdef",
+                door.addr()
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404);
+    });
+}

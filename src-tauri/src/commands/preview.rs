@@ -16,6 +16,7 @@ use tauri::{AppHandle, Emitter, Manager, Runtime, State};
 use ts_rs::TS;
 
 use crate::error::{CmdResult, CommandError};
+use crate::media_loopback::MediaLoopback;
 use crate::media_preview::url_for;
 use crate::state::{AppState, lock};
 
@@ -118,10 +119,18 @@ pub async fn preview_open<R: Runtime>(
     uri: String,
 ) -> CmdResult<PreviewDto> {
     let (id, target) = register(&app, &state, &account_id, &uri).await?;
+    let kind = PreviewKind::for_name(&target.name);
+    // Media elements cannot read an app scheme on WebKitGTK (see media_loopback).
+    let url = match (kind, app.try_state::<MediaLoopback>()) {
+        (PreviewKind::Audio | PreviewKind::Video, Some(door)) if cfg!(target_os = "linux") => {
+            door.url_for(&id)
+        }
+        _ => url_for(&id),
+    };
     Ok(PreviewDto {
-        url: url_for(&id),
+        url,
         id,
-        kind: PreviewKind::for_name(&target.name),
+        kind,
         name: target.name,
         size: target.size,
     })

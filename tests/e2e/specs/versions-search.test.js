@@ -51,7 +51,9 @@ describe("versions and search", () => {
   let server;
   const byTestId = (id) => browser.$(`[data-testid="${id}"]`);
   const row = (name) => browser.$(`[data-testid="row"][data-name="${name}"]`);
-  const rowNames = () => browser.$$('[data-testid="row"]').map((r) => r.getAttribute("data-name"));
+  // Read in the page in one go: rows re-render while results arrive, and element handles taken
+  // one by one go stale in between.
+  const rowNames = () => browser.execute(() => [...document.querySelectorAll('[data-testid="row"]')].map((r) => r.getAttribute("data-name")));
   const versions = () => browser.$$('[data-testid="version"]');
   const text = async (id) => (await (await byTestId(id)).getText()).trim();
 
@@ -132,7 +134,7 @@ describe("versions and search", () => {
     const box = await byTestId("search-input");
     await box.setValue("budget");
     await browser.keys("Enter");
-    await browser.waitUntil(async () => (await rowNames()).length === 2, { timeout: 20000, timeoutMsg: `two matches expected, saw ${await rowNames()}` });
+    await browser.waitUntil(async () => (await rowNames()).length === 2, { timeout: 20000, timeoutMsg: "two matches expected" });
     assert.deepEqual((await rowNames()).sort(), ["budget-archive", "budget-plan.txt"]);
     // The hit shows the folder it is in.
     assert.match(await (await (await row("budget-plan.txt")).$('[data-testid="hit-folder"]')).getText(), /Projects.*Q3/);
