@@ -372,7 +372,10 @@ pub async fn chunk(
             format!("Invalid Content-Length (expected: {expected})"),
         ));
     }
+    // Timings for profiling a client against a simulated line (`RUST_LOG=cirrus_sandbox=debug`).
+    let started = std::time::Instant::now();
     let mut data = read_exact(body, expected).await?;
+    let read_ms = started.elapsed().as_millis();
     if let Some(k) = &server_key {
         let mut v = data.to_vec();
         k.stream_at(offset).apply(&mut v);
@@ -385,6 +388,13 @@ pub async fn chunk(
             .await
             .map_err(|_| ApiError::io_failed("Failed to upload file"))?;
     }
+    tracing::debug!(
+        index,
+        bytes = expected,
+        read_ms,
+        stored_ms = started.elapsed().as_millis() - read_ms,
+        "chunk received"
+    );
     {
         let mut store = app.store();
         let Some(s) = store.uploads.get_mut(&session_id) else {
