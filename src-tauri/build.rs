@@ -58,6 +58,9 @@ const COMMANDS: &[&str] = &[
     "open_with_default",
     "open_with_upload",
     "open_with_dismiss",
+    "drag_out_begin",
+    "drag_out_pointer",
+    "drag_out_end",
 ];
 
 fn main() {

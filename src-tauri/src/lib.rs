@@ -3,6 +3,8 @@
 
 pub mod autostart;
 pub mod commands;
+#[cfg(target_os = "linux")]
+mod drag_source;
 pub mod dto;
 pub mod error;
 pub mod launch;
@@ -82,6 +84,9 @@ macro_rules! cirrus_handlers {
             $crate::commands::preview::open_with_default,
             $crate::commands::preview::open_with_upload,
             $crate::commands::preview::open_with_dismiss,
+            $crate::commands::drag::drag_out_begin,
+            $crate::commands::drag::drag_out_pointer,
+            $crate::commands::drag::drag_out_end,
         ]
     };
 }
@@ -137,6 +142,7 @@ pub fn run() {
         .register_asynchronous_uri_scheme_protocol(media_thumb::SCHEME, media_thumb::handle)
         .manage(media)
         .manage(commands::preview::OpenWith::default())
+        .manage(commands::drag::DragOut::default())
         .register_asynchronous_uri_scheme_protocol(media_preview::SCHEME, media_preview::handle)
         .invoke_handler(cirrus_handlers!())
         .on_window_event(window::on_window_event)
@@ -148,6 +154,9 @@ pub fn run() {
                 window.hide()?;
             }
             window::install_e2e_drop(&handle);
+            commands::drag::install_e2e_drag_out(&handle);
+            #[cfg(target_os = "linux")]
+            drag_source::install(&handle);
             media_thumb::setup(&handle);
             watcher::start(handle.clone());
             task_watch::start(handle.clone());

@@ -14,7 +14,7 @@
 use crate::error::{Error, Result};
 use crate::provider::{Entry, Provider, RemoteRef};
 use crate::settings::ConflictPreference;
-use crate::transfer::{ConflictPolicy, ItemId, TransferEngine, sanitize_component};
+use crate::transfer::{ConflictPolicy, ItemId, ItemState, TransferEngine, sanitize_component};
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
@@ -126,6 +126,39 @@ pub fn stage_ahead(entries: &[Entry]) -> bool {
     !entries.is_empty()
         && entries.iter().all(|e| !e.is_folder())
         && entries.iter().map(|e| e.size).sum::<u64>() <= STAGE_AHEAD_LIMIT
+}
+
+/// Waits until every one of `ids` has finished, or `timeout` passed; whether all completed.
+pub async fn wait_completed(
+    engine: &TransferEngine,
+    ids: &[ItemId],
+    timeout: Duration,
+) -> Result<bool> {
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        let states = engine.queue().states(ids)?;
+        if states.len() == ids.len() && states.iter().all(|(_, s)| s.is_finished()) {
+            return Ok(states.iter().all(|(_, s)| *s == ItemState::Completed));
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Ok(false);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Where queued items write locally (after any keep-both rename the engine made).
+pub fn local_paths(engine: &TransferEngine, ids: &[ItemId]) -> Result<Vec<PathBuf>> {
+    ids.iter()
+        .map(|id| Ok(engine.queue().get(*id)?.local_path))
+        .collect()
+}
+
+/// The `file://` URI of a local path, as `text/uri-list` carries it.
+pub fn file_uri(path: &Path) -> Result<String> {
+    url::Url::from_file_path(path)
+        .map(|u| u.to_string())
+        .map_err(|_| Error::invalid(format!("{} is not an absolute path.", path.display())))
 }
 
 /// A private folder holding per-drag subfolders of staged downloads.

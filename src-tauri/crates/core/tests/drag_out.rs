@@ -77,7 +77,9 @@ async fn a_dragged_folder_lands_with_its_tree_inside_the_named_folder_only() {
     let folder = drag_out::folder_from_direct_save_uri(&uri).unwrap();
     assert_eq!(folder, desktop);
 
-    let entries = drag_out::entries(p.as_ref(), &[x.0.clone()]).await.unwrap();
+    let entries = drag_out::entries(p.as_ref(), std::slice::from_ref(&x.0))
+        .await
+        .unwrap();
     let (e, q) = engine(p.clone());
     let ids = drag_out::enqueue_into(
         &e,
@@ -136,9 +138,14 @@ async fn an_existing_local_file_is_kept_and_small_files_are_staged() {
     let cache = tempfile::tempdir().unwrap();
     let area = StagingArea::new(cache.path().join("drag"));
     let stage = area.fresh().unwrap();
-    drag_out::enqueue_into(&e, &entries, &stage, ConflictPolicy::KeepBoth).unwrap();
-    e.wait_idle().await.unwrap();
-    let staged = drag_out::local_path(&stage, &entries[0]);
+    let ids = drag_out::enqueue_into(&e, &entries, &stage, ConflictPolicy::KeepBoth).unwrap();
+    let done = drag_out::wait_completed(&e, &ids, std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert!(done, "staged within 10 s");
+    let staged = drag_out::local_paths(&e, &ids).unwrap().remove(0);
+    assert_eq!(staged, drag_out::local_path(&stage, &entries[0]));
+    assert!(drag_out::file_uri(&staged).unwrap().ends_with("/notes.txt"));
     assert!(area.holds_all(std::slice::from_ref(&staged)));
     assert_eq!(std::fs::read(&staged).unwrap(), b"from the server");
 }

@@ -1,0 +1,283 @@
+//! Dragging files and folders out of the window onto a file manager or the desktop.
+//!
+//! The row drag stays an HTML5 drag (so dropping onto a folder inside Cirrus still moves), and
+//! its `text/uri-list` carries only a marker, `cirrus-drag:<token>`; the page tells Rust which
+//! items the token stands for. When a drop target in another app asks for the list, the GTK
+//! hook in `drag_source` answers with real `file://` URIs of copies staged through the
+//! transfer queue (visible in the transfers panel and the tray). Paths never reach the page.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use cirrus_core::drag_out::{self, STAGING_MAX_AGE, StagingArea};
+use cirrus_core::transfer::{ItemId, ItemState};
+use serde_json::json;
+use tauri::{AppHandle, Emitter, Listener, Manager, Runtime, State};
+
+use crate::error::{CmdResult, CommandError};
+use crate::state::AppState;
+
+/// What the page puts in the drag's `text/uri-list`, followed by the drag's token.
+pub const MARKER_PREFIX: &str = "cirrus-drag:";
+/// Sent to the page when a row drag was dropped back onto the window: WebKitGTK's file-drop
+/// handling takes the drop (the list holds a URI), so the page finishes the move itself.
+pub const INTERNAL_DROP_EVENT: &str = "drag-internal-drop";
+/// Sent when some dragged items were not downloaded in time for the drop target.
+pub const INCOMPLETE_EVENT: &str = "drag-out-incomplete";
+/// How long a drop target is kept waiting for the staged copies before it gets what is ready.
+pub const DROP_WAIT: Duration = Duration::from_secs(30);
+/// Environment variable naming a folder the end-to-end suite "drops" a drag into.
+pub const E2E_DRAG_OUT_DIR: &str = "CIRRUS_E2E_DRAG_OUT_DIR";
+/// The event that makes that drop happen (WebDriver cannot drive an OS drag).
+pub const E2E_DRAG_OUT_EVENT: &str = "cirrus-e2e-drag-out";
+
+/// The drag in progress (there is at most one pointer).
+#[derive(Default)]
+pub struct DragOut {
+    current: tokio::sync::Mutex<Option<Pending>>,
+    /// Whether the page last saw the pointer leave the window during the drag.
+    outside: std::sync::atomic::AtomicBool,
+}
+
+struct Pending {
+    token: String,
+    account_id: String,
+    uris: Vec<String>,
+    /// Queue items downloading into the staging folder, once started.
+    staged: Option<Vec<ItemId>>,
+}
+
+impl DragOut {
+    /// Whether the page reported the pointer outside the window.
+    pub fn pointer_outside(&self) -> bool {
+        self.outside.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// Tokens come from the page; keep them short and plain so they are never more than an id.
+fn valid_token(token: &str) -> bool {
+    !token.is_empty()
+        && token.len() <= 64
+        && token
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+fn check_token(token: &str) -> CmdResult<()> {
+    if valid_token(token) {
+        Ok(())
+    } else {
+        Err(CommandError::new("invalidInput", "Not a drag token."))
+    }
+}
+
+/// Whether dropped "paths" are the marker of a row drag of this window (not files to upload).
+pub fn is_own_drag(paths: &[PathBuf]) -> bool {
+    !paths.is_empty()
+        && paths
+            .iter()
+            .all(|p| p.to_string_lossy().starts_with(MARKER_PREFIX))
+}
+
+/// The private staging area of this app.
+pub fn staging(state: &AppState) -> StagingArea {
+    StagingArea::new(state.cirrus.data_dir().join("drag-out"))
+}
+
+/// Queues the current drag's items into a fresh staging folder, once per drag.
+async fn stage(state: &AppState, drag: &DragOut) -> CmdResult<Option<(String, Vec<ItemId>)>> {
+    let mut current = drag.current.lock().await;
+    let Some(pending) = current.as_mut() else {
+        return Ok(None);
+    };
+    if let Some(ids) = &pending.staged {
+        return Ok(Some((pending.account_id.clone(), ids.clone())));
+    }
+    let area = staging(state);
+    area.prune(STAGING_MAX_AGE);
+    let dir = area.fresh()?;
+    let provider = state.provider(&pending.account_id).await?;
+    let entries = drag_out::entries(provider.as_ref(), &pending.uris).await?;
+    let engine = state.hub.engine(&pending.account_id).await?;
+    // A fresh folder has nothing to collide with except two dragged items of the same name.
+    let ids = drag_out::enqueue_into(
+        &engine,
+        &entries,
+        &dir,
+        cirrus_core::transfer::ConflictPolicy::KeepBoth,
+    )?;
+    pending.staged = Some(ids.clone());
+    Ok(Some((pending.account_id.clone(), ids)))
+}
+
+/// The `file://` URIs a drop target gets: the staged copies that completed within `wait`, and
+/// how many items did not.
+pub async fn staged_uris(
+    state: &AppState,
+    drag: &DragOut,
+    wait: Duration,
+) -> CmdResult<(Vec<String>, usize)> {
+    let Some((account_id, ids)) = stage(state, drag).await? else {
+        return Ok((vec![], 0));
+    };
+    let engine = state.hub.engine(&account_id).await?;
+    drag_out::wait_completed(&engine, &ids, wait).await?;
+    let done: Vec<ItemId> = engine
+        .queue()
+        .states(&ids)?
+        .into_iter()
+        .filter(|(_, s)| *s == ItemState::Completed)
+        .map(|(id, _)| id)
+        .collect();
+    let uris = drag_out::local_paths(&engine, &done)?
+        .iter()
+        .map(|p| drag_out::file_uri(p))
+        .collect::<cirrus_core::Result<Vec<_>>>()?;
+    Ok((uris, ids.len() - done.len()))
+}
+
+/// What a drop target in another app receives, as the GTK hook and the end-to-end hook ask
+/// for it; tells the page when something was not ready.
+pub fn answer_drop<R: Runtime>(app: &AppHandle<R>) -> Vec<String> {
+    let state = app.state::<AppState>();
+    let drag = app.state::<DragOut>();
+    match tauri::async_runtime::block_on(staged_uris(&state, &drag, DROP_WAIT)) {
+        Ok((uris, missing)) => {
+            if missing > 0 {
+                let _ = app.emit(INCOMPLETE_EVENT, json!({ "missing": missing }));
+            }
+            uris
+        }
+        Err(e) => {
+            tracing::warn!("drag-out failed: {}", e.message);
+            let _ = app.emit(
+                INCOMPLETE_EVENT,
+                json!({ "missing": 0, "error": e.message }),
+            );
+            vec![]
+        }
+    }
+}
+
+/// A row drag started: remember which items `token` stands for.
+#[tauri::command]
+pub async fn drag_out_begin(
+    drag: State<'_, DragOut>,
+    token: String,
+    account_id: String,
+    uris: Vec<String>,
+) -> CmdResult<()> {
+    check_token(&token)?;
+    drag.outside
+        .store(false, std::sync::atomic::Ordering::Relaxed);
+    *drag.current.lock().await = Some(Pending {
+        token,
+        account_id,
+        uris,
+        staged: None,
+    });
+    Ok(())
+}
+
+/// The pointer left (`outside`) or came back into the window during the drag. Leaving starts
+/// the downloads into the staging folder, so they are ready (or well under way) at the drop.
+#[tauri::command]
+pub async fn drag_out_pointer(
+    state: State<'_, AppState>,
+    drag: State<'_, DragOut>,
+    token: String,
+    outside: bool,
+) -> CmdResult<()> {
+    check_token(&token)?;
+    let ours = drag
+        .current
+        .lock()
+        .await
+        .as_ref()
+        .is_some_and(|p| p.token == token);
+    if !ours {
+        return Ok(());
+    }
+    drag.outside
+        .store(outside, std::sync::atomic::Ordering::Relaxed);
+    if outside {
+        stage(&state, &drag).await?;
+    }
+    Ok(())
+}
+
+/// The drag ended. Staged copies stay until pruned: the drop target may still be copying.
+#[tauri::command]
+pub async fn drag_out_end(drag: State<'_, DragOut>, token: String) -> CmdResult<()> {
+    check_token(&token)?;
+    let mut current = drag.current.lock().await;
+    if current.as_ref().is_some_and(|p| p.token == token) {
+        *current = None;
+    }
+    drag.outside
+        .store(false, std::sync::atomic::Ordering::Relaxed);
+    Ok(())
+}
+
+/// WebDriver cannot perform an OS drag, so when (and only when) the app is started with
+/// `CIRRUS_E2E_DRAG_OUT_DIR`, an event from the page makes the current drag "drop" there:
+/// the same answer a file manager gets, then the copy a file manager makes of each URI.
+pub fn install_e2e_drag_out<R: Runtime>(app: &AppHandle<R>) {
+    let Some(dir) = std::env::var_os(E2E_DRAG_OUT_DIR).map(PathBuf::from) else {
+        return;
+    };
+    let handle = app.clone();
+    app.listen_any(E2E_DRAG_OUT_EVENT, move |_| {
+        let handle = handle.clone();
+        let dir = dir.clone();
+        // Off the event thread: answering waits for the downloads, as a real drop does.
+        std::thread::spawn(move || {
+            for uri in answer_drop(&handle) {
+                let Ok(path) = url_to_path(&uri) else {
+                    continue;
+                };
+                if let Some(name) = path.file_name() {
+                    let _ = std::fs::copy(&path, dir.join(name));
+                }
+            }
+        });
+    });
+}
+
+fn url_to_path(uri: &str) -> Result<PathBuf, ()> {
+    let rest = uri.strip_prefix("file://").ok_or(())?;
+    let decoded = percent_encoding::percent_decode_str(rest)
+        .decode_utf8()
+        .map_err(|_| ())?;
+    Ok(PathBuf::from(decoded.as_ref()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_plain_ids() {
+        assert!(valid_token("a1b2-c3_d4"));
+        assert!(!valid_token(""));
+        assert!(!valid_token("../x"));
+        assert!(!valid_token(&"a".repeat(65)));
+    }
+
+    #[test]
+    fn only_markers_count_as_our_own_drag() {
+        assert!(is_own_drag(&[PathBuf::from("cirrus-drag:abc")]));
+        assert!(!is_own_drag(&[]));
+        assert!(!is_own_drag(&[
+            PathBuf::from("cirrus-drag:abc"),
+            PathBuf::from("/home/me/a.txt")
+        ]));
+    }
+
+    #[test]
+    fn staged_uris_turn_back_into_paths() {
+        let p = PathBuf::from("/tmp/drag-1/a b%.txt");
+        let uri = drag_out::file_uri(&p).unwrap();
+        assert_eq!(url_to_path(&uri).unwrap(), p);
+    }
+}
