@@ -140,6 +140,17 @@ export interface Backend {
   openWithDismiss(id: string): Promise<void>;
   /** Called when an opened copy was saved with new content. */
   onOpenWithChanged(handler: (changed: OpenedChanged) => void): Promise<Unsubscribe>;
+  // drag-out: rows dragged onto a file manager or the desktop (Rust picks every local path)
+  /** A row drag started: `token` (in the drag's marker) stands for these items. */
+  dragOutBegin(token: string, accountId: string, uris: string[]): Promise<void>;
+  /** The pointer left (true) or re-entered (false) the window; leaving starts the downloads. */
+  dragOutPointer(token: string, outside: boolean): Promise<void>;
+  /** The drag ended. */
+  dragOutEnd(token: string): Promise<void>;
+  /** A row drag was dropped back onto the window (Linux: WebKitGTK took the drop event). */
+  onDragInternalDrop(handler: () => void): Promise<Unsubscribe>;
+  /** Some dragged items were not downloaded in time for the drop target. */
+  onDragOutIncomplete(handler: (e: { missing: number; error?: string }) => void): Promise<Unsubscribe>;
 }
 
 /** The real backend: every method is one Tauri command with camelCase args. */
@@ -229,4 +240,11 @@ export const tauriBackend: Backend = {
   openWithUpload: (id) => invoke("open_with_upload", { id }),
   openWithDismiss: (id) => invoke("open_with_dismiss", { id }),
   onOpenWithChanged: (handler) => listen<OpenedChanged>("open-with-changed", (e) => handler(e.payload)),
+
+  dragOutBegin: (token, accountId, uris) => invoke("drag_out_begin", { token, accountId, uris }),
+  dragOutPointer: (token, outside) => invoke("drag_out_pointer", { token, outside }),
+  dragOutEnd: (token) => invoke("drag_out_end", { token }),
+  onDragInternalDrop: (handler) => listen("drag-internal-drop", () => handler()),
+  onDragOutIncomplete: (handler) =>
+    listen<{ missing: number; error?: string }>("drag-out-incomplete", (e) => handler(e.payload)),
 };

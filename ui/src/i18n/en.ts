@@ -359,6 +359,8 @@ export const en = {
   "openWith.keep": "Keep local only",
   "openWith.cannot": "This server cannot replace a file's content; the change stays on this computer.",
   "openWith.uploading": "Uploading the new version…",
+  "dragOut.incomplete": "{count} dragged item(s) were still downloading when dropped; they were not handed over. Use Download instead.",
+  "dragOut.failed": "Dragging out failed: {message}",
 } as const;
 
 /** Every translatable message id. */

@@ -360,4 +360,6 @@ export const zhCN: Record<MessageKey, string> = {
   "openWith.keep": "仅保留在本地",
   "openWith.cannot": "此服务器不能替换文件内容，修改只保留在本机。",
   "openWith.uploading": "正在上传新版本…",
+  "dragOut.incomplete": "松开时仍有 {count} 个拖出的项目在下载，未能交给目标。请改用“下载”。",
+  "dragOut.failed": "拖出失败：{message}",
 };
