@@ -236,12 +236,28 @@ pub fn install_e2e_drag_out<R: Runtime>(app: &AppHandle<R>) {
                 let Ok(path) = url_to_path(&uri) else {
                     continue;
                 };
-                if let Some(name) = path.file_name() {
-                    let _ = std::fs::copy(&path, dir.join(name));
+                if let Some(name) = path.file_name()
+                    && let Err(e) = copy_tree(&path, &dir.join(name))
+                {
+                    tracing::warn!("e2e drag-out copy failed: {e}");
                 }
             }
         });
     });
+}
+
+/// What a file manager does with a dropped URI: files are copied, folders with their tree.
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) -> std::io::Result<()> {
+    if from.is_dir() {
+        std::fs::create_dir_all(to)?;
+        for entry in std::fs::read_dir(from)? {
+            let entry = entry?;
+            copy_tree(&entry.path(), &to.join(entry.file_name()))?;
+        }
+        Ok(())
+    } else {
+        std::fs::copy(from, to).map(|_| ())
+    }
 }
 
 fn url_to_path(uri: &str) -> Result<PathBuf, ()> {
