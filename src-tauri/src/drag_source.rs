@@ -13,11 +13,35 @@ use gtk::glib::gobject_ffi;
 use gtk::glib::object::ObjectType;
 use tauri::{AppHandle, Manager, Wry};
 
-use crate::commands::drag::{DragOut, answer_drop};
+use crate::commands::drag::{DragOut, answer};
 
 thread_local! {
     /// The app, for the signal handler (GTK calls it on the main thread only).
     static APP: RefCell<Option<AppHandle<Wry>>> = const { RefCell::new(None) };
+    /// Set while a request is being answered: the main loop runs meanwhile, and a second
+    /// request arriving then gets no list rather than a nested wait.
+    static BUSY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Answers the drop target while keeping the main loop running: tasks the downloads depend on
+/// (tray and window updates) wait for the main thread, so blocking it would stall them.
+fn answer_pumping(app: &AppHandle<Wry>) -> Vec<String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let handle = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let _ = tx.send(answer(&handle).await);
+    });
+    loop {
+        match rx.try_recv() {
+            Ok(uris) => return uris,
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => return vec![],
+            Err(std::sync::mpsc::TryRecvError::Empty) => {
+                if !gtk::main_iteration_do(false) {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+            }
+        }
+    }
 }
 
 /// Hooks the main window's web view. Without a main window (or off Linux) nothing happens.
@@ -92,10 +116,13 @@ unsafe extern "C" fn on_drag_data_get(
     let Some(app) = APP.with(|a| a.borrow().clone()) else {
         return;
     };
-    if !unsafe { target_is_elsewhere(ctx, &app.state::<DragOut>()) } {
+    if !unsafe { target_is_elsewhere(ctx, &app.state::<DragOut>()) } || BUSY.with(|b| b.get()) {
         return;
     }
-    let uris: Vec<CString> = answer_drop(&app)
+    BUSY.with(|b| b.set(true));
+    let answered = answer_pumping(&app);
+    BUSY.with(|b| b.set(false));
+    let uris: Vec<CString> = answered
         .into_iter()
         .filter_map(|u| CString::new(u).ok())
         .collect();

@@ -137,11 +137,16 @@ pub async fn staged_uris(
 }
 
 /// What a drop target in another app receives, as the GTK hook and the end-to-end hook ask
-/// for it; tells the page when something was not ready.
+/// for it; tells the page when something was not ready. Blocks: not for the main thread.
 pub fn answer_drop<R: Runtime>(app: &AppHandle<R>) -> Vec<String> {
+    tauri::async_runtime::block_on(answer(app))
+}
+
+/// [`answer_drop`] without blocking.
+pub async fn answer<R: Runtime>(app: &AppHandle<R>) -> Vec<String> {
     let state = app.state::<AppState>();
     let drag = app.state::<DragOut>();
-    match tauri::async_runtime::block_on(staged_uris(&state, &drag, DROP_WAIT)) {
+    match staged_uris(&state, &drag, DROP_WAIT).await {
         Ok((uris, missing)) => {
             if missing > 0 {
                 let _ = app.emit(INCOMPLETE_EVENT, json!({ "missing": missing }));

@@ -2,7 +2,14 @@ import { act, fireEvent, screen, waitFor } from "@testing-library/react";
 import { FakeBackend, FAKE_ROOT } from "../../backend/fake";
 import { renderWith } from "../../test/render";
 import { Browser } from "./Browser";
-import { DRAG_MARKER_PREFIX, internalDropTarget, LEAVE_SETTLE_MS, newDragToken, OVER_FRESH_MS, pointerLeftWindow } from "./dragOut";
+import { DRAG_MARKER_PREFIX, dragOutSettings, internalDropTarget, LEAVE_SETTLE_MS, newDragToken, OVER_FRESH_MS, pointerLeftWindow } from "./dragOut";
+
+beforeEach(() => {
+  dragOutSettings.enabled = true;
+});
+afterEach(() => {
+  dragOutSettings.enabled = false;
+});
 
 const row = (name: string) => screen.getAllByTestId("row").find((r) => r.dataset.name === name)!;
 
@@ -112,4 +119,16 @@ test("a drop onto a file row moves nothing, and items not ready in time are repo
   expect(backend.callsOf("move")).toEqual([]);
   act(() => backend.emitDragOutIncomplete(2));
   expect(await screen.findByText(/2 dragged item\(s\) were still downloading/)).toBeTruthy();
+});
+
+test("while drag-out is off, a row drag is only the in-app move", async () => {
+  dragOutSettings.enabled = false;
+  const backend = await setup();
+  const { data, dataTransfer } = transfer();
+  fireEvent.dragStart(row("notes.txt"), { dataTransfer });
+  expect(data.has("text/uri-list")).toBe(false);
+  expect(backend.callsOf("dragOutBegin")).toEqual([]);
+  fireEvent.dragOver(row("Photos"), { dataTransfer });
+  fireEvent.drop(row("Photos"), { dataTransfer });
+  await waitFor(() => expect(backend.callsOf("move")).toEqual([["acc-1", [`${FAKE_ROOT}/notes.txt`], `${FAKE_ROOT}/Photos`]]));
 });
