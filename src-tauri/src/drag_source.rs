@@ -116,7 +116,9 @@ unsafe extern "C" fn on_drag_data_get(
     let Some(app) = APP.with(|a| a.borrow().clone()) else {
         return;
     };
-    if !unsafe { target_is_elsewhere(ctx, &app.state::<DragOut>()) } || BUSY.with(|b| b.get()) {
+    // Other drags from the page (a link) keep WebKit's own list.
+    let drag = app.state::<DragOut>();
+    if !drag.is_active() || !unsafe { target_is_elsewhere(ctx, &drag) } || BUSY.with(|b| b.get()) {
         return;
     }
     BUSY.with(|b| b.set(true));

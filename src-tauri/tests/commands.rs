@@ -1557,6 +1557,12 @@ fn a_row_dragged_out_is_staged_through_the_queue_and_handed_over_as_file_uris() 
     );
 
     // After the drag ends there is nothing to hand over.
+    let drag = h.app.state::<cirrus_desktop::commands::drag::DragOut>();
+    assert!(drag.is_active());
     h.ok("drag_out_end", json!({"token": "t-1"}));
+    assert!(
+        !drag.is_active(),
+        "other drags from the page keep WebKit's own list"
+    );
     assert!(cirrus_desktop::commands::drag::answer_drop(h.app.handle()).is_empty());
 }

@@ -48,6 +48,11 @@ struct Pending {
 }
 
 impl DragOut {
+    /// Whether a row drag is registered (a drag held by another task counts as one).
+    pub fn is_active(&self) -> bool {
+        self.current.try_lock().map(|g| g.is_some()).unwrap_or(true)
+    }
+
     /// Whether the page reported the pointer outside the window.
     pub fn pointer_outside(&self) -> bool {
         self.outside.load(std::sync::atomic::Ordering::Relaxed)
