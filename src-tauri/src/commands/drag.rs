@@ -37,6 +37,10 @@ pub struct DragOut {
     current: tokio::sync::Mutex<Option<Pending>>,
     /// Whether the page last saw the pointer leave the window during the drag.
     outside: std::sync::atomic::AtomicBool,
+    /// Whether the drag continues as a native GTK drag (the page's drag has ended).
+    native: std::sync::atomic::AtomicBool,
+    /// The dragged items as (account, URIs), readable without waiting (GTK handlers).
+    items: std::sync::Mutex<Option<(String, Vec<String>)>>,
 }
 
 struct Pending {
@@ -56,6 +60,31 @@ impl DragOut {
     /// Whether the page reported the pointer outside the window.
     pub fn pointer_outside(&self) -> bool {
         self.outside.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Marks the drag as continuing natively: the page's `dragend` no longer ends it.
+    pub fn set_native(&self, native: bool) {
+        self.native
+            .store(native, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether the drag continues natively.
+    pub fn is_native(&self) -> bool {
+        self.native.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The dragged items as (account, URIs).
+    pub fn items(&self) -> Option<(String, Vec<String>)> {
+        self.items.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The native drag ended: forget the drag (after any request still being answered).
+    pub fn native_ended(&self) {
+        self.set_native(false);
+        *self.items.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        if let Ok(mut current) = self.current.try_lock() {
+            *current = None;
+        }
     }
 }
 
@@ -151,8 +180,14 @@ pub fn answer_drop<R: Runtime>(app: &AppHandle<R>) -> Vec<String> {
 pub async fn answer<R: Runtime>(app: &AppHandle<R>) -> Vec<String> {
     let state = app.state::<AppState>();
     let drag = app.state::<DragOut>();
+    let started = std::time::Instant::now();
     match staged_uris(&state, &drag, DROP_WAIT).await {
         Ok((uris, missing)) => {
+            tracing::info!(
+                "drag-out: {} staged file(s) handed over, {missing} missing, after {:?}",
+                uris.len(),
+                started.elapsed()
+            );
             if missing > 0 {
                 let _ = app.emit(INCOMPLETE_EVENT, json!({ "missing": missing }));
             }
@@ -180,6 +215,9 @@ pub async fn drag_out_begin(
     check_token(&token)?;
     drag.outside
         .store(false, std::sync::atomic::Ordering::Relaxed);
+    drag.set_native(false);
+    *drag.items.lock().unwrap_or_else(|p| p.into_inner()) =
+        Some((account_id.clone(), uris.clone()));
     *drag.current.lock().await = Some(Pending {
         token,
         account_id,
@@ -192,7 +230,8 @@ pub async fn drag_out_begin(
 /// The pointer left (`outside`) or came back into the window during the drag. Leaving starts
 /// the downloads into the staging folder, so they are ready (or well under way) at the drop.
 #[tauri::command]
-pub async fn drag_out_pointer(
+pub async fn drag_out_pointer<R: Runtime>(
+    app: AppHandle<R>,
     state: State<'_, AppState>,
     drag: State<'_, DragOut>,
     token: String,
@@ -210,16 +249,90 @@ pub async fn drag_out_pointer(
     }
     drag.outside
         .store(outside, std::sync::atomic::Ordering::Relaxed);
+    tracing::info!("drag-out: pointer outside={outside}");
     if outside {
+        // Off Linux (and without a window) there is no native drag to take over.
+        #[cfg(target_os = "linux")]
+        let _ = app.run_on_main_thread(crate::drag_source::go_native);
+        #[cfg(not(target_os = "linux"))]
+        let _ = &app;
         stage(&state, &drag).await?;
     }
     Ok(())
+}
+
+/// Starts the downloads into the staging folder (the pointer left the window); errors reach
+/// the page as an incomplete drag.
+pub async fn stage_now<R: Runtime>(app: AppHandle<R>) {
+    let state = app.state::<AppState>();
+    let drag = app.state::<DragOut>();
+    drag.outside
+        .store(true, std::sync::atomic::Ordering::Relaxed);
+    if let Err(e) = stage(&state, &drag).await {
+        tracing::warn!("drag-out: staging failed: {}", e.message);
+        let _ = app.emit(
+            INCOMPLETE_EVENT,
+            json!({ "missing": 0, "error": e.message }),
+        );
+    }
+}
+
+/// The file name offered to a direct-save target: the first item's (it only tells the
+/// target's folder back; every item lands there).
+pub fn proposed_name(uris: &[String]) -> Option<String> {
+    let last = uris.first()?.trim_end_matches('/').rsplit('/').next()?;
+    let name = percent_encoding::percent_decode_str(last)
+        .decode_utf8()
+        .ok()?
+        .into_owned();
+    (!name.is_empty()).then_some(name)
+}
+
+/// A direct-save target (an X11 file manager) named `folder`: the items are queued as
+/// ordinary downloads into it; the page hears of a failure.
+pub async fn direct_save<R: Runtime>(
+    app: &AppHandle<R>,
+    account_id: String,
+    uris: Vec<String>,
+    folder: PathBuf,
+) {
+    let state = app.state::<AppState>();
+    let result: CmdResult<Vec<ItemId>> = async {
+        let provider = state.provider(&account_id).await?;
+        let entries = drag_out::entries(provider.as_ref(), &uris).await?;
+        let engine = state.hub.engine(&account_id).await?;
+        Ok(drag_out::enqueue_into(
+            &engine,
+            &entries,
+            &folder,
+            cirrus_core::transfer::ConflictPolicy::KeepBoth,
+        )?)
+    }
+    .await;
+    match result {
+        Ok(ids) => tracing::info!(
+            "drag-out: {} item(s) queued into the drop folder",
+            ids.len()
+        ),
+        Err(e) => {
+            tracing::warn!("drag-out: direct save failed: {}", e.message);
+            let _ = app.emit(
+                INCOMPLETE_EVENT,
+                json!({ "missing": 0, "error": e.message }),
+            );
+        }
+    }
 }
 
 /// The drag ended. Staged copies stay until pruned: the drop target may still be copying.
 #[tauri::command]
 pub async fn drag_out_end(drag: State<'_, DragOut>, token: String) -> CmdResult<()> {
     check_token(&token)?;
+    // Taken over by a native drag: that drag's end ends it.
+    if drag.is_native() {
+        return Ok(());
+    }
+    *drag.items.lock().unwrap_or_else(|p| p.into_inner()) = None;
     let mut current = drag.current.lock().await;
     if current.as_ref().is_some_and(|p| p.token == token) {
         *current = None;

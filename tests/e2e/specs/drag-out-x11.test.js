@@ -1,9 +1,16 @@
-// A real X11 drag inside the window (xdotool holds the mouse button and carries it over a folder
-// row): the in-app move must keep working whatever drag-out does. This check is what showed that
-// putting text/uri-list in the row's HTML5 drag breaks it (see ui/src/features/browser/dragOut.ts).
-// Skipped where xdotool is missing.
+// Real X11 drags (xdotool holds the mouse button and carries it like a person): inside the
+// window onto a folder row (the in-app move must keep working whatever drag-out does; this is
+// what showed that text/uri-list in the row's HTML5 drag breaks it), and out of the window onto
+// a GTK3 drop target in another process (tools/drop_target.py), once as a direct-save (XDS)
+// target like Thunar or Nemo, once as a text/uri-list target. Skipped where xdotool or
+// python3-gi is missing (neither is needed by anything else).
 import { test } from "node:test";
-import { execFileSync } from "node:child_process";
+import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { freshDataDir, launchApp } from "./helpers.js";
 
 const have = (cmd, args) => {
@@ -66,3 +73,67 @@ test("a real X11 drag of a row onto a folder row moves it", { skip: !have("xdoto
     await browser.deleteSession();
   }
 });
+
+const PYTHON = "/usr/bin/python3";
+const TARGET = join(dirname(fileURLToPath(import.meta.url)), "..", "tools", "drop_target.py");
+const noOutDrag =
+  (!have("xdotool", ["version"]) && "xdotool missing") ||
+  (!have(PYTHON, ["-c", "import gi; gi.require_version('Gtk', '3.0'); from gi.repository import Gtk"]) &&
+    "python3-gi with GTK 3 missing");
+
+/** Starts the drop target window at (x, y); resolves once it is mapped; `lines` collects its output. */
+async function dropTarget(mode, dir, x, y) {
+  const child = spawn(PYTHON, [TARGET, mode, dir, String(x), String(y)], { stdio: ["ignore", "pipe", "inherit"] });
+  const lines = [];
+  child.stdout.on("data", (b) => lines.push(...b.toString().trim().split("\n")));
+  for (let i = 0; i < 100 && !lines.includes("READY"); i++) await sleep(100);
+  assert.ok(lines.includes("READY"), "the drop target window did not start");
+  return { child, lines };
+}
+
+async function dragOut(mode) {
+  const dir = mkdtempSync(join(tmpdir(), `cirrus-e2e-x11-${mode}-`));
+  const browser = await launchApp({ env: { CIRRUS_DATA_DIR: freshDataDir() } });
+  const row = (name) => browser.$(`[data-testid="row"][data-name="${name}"]`);
+  let target;
+  try {
+    const btn = await browser.$('[data-testid="sandbox-button"]');
+    await btn.waitForExist({ timeout: 20000 });
+    await btn.click();
+    await (await row("Welcome.txt")).waitForExist({ timeout: 30000 });
+    // The app on the left, the other app's window on the right (no window manager under Xvfb).
+    const win = xdo("search", "--onlyvisible", "--name", "Cirrus").toString().trim().split("\n")[0];
+    xdo("windowsize", win, 820, 700);
+    xdo("windowmove", win, 0, 0);
+    await sleep(500);
+    target = await dropTarget(mode, dir, 880, 100);
+    const r = await browser.execute(() => {
+      const b = document.querySelector('[data-testid="row"][data-name="Welcome.txt"]').getBoundingClientRect();
+      return { x: b.left + Math.min(60, b.width / 2), y: b.top + b.height / 2 };
+    });
+    const geo = Object.fromEntries(
+      xdo("getwindowgeometry", "--shell", win).toString().trim().split("\n").map((l) => l.split("=")),
+    );
+    await drag(Number(geo.X) + Math.round(r.x), Number(geo.Y) + Math.round(r.y), 1060, 280);
+    const file = join(dir, "Welcome.txt");
+    const expected = mode === "xds" ? "XDS S" : "URIS 1";
+    for (let i = 0; i < 300 && !(target.lines.includes(expected) && existsSync(file)); i++) await sleep(100);
+    console.log(`# drop target said: ${target.lines.join(" | ")}`);
+    assert.ok(target.lines.includes(expected), `the drop target did not get the file (${expected})`);
+    await browser.waitUntil(() => existsSync(file) && readFileSync(file, "utf8").length > 0, {
+      timeout: 30000,
+      timeoutMsg: "Welcome.txt did not arrive in the drop folder",
+    });
+    // Dragged out, not moved: the file is still in the cloud folder.
+    assert.ok(await (await row("Welcome.txt")).isExisting());
+  } finally {
+    target?.child.kill();
+    await browser.deleteSession();
+  }
+}
+
+test("a real X11 drag out onto a direct-save (XDS) target downloads into its folder", { skip: noOutDrag }, () =>
+  dragOut("xds"),
+);
+
+test("a real X11 drag out onto a text/uri-list target gets a staged copy", { skip: noOutDrag }, () => dragOut("uris"));
