@@ -1,22 +1,20 @@
 /**
  * Dragging rows out of the window onto a file manager or the desktop.
  *
- * The row drag stays an HTML5 drag (dropping onto a folder inside Cirrus still moves). Its
- * `text/uri-list` holds only a marker with a token; Rust learns which items the token stands
- * for and, when another app asks for the list, answers with staged local copies downloaded
- * through the transfer queue. The page never sees a local path.
+ * The row drag starts as an HTML5 drag (dropping onto a folder inside Cirrus still moves). Rust
+ * learns which items the drag's token stands for; when the pointer leaves the window, Rust
+ * continues it as a native drag that gives another app files (queued downloads into the drop
+ * folder, or staged local copies). The page never sees a local path.
  */
 import { useCallback, useEffect, useRef } from "react";
 import { useBackend } from "../../backend";
 
 /**
- * Off for now. A real X11 drag (xdotool under Xvfb) showed that with `text/uri-list` in the
- * HTML5 drag, WebKitGTK's file-drop handling takes a drop onto our own window, and the in-app
- * move onto a folder stopped working; the GTK answer to another app's request came back empty
- * too. Until both work for real, rows drag as before (move inside the window only). Tests
- * switch it on to check the page's side.
+ * On. The HTML5 drag carries no `text/uri-list` (with one, WebKitGTK's file-drop handling
+ * took drops onto our own window and the in-app move broke, as a real X11 drag showed): when
+ * the pointer leaves the window, Rust replaces the drag by a native one offering files.
  */
-export const dragOutSettings = { enabled: false };
+export const dragOutSettings = { enabled: true };
 
 /** What the drag's `text/uri-list` carries, followed by the token (Rust looks for it). */
 export const DRAG_MARKER_PREFIX = "cirrus-drag:";
@@ -67,11 +65,10 @@ export function useDragOut(accountId: string, onError?: (e: unknown) => void) {
   report.current = onError;
 
   const begin = useCallback(
-    (uris: string[], data: DataTransfer) => {
+    (uris: string[], _data: DataTransfer) => {
       if (!dragOutSettings.enabled) return;
       const token = newDragToken();
       current.current = { token, outside: false };
-      data.setData("text/uri-list", DRAG_MARKER_PREFIX + token);
       backend.dragOutBegin(token, accountId, uris).catch((e) => report.current?.(e));
     },
     [backend, accountId],
