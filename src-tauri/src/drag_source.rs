@@ -53,6 +53,9 @@ pub fn install(app: &AppHandle<Wry>) {
     let handle = app.clone();
     let result = window.with_webview(move |webview| {
         let view: gtk::Widget = webview.inner().upcast();
+        if view.display().type_().name() == "GdkX11Display" {
+            handle.state::<DragOut>().set_capable();
+        }
         VIEW.with(|v| *v.borrow_mut() = Some((handle, view.clone())));
         view.connect_drag_begin(|_, ctx| {
             if !STARTING.with(|s| s.get()) {
@@ -109,6 +112,9 @@ pub fn go_native() {
     if NATIVE_DRAG.with(|n| n.borrow().is_some()) {
         return;
     }
+    if !x11_with_button_down(&view) {
+        return;
+    }
     let Some(webkit) = WEBKIT_DRAG.with(|w| w.borrow_mut().take()) else {
         return;
     };
@@ -141,6 +147,24 @@ pub fn go_native() {
     NATIVE_DRAG.with(|n| *n.borrow_mut() = Some(ctx));
     tracing::info!("drag-out: native drag started");
     tauri::async_runtime::spawn(stage_now(app.clone()));
+}
+
+/// Whether taking the drag over is safe: on X11 only (tested there; on Wayland a new drag
+/// needs the press that started the old one), and only while the button is still held (a
+/// leave just before a drop onto the window must not start a drag after it).
+fn x11_with_button_down(view: &gtk::Widget) -> bool {
+    let display = view.display();
+    if display.type_().name() != "GdkX11Display" {
+        return false;
+    }
+    let (Some(window), Some(pointer)) = (
+        view.window(),
+        display.default_seat().and_then(|s| s.pointer()),
+    ) else {
+        return false;
+    };
+    let (_, _, _, mask) = window.device_position(&pointer);
+    mask.contains(gdk::ModifierType::BUTTON1_MASK)
 }
 
 /// Answers the drop target while keeping the main loop running: tasks the downloads depend on

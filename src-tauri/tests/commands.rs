@@ -1513,7 +1513,16 @@ fn a_row_dragged_out_is_staged_through_the_queue_and_handed_over_as_file_uris() 
         "drag_out_begin",
         json!({"token": "t-1", "accountId": account, "uris": ["cloudreve://my/report.txt"]}),
     );
-    // Another drag's token changes nothing; leaving the window starts the download.
+    // Where no native drag could take over (Wayland), leaving the window stages nothing.
+    h.ok("drag_out_pointer", json!({"token": "t-1", "outside": true}));
+    assert_eq!(
+        h.ok("transfers_list", json!({})).as_array().unwrap().len(),
+        1
+    );
+    // As on X11: another drag's token changes nothing; leaving the window starts the download.
+    h.app
+        .state::<cirrus_desktop::commands::drag::DragOut>()
+        .set_capable();
     h.ok("drag_out_pointer", json!({"token": "t-0", "outside": true}));
     assert_eq!(
         h.ok("transfers_list", json!({})).as_array().unwrap().len(),

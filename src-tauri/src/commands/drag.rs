@@ -39,6 +39,8 @@ pub struct DragOut {
     outside: std::sync::atomic::AtomicBool,
     /// Whether the drag continues as a native GTK drag (the page's drag has ended).
     native: std::sync::atomic::AtomicBool,
+    /// Whether a drag can continue natively here (X11), so staging copies can serve a drop.
+    capable: std::sync::atomic::AtomicBool,
     /// The dragged items as (account, URIs), readable without waiting (GTK handlers).
     items: std::sync::Mutex<Option<(String, Vec<String>)>>,
 }
@@ -66,6 +68,12 @@ impl DragOut {
     pub fn set_native(&self, native: bool) {
         self.native
             .store(native, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Records that a drag can continue natively on this display.
+    pub fn set_capable(&self) {
+        self.capable
+            .store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Whether the drag continues natively.
@@ -250,7 +258,9 @@ pub async fn drag_out_pointer<R: Runtime>(
     drag.outside
         .store(outside, std::sync::atomic::Ordering::Relaxed);
     tracing::info!("drag-out: pointer outside={outside}");
-    if outside {
+    // Where no native drag can take over (Wayland, other systems), no drop target could get
+    // the copies: nothing is staged.
+    if outside && drag.capable.load(std::sync::atomic::Ordering::Relaxed) {
         // Off Linux (and without a window) there is no native drag to take over.
         #[cfg(target_os = "linux")]
         let _ = app.run_on_main_thread(crate::drag_source::go_native);
