@@ -85,7 +85,7 @@ const noOutDrag =
 async function dropTarget(mode, dir, x, y) {
   const child = spawn(PYTHON, [TARGET, mode, dir, String(x), String(y)], { stdio: ["ignore", "pipe", "inherit"] });
   const lines = [];
-  child.stdout.on("data", (b) => lines.push(...b.toString().trim().split("\n")));
+  child.stdout.on("data", (b) => lines.push(...b.toString().split("\n").filter(Boolean)));
   for (let i = 0; i < 100 && !lines.includes("READY"); i++) await sleep(100);
   assert.ok(lines.includes("READY"), "the drop target window did not start");
   return { child, lines };
@@ -93,7 +93,9 @@ async function dropTarget(mode, dir, x, y) {
 
 async function dragOut(mode) {
   const dir = mkdtempSync(join(tmpdir(), `cirrus-e2e-x11-${mode}-`));
-  const browser = await launchApp({ env: { CIRRUS_DATA_DIR: freshDataDir() } });
+  // Its own config dir: the window size set below is saved there, not for the next specs.
+  const config = mkdtempSync(join(tmpdir(), "cirrus-e2e-x11-config-"));
+  const browser = await launchApp({ env: { CIRRUS_DATA_DIR: freshDataDir(), XDG_CONFIG_HOME: config } });
   const row = (name) => browser.$(`[data-testid="row"][data-name="${name}"]`);
   let target;
   try {

@@ -1,7 +1,7 @@
 // Drag-out, the command path: the commands a row drag sends (begin, pointer left the window),
 // then the app's e2e hook plays the drop target: it asks for the drag's text/uri-list exactly as
 // the GTK handler does for a file manager, and copies each URI like a file manager would.
-// WebDriver cannot drive an OS drag; the real X11 drag is not working yet (see the README).
+// WebDriver cannot drive an OS drag; drag-out-x11 does real X11 drags onto another process.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
@@ -18,8 +18,7 @@ test("a file and a folder dragged out arrive through the transfer queue", async 
     await btn.waitForExist({ timeout: 20000 });
     await btn.click();
     await (await row("Welcome.txt")).waitForExist({ timeout: 30000 });
-    // What the page sends when a row drag starts and leaves the window (the page's side is off
-    // until a real OS drag works: see ui/src/features/browser/dragOut.ts).
+    // What the page sends when a row drag starts and leaves the window.
     const invoke = (cmd, args) => browser.execute((c, a) => window.__TAURI_INTERNALS__.invoke(c, a), cmd, args);
     const accountId = (await invoke("accounts_list", {}))[0].id;
     await invoke("drag_out_begin", { token: "e2e-1", accountId, uris: ["cloudreve://my/Welcome.txt", "cloudreve://my/Documents"] });
