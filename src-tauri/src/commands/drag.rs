@@ -257,7 +257,6 @@ pub async fn drag_out_pointer<R: Runtime>(
     }
     drag.outside
         .store(outside, std::sync::atomic::Ordering::Relaxed);
-    tracing::info!("drag-out: pointer outside={outside}");
     // Where no native drag can take over (Wayland, other systems), no drop target could get
     // the copies: nothing is staged.
     if outside && drag.capable.load(std::sync::atomic::Ordering::Relaxed) {
@@ -266,9 +265,20 @@ pub async fn drag_out_pointer<R: Runtime>(
         let _ = app.run_on_main_thread(crate::drag_source::go_native);
         #[cfg(not(target_os = "linux"))]
         let _ = &app;
-        stage(&state, &drag).await?;
+        if stage_early() {
+            stage(&state, &drag).await?;
+        }
     }
     Ok(())
+}
+
+/// Set by the end-to-end suite so that staging starts only when the drop target asks: the
+/// download must then run while the main thread waits inside that request.
+pub const E2E_STAGE_AT_DROP: &str = "CIRRUS_E2E_STAGE_AT_DROP";
+
+/// Whether copies are staged as soon as the drag leaves the window (always, outside that test).
+fn stage_early() -> bool {
+    std::env::var_os(E2E_STAGE_AT_DROP).is_none()
 }
 
 /// Starts the downloads into the staging folder (the pointer left the window); errors reach
@@ -278,6 +288,9 @@ pub async fn stage_now<R: Runtime>(app: AppHandle<R>) {
     let drag = app.state::<DragOut>();
     drag.outside
         .store(true, std::sync::atomic::Ordering::Relaxed);
+    if !stage_early() {
+        return;
+    }
     if let Err(e) = stage(&state, &drag).await {
         tracing::warn!("drag-out: staging failed: {}", e.message);
         let _ = app.emit(

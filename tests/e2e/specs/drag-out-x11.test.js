@@ -91,11 +91,13 @@ async function dropTarget(mode, dir, x, y) {
   return { child, lines };
 }
 
-async function dragOut(mode) {
+async function dragOut(mode, extraEnv = {}) {
   const dir = mkdtempSync(join(tmpdir(), `cirrus-e2e-x11-${mode}-`));
   // Its own config dir: the window size set below is saved there, not for the next specs.
   const config = mkdtempSync(join(tmpdir(), "cirrus-e2e-x11-config-"));
-  const browser = await launchApp({ env: { CIRRUS_DATA_DIR: freshDataDir(), XDG_CONFIG_HOME: config } });
+  const browser = await launchApp({
+    env: { CIRRUS_DATA_DIR: freshDataDir(), XDG_CONFIG_HOME: config, ...extraEnv },
+  });
   const row = (name) => browser.$(`[data-testid="row"][data-name="${name}"]`);
   let target;
   try {
@@ -139,3 +141,10 @@ test("a real X11 drag out onto a direct-save (XDS) target downloads into its fol
 );
 
 test("a real X11 drag out onto a text/uri-list target gets a staged copy", { skip: noOutDrag }, () => dragOut("uris"));
+
+// The case that once stalled: the download starts only when the target asks, so it must run
+// while the main thread waits inside that request (tray updates used to block the tokio workers
+// on the main thread, and the copy stayed queued until the target gave up).
+test("a uri-list target still gets the copy when staging starts only at its request", { skip: noOutDrag }, () =>
+  dragOut("uris", { CIRRUS_E2E_STAGE_AT_DROP: "1" }),
+);
