@@ -1,10 +1,11 @@
 //! Dragging files and folders out of the window onto a file manager or the desktop.
 //!
-//! The row drag stays an HTML5 drag (so dropping onto a folder inside Cirrus still moves), and
-//! its `text/uri-list` carries only a marker, `cirrus-drag:<token>`; the page tells Rust which
-//! items the token stands for. When a drop target in another app asks for the list, the GTK
-//! hook in `drag_source` answers with real `file://` URIs of copies staged through the
-//! transfer queue (visible in the transfers panel and the tray). Paths never reach the page.
+//! A row drag starts as the page's HTML5 drag (so dropping onto a folder inside Cirrus still
+//! moves); the page tells Rust which items the drag's token stands for. On X11, when the drag
+//! leaves the window, `drag_source` continues it as a native GTK drag: a direct-save target gets
+//! the items queued into its folder ([`direct_save`]), a `text/uri-list` target gets `file://`
+//! URIs of copies staged through the transfer queue ([`answer`]); both show in the transfers
+//! panel and the tray. Paths never reach the page.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -17,10 +18,11 @@ use tauri::{AppHandle, Emitter, Listener, Manager, Runtime, State};
 use crate::error::{CmdResult, CommandError};
 use crate::state::AppState;
 
-/// What the page puts in the drag's `text/uri-list`, followed by the drag's token.
+/// A marker (followed by a token) that earlier pages put in the drag's `text/uri-list`; the page
+/// no longer does, but a drop carrying it is still never taken for files to upload.
 pub const MARKER_PREFIX: &str = "cirrus-drag:";
-/// Sent to the page when a row drag was dropped back onto the window: WebKitGTK's file-drop
-/// handling takes the drop (the list holds a URI), so the page finishes the move itself.
+/// Sent to the page when a marked drag was dropped onto the window (WebKitGTK's file-drop
+/// handling took it), so the page finishes the move itself.
 pub const INTERNAL_DROP_EVENT: &str = "drag-internal-drop";
 /// Sent when some dragged items were not downloaded in time for the drop target.
 pub const INCOMPLETE_EVENT: &str = "drag-out-incomplete";
