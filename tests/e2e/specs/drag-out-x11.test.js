@@ -91,7 +91,7 @@ async function dropTarget(mode, dir, x, y) {
   return { child, lines };
 }
 
-async function dragOut(mode, extraEnv = {}) {
+async function dragOut(mode, extraEnv = {}, alsoSelect = null) {
   const dir = mkdtempSync(join(tmpdir(), `cirrus-e2e-x11-${mode}-`));
   // Its own config dir: the window size set below is saved there, not for the next specs.
   const config = mkdtempSync(join(tmpdir(), "cirrus-e2e-x11-config-"));
@@ -111,14 +111,30 @@ async function dragOut(mode, extraEnv = {}) {
     xdo("windowmove", win, 0, 0);
     await sleep(500);
     target = await dropTarget(mode, dir, 880, 100);
-    const r = await browser.execute(() => {
-      const b = document.querySelector('[data-testid="row"][data-name="Welcome.txt"]').getBoundingClientRect();
-      return { x: b.left + Math.min(60, b.width / 2), y: b.top + b.height / 2 };
-    });
     const geo = Object.fromEntries(
       xdo("getwindowgeometry", "--shell", win).toString().trim().split("\n").map((l) => l.split("=")),
     );
-    await drag(Number(geo.X) + Math.round(r.x), Number(geo.Y) + Math.round(r.y), 1060, 280);
+    const at = async (name) => {
+      const r = await browser.execute((n) => {
+        const b = document.querySelector(`[data-testid="row"][data-name="${CSS.escape(n)}"]`).getBoundingClientRect();
+        return { x: b.left + Math.min(60, b.width / 2), y: b.top + b.height / 2 };
+      }, name);
+      return { x: Number(geo.X) + Math.round(r.x), y: Number(geo.Y) + Math.round(r.y) };
+    };
+    const src = await at("Welcome.txt");
+    if (alsoSelect) {
+      // A selection of two, made with the real pointer and Ctrl: the drag carries both.
+      const other = await at(alsoSelect);
+      xdo("mousemove", src.x, src.y);
+      xdo("click", 1);
+      await sleep(300);
+      xdo("mousemove", other.x, other.y);
+      xdo("keydown", "ctrl");
+      xdo("click", 1);
+      xdo("keyup", "ctrl");
+      await sleep(300);
+    }
+    await drag(src.x, src.y, 1060, 280);
     const file = join(dir, "Welcome.txt");
     const expected = mode === "xds" ? "XDS S" : "URIS 1";
     for (let i = 0; i < 300 && !(target.lines.includes(expected) && existsSync(file)); i++) await sleep(100);
@@ -128,6 +144,13 @@ async function dragOut(mode, extraEnv = {}) {
       timeout: 30000,
       timeoutMsg: "Welcome.txt did not arrive in the drop folder",
     });
+    if (alsoSelect) {
+      const inner = join(dir, alsoSelect, "100% done.txt");
+      await browser.waitUntil(() => existsSync(inner) && readFileSync(inner, "utf8") === "done\n", {
+        timeout: 30000,
+        timeoutMsg: `${alsoSelect} did not arrive with its tree`,
+      });
+    }
     // Dragged out, not moved: the file is still in the cloud folder.
     assert.ok(await (await row("Welcome.txt")).isExisting());
   } finally {
@@ -138,6 +161,10 @@ async function dragOut(mode, extraEnv = {}) {
 
 test("a real X11 drag out onto a direct-save (XDS) target downloads into its folder", { skip: noOutDrag }, () =>
   dragOut("xds"),
+);
+
+test("a file and a folder dragged out together onto a direct-save target both land in its folder", { skip: noOutDrag }, () =>
+  dragOut("xds", {}, "Documents"),
 );
 
 test("a real X11 drag out onto a text/uri-list target gets a staged copy", { skip: noOutDrag }, () => dragOut("uris"));
