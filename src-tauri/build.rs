@@ -62,6 +62,9 @@ const COMMANDS: &[&str] = &[
     "versions_download",
     "versions_set_current",
     "versions_delete",
+    "drag_out_begin",
+    "drag_out_pointer",
+    "drag_out_end",
 ];
 
 fn main() {

@@ -3,6 +3,8 @@
 
 pub mod autostart;
 pub mod commands;
+#[cfg(target_os = "linux")]
+mod drag_source;
 pub mod dto;
 pub mod error;
 pub mod launch;
@@ -88,6 +90,9 @@ macro_rules! cirrus_handlers {
             $crate::commands::versions::versions_download,
             $crate::commands::versions::versions_set_current,
             $crate::commands::versions::versions_delete,
+            $crate::commands::drag::drag_out_begin,
+            $crate::commands::drag::drag_out_pointer,
+            $crate::commands::drag::drag_out_end,
         ]
     };
 }
@@ -143,6 +148,7 @@ pub fn run() {
         .register_asynchronous_uri_scheme_protocol(media_thumb::SCHEME, media_thumb::handle)
         .manage(media)
         .manage(commands::preview::OpenWith::default())
+        .manage(commands::drag::DragOut::default())
         .register_asynchronous_uri_scheme_protocol(media_preview::SCHEME, media_preview::handle)
         .invoke_handler(cirrus_handlers!())
         .on_window_event(window::on_window_event)
@@ -162,6 +168,9 @@ pub fn run() {
                 window.hide()?;
             }
             window::install_e2e_drop(&handle);
+            commands::drag::install_e2e_drag_out(&handle);
+            #[cfg(target_os = "linux")]
+            drag_source::install(&handle);
             media_thumb::setup(&handle);
             watcher::start(handle.clone());
             task_watch::start(handle.clone());

@@ -221,10 +221,16 @@ pub fn refresh<R: Runtime>(app: &AppHandle<R>) {
             })
             .collect();
         let model = TrayMenuModel::from_transfers(&snapshots, lang);
-        if let Some(tray) = app.try_state::<TrayState<R>>()
-            && let Some(handles) = lock(&tray.0).as_ref()
-        {
-            let _ = handles.apply(&model);
-        }
+        // Menu and tray updates run on the main thread; called from here they would block this
+        // tokio worker until it gets there. While the main thread waits on a task (a drop
+        // target's request during a drag), blocked workers stalled the downloads it waited for.
+        let handle = app.clone();
+        let _ = app.run_on_main_thread(move || {
+            if let Some(tray) = handle.try_state::<TrayState<R>>()
+                && let Some(handles) = lock(&tray.0).as_ref()
+            {
+                let _ = handles.apply(&model);
+            }
+        });
     });
 }

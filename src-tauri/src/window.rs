@@ -1,6 +1,7 @@
 //! Main-window behaviour: closing hides to the tray, and OS file drops are kept in Rust
 //! (the UI only learns that a drop happened, never the paths).
 
+use crate::commands::drag::{INTERNAL_DROP_EVENT, is_own_drag};
 use crate::state::{AppState, lock};
 use serde_json::json;
 use std::path::PathBuf;
@@ -26,6 +27,12 @@ pub fn on_window_event<R: Runtime>(window: &Window<R>, event: &WindowEvent) {
             let _ = window.hide();
         }
         WindowEvent::Moved(_) | WindowEvent::Resized(_) => save_geometry_soon(window.app_handle()),
+        // A row dragged inside the window carries a marker, not files: no upload overlay, and
+        // its drop is handed back to the page (WebKitGTK's file-drop handling took it).
+        WindowEvent::DragDrop(DragDropEvent::Enter { paths, .. }) if is_own_drag(paths) => {}
+        WindowEvent::DragDrop(DragDropEvent::Drop { paths, .. }) if is_own_drag(paths) => {
+            let _ = window.emit(INTERNAL_DROP_EVENT, json!({}));
+        }
         WindowEvent::DragDrop(DragDropEvent::Enter { .. }) => {
             let _ = window.emit("drop-hover", json!({ "hovering": true }));
         }

@@ -29,6 +29,7 @@ fn app_over(dir: &Path) -> (tauri::App<MockRuntime>, tauri::WebviewWindow<MockRu
     let state = AppState::open(dir.to_path_buf()).expect("state opens");
     let app = mock_builder()
         .manage(state)
+        .manage(cirrus_desktop::commands::drag::DragOut::default())
         .invoke_handler(cirrus_desktop::cirrus_handlers!())
         .build(mock_context(noop_assets()))
         .expect("mock app builds");
@@ -1597,4 +1598,98 @@ fn search_filters_narrow_the_results_and_bad_ones_are_refused() {
                "filters": {"minSize": 10, "maxSize": 5}}),
     );
     assert_eq!(e["kind"], "invalidInput");
+}
+
+#[test]
+fn a_row_dragged_out_is_staged_through_the_queue_and_handed_over_as_file_uris() {
+    let h = Harness::new(SandboxConfig::default());
+    let account = h.sign_in();
+    let local = tempfile::tempdir().unwrap();
+    let a = local.path().join("report.txt");
+    std::fs::write(&a, b"quarterly numbers").unwrap();
+    *lock(&h.state().dropped) = vec![a];
+    let plan = h.ok(
+        "transfers_plan_drop",
+        json!({"accountId": account, "parentUri": "cloudreve://my"}),
+    );
+    h.ok(
+        "transfers_start_upload",
+        json!({"planId": plan["planId"], "conflict": "keepBoth"}),
+    );
+    h.wait_for("the upload completes", || {
+        let rows = h.ok("transfers_list", json!({}));
+        (rows[0]["state"] == "completed").then_some(())
+    });
+
+    // Tokens are ids, never paths.
+    let e = h.err(
+        "drag_out_begin",
+        json!({"token": "../x", "accountId": account, "uris": []}),
+    );
+    assert_eq!(e["kind"], "invalidInput");
+    h.ok(
+        "drag_out_begin",
+        json!({"token": "t-1", "accountId": account, "uris": ["cloudreve://my/report.txt"]}),
+    );
+    // Where no native drag could take over (Wayland), leaving the window stages nothing.
+    h.ok("drag_out_pointer", json!({"token": "t-1", "outside": true}));
+    assert_eq!(
+        h.ok("transfers_list", json!({})).as_array().unwrap().len(),
+        1
+    );
+    // As on X11: another drag's token changes nothing; leaving the window starts the download.
+    h.app
+        .state::<cirrus_desktop::commands::drag::DragOut>()
+        .set_capable();
+    h.ok("drag_out_pointer", json!({"token": "t-0", "outside": true}));
+    assert_eq!(
+        h.ok("transfers_list", json!({})).as_array().unwrap().len(),
+        1
+    );
+    h.ok("drag_out_pointer", json!({"token": "t-1", "outside": true}));
+    let rows = h.ok("transfers_list", json!({}));
+    let rows = rows.as_array().unwrap();
+    assert_eq!(
+        rows.len(),
+        2,
+        "the staging download is a normal transfer row"
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r["direction"] == "download" && r["name"] == "report.txt")
+    );
+
+    // What a file manager gets when it asks for the drag's text/uri-list.
+    let uris = cirrus_desktop::commands::drag::answer_drop(h.app.handle());
+    assert_eq!(uris.len(), 1, "{uris:?}");
+    let path = std::path::PathBuf::from(
+        percent_encoding::percent_decode_str(uris[0].strip_prefix("file://").unwrap())
+            .decode_utf8()
+            .unwrap()
+            .as_ref(),
+    );
+    assert!(
+        path.starts_with(h.dir.path().join("drag-out")),
+        "{path:?} is in the private staging area"
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), b"quarterly numbers");
+    // Asking again (targets ask on hover and on drop) does not download again.
+    assert_eq!(
+        cirrus_desktop::commands::drag::answer_drop(h.app.handle()),
+        uris
+    );
+    assert_eq!(
+        h.ok("transfers_list", json!({})).as_array().unwrap().len(),
+        2
+    );
+
+    // After the drag ends there is nothing to hand over.
+    let drag = h.app.state::<cirrus_desktop::commands::drag::DragOut>();
+    assert!(drag.is_active());
+    h.ok("drag_out_end", json!({"token": "t-1"}));
+    assert!(
+        !drag.is_active(),
+        "other drags from the page keep WebKit's own list"
+    );
+    assert!(cirrus_desktop::commands::drag::answer_drop(h.app.handle()).is_empty());
 }

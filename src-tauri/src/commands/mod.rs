@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod browse;
+pub mod drag;
 pub mod files;
 pub mod network;
 pub mod preview;

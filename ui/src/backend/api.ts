@@ -151,6 +151,17 @@ export interface Backend {
   setCurrentVersion(accountId: string, uri: string, version: string): Promise<Entry>;
   /** Deletes a version that is not the current one. */
   deleteVersion(accountId: string, uri: string, version: string): Promise<void>;
+  // drag-out: rows dragged onto a file manager or the desktop (Rust picks every local path)
+  /** A row drag started: `token` (in the drag's marker) stands for these items. */
+  dragOutBegin(token: string, accountId: string, uris: string[]): Promise<void>;
+  /** The pointer left (true) or re-entered (false) the window; leaving starts the downloads. */
+  dragOutPointer(token: string, outside: boolean): Promise<void>;
+  /** The drag ended. */
+  dragOutEnd(token: string): Promise<void>;
+  /** A row drag was dropped back onto the window (Linux: WebKitGTK took the drop event). */
+  onDragInternalDrop(handler: () => void): Promise<Unsubscribe>;
+  /** Some dragged items were not downloaded in time for the drop target. */
+  onDragOutIncomplete(handler: (e: { missing: number; error?: string }) => void): Promise<Unsubscribe>;
 }
 
 /** The real backend: every method is one Tauri command with camelCase args. */
@@ -247,4 +258,10 @@ export const tauriBackend: Backend = {
     invoke("versions_download", { accountId, uri, version, toDefaultFolder }),
   setCurrentVersion: (accountId, uri, version) => invoke("versions_set_current", { accountId, uri, version }),
   deleteVersion: (accountId, uri, version) => invoke("versions_delete", { accountId, uri, version }),
+  dragOutBegin: (token, accountId, uris) => invoke("drag_out_begin", { token, accountId, uris }),
+  dragOutPointer: (token, outside) => invoke("drag_out_pointer", { token, outside }),
+  dragOutEnd: (token) => invoke("drag_out_end", { token }),
+  onDragInternalDrop: (handler) => listen("drag-internal-drop", () => handler()),
+  onDragOutIncomplete: (handler) =>
+    listen<{ missing: number; error?: string }>("drag-out-incomplete", (e) => handler(e.payload)),
 };

@@ -718,6 +718,39 @@ export class FakeBackend implements Backend {
     this.versions.set(uri, list.filter((x) => x !== v));
   }
 
+  // drag-out ---------------------------------------------------------------
+  dragOut: { token: string; accountId: string; uris: string[]; outside: boolean } | null = null;
+  dragInternalDropHandlers = new Set<() => void>();
+  dragOutIncompleteHandlers = new Set<(e: { missing: number; error?: string }) => void>();
+  async dragOutBegin(token: string, accountId: string, uris: string[]) {
+    this.log("dragOutBegin", token, accountId, uris);
+    this.dragOut = { token, accountId, uris, outside: false };
+  }
+  async dragOutPointer(token: string, outside: boolean) {
+    this.log("dragOutPointer", token, outside);
+    if (this.dragOut?.token === token) this.dragOut.outside = outside;
+  }
+  async dragOutEnd(token: string) {
+    this.log("dragOutEnd", token);
+    if (this.dragOut?.token === token) this.dragOut = null;
+  }
+  async onDragInternalDrop(handler: () => void): Promise<Unsubscribe> {
+    this.dragInternalDropHandlers.add(handler);
+    return () => this.dragInternalDropHandlers.delete(handler);
+  }
+  async onDragOutIncomplete(handler: (e: { missing: number; error?: string }) => void): Promise<Unsubscribe> {
+    this.dragOutIncompleteHandlers.add(handler);
+    return () => this.dragOutIncompleteHandlers.delete(handler);
+  }
+  /** Test helper: a row drag was dropped back onto the window and Rust handed it to the page. */
+  emitDragInternalDrop() {
+    this.dragInternalDropHandlers.forEach((h) => h());
+  }
+  /** Test helper: a drop target got fewer files than were dragged. */
+  emitDragOutIncomplete(missing: number) {
+    this.dragOutIncompleteHandlers.forEach((h) => h({ missing }));
+  }
+
   /** Test helper: the user saved an opened copy in their editor. */
   emitOpenWithChanged(id: string) {
     const o = this.opened.get(id);

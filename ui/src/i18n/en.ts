@@ -395,6 +395,8 @@ export const en = {
   "filters.sizeOrder": "The smallest size is larger than the largest.",
   "filters.badDate": "Pick dates with the date fields.",
   "filters.dateOrder": "The start date is after the end date.",
+  "dragOut.incomplete": "{count} dragged item(s) were still downloading when dropped; they were not handed over. Use Download instead.",
+  "dragOut.failed": "Dragging out failed: {message}",
 } as const;
 
 /** Every translatable message id. */

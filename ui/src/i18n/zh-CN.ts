@@ -396,4 +396,6 @@ export const zhCN: Record<MessageKey, string> = {
   "filters.sizeOrder": "最小值大于最大值。",
   "filters.badDate": "请用日期框选择日期。",
   "filters.dateOrder": "开始日期晚于结束日期。",
+  "dragOut.incomplete": "松开时仍有 {count} 个拖出的项目在下载，未能交给目标。请改用“下载”。",
+  "dragOut.failed": "拖出失败：{message}",
 };

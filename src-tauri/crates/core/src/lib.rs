@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod crypto;
+pub mod drag_out;
 pub mod error;
 pub mod facade;
 pub mod listing_window;

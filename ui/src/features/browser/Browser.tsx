@@ -22,6 +22,7 @@ import { EMPTY_FORM, type FilterForm } from "../../lib/searchFilters";
 import { PreviewOverlay } from "../preview/PreviewOverlay";
 import { clickSelect, EMPTY_SELECTION, moveFocus, type Selection } from "./selection";
 import { useRowSource, type RowFetcher } from "./useRowSource";
+import { internalDropTarget, useDragOut } from "./dragOut";
 import "./Browser.css";
 
 /** Where the browser is looking: a folder, or search results under a folder (with filters). */
@@ -359,6 +360,52 @@ export function Browser({
     };
   }, [backend, canWrite, active, folderUri, uploadDrop]);
 
+  // drag out to a file manager or the desktop (see dragOut.ts) ----------------
+  const beginDragOut = useDragOut(accountId, (e) =>
+    toast(t("dragOut.failed", { message: errorText(toBackendError(e)) }), "error"),
+  );
+  useEffect(() => {
+    if (!active) return;
+    let off: (() => void) | undefined;
+    let alive = true;
+    void backend
+      .onDragOutIncomplete((e) =>
+        toast(
+          e.error ? t("dragOut.failed", { message: e.error }) : t("dragOut.incomplete", { count: e.missing }),
+          "error",
+        ),
+      )
+      .then((u) => (alive ? (off = u) : u()));
+    return () => {
+      alive = false;
+      off?.();
+    };
+  }, [backend, active, toast, t]);
+  // On Linux a row drag dropped back onto the window reaches Rust, not the page: finish the
+  // move onto the folder the pointer was last over.
+  // WebKitGTK sends the page a late `dragleave` before Rust's event arrives, so the folder is
+  // the one the last `dragover` was over, if that was a moment ago.
+  const lastOver = useRef<{ uri: string; at: number; copy: boolean } | null>(null);
+  const internalDrop = useRef<() => void>(() => {});
+  internalDrop.current = () => {
+    const target = internalDropTarget(lastOver.current, Date.now());
+    const uris = dragUris.current.filter((u) => u !== target?.uri);
+    dragUris.current = [];
+    lastOver.current = null;
+    setDropTarget(null);
+    if (target && uris.length) void doTransfer(uris, target.uri, target.copy);
+  };
+  useEffect(() => {
+    if (!active) return;
+    let off: (() => void) | undefined;
+    let alive = true;
+    void backend.onDragInternalDrop(() => internalDrop.current()).then((u) => (alive ? (off = u) : u()));
+    return () => {
+      alive = false;
+      off?.();
+    };
+  }, [backend, active]);
+
   // in-app drag to move (Ctrl/Cmd held = copy) -------------------------------
   const onDragStart = (index: number, e: DragEvent) => {
     const entry = source.get(index);
@@ -374,6 +421,7 @@ export function Browser({
     dragUris.current = uris;
     e.dataTransfer.effectAllowed = "copyMove";
     e.dataTransfer.setData("text/plain", uris.join("\n"));
+    beginDragOut(uris, e.dataTransfer);
   };
   const onDragOverFolder = (entry: Entry | null, e: DragEvent) => {
     if (!entry) {
@@ -382,11 +430,14 @@ export function Browser({
     }
     if (!dragUris.current.length || dragUris.current.includes(entry.uri)) return;
     e.preventDefault();
-    e.dataTransfer.dropEffect = e.ctrlKey || e.metaKey ? "copy" : "move";
+    const copy = e.ctrlKey || e.metaKey;
+    e.dataTransfer.dropEffect = copy ? "copy" : "move";
+    lastOver.current = { uri: entry.uri, at: Date.now(), copy };
     setDropTarget(entry.uri);
   };
   const onDropOnFolder = (entry: Pick<Entry, "uri">, e: DragEvent) => {
     e.preventDefault();
+    lastOver.current = null;
     setDropTarget(null);
     const uris = dragUris.current.filter((u) => u !== entry.uri);
     dragUris.current = [];
