@@ -1,0 +1,121 @@
+// `make bench` transfers rows (not part of the test run: the file name does not match
+// *.test.js). The transfers panel holding 10 000 queued uploads (a real drop of 10 000 files
+// against a sandbox slowed down so they stay queued): time to render it, and from a "Pause all"
+// click until every row shows paused, both measured in the page. Writes bench-transfers.json to
+// CIRRUS_ARTIFACTS.
+import { after, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { pageResult, signIn } from "./bench-lib.js";
+import { freshDataDir, launchApp } from "./helpers.js";
+import { startSandbox } from "./sandbox-server.js";
+
+const artifacts = process.env.CIRRUS_ARTIFACTS ?? "artifacts";
+const TRANSFERS = Number(process.env.BENCH_UI_TRANSFERS ?? 10000);
+/** Per-request delay of the sandbox, so the dropped files stay queued while measured. */
+const TRANSFER_LATENCY_MS = 400;
+const results = {};
+const round = (x) => (x == null ? null : +x.toFixed(1));
+const sandboxes = [];
+after(() => sandboxes.forEach((s) => s.stop()));
+
+test(`transfers panel with ${TRANSFERS} queued uploads: render and pause all`, { timeout: 900000 }, async () => {
+  const drop = process.env.CIRRUS_E2E_DROP_DIR;
+  assert.ok(drop, "CIRRUS_E2E_DROP_DIR is set by scripts/e2e.sh");
+  rmSync(drop, { recursive: true, force: true });
+  mkdirSync(drop, { recursive: true });
+  for (let i = 0; i < TRANSFERS; i++) writeFileSync(join(drop, `bench ${String(i).padStart(5, "0")}.txt`), `file ${i}\n`);
+  assert.equal(readdirSync(drop).length, TRANSFERS);
+
+  // Every request to this sandbox waits, so the uploads stay queued while the panel is measured.
+  const slow = await startSandbox(["--latency-ms", String(TRANSFER_LATENCY_MS), "--no-demo-media"]);
+  sandboxes.push(slow);
+  const browser = await launchApp({ env: { CIRRUS_DATA_DIR: freshDataDir() } });
+  try {
+    await signIn(browser, slow.url);
+    await browser.execute((event) => window.__TAURI_INTERNALS__.invoke("plugin:event|emit", { event, payload: null }), "cirrus-e2e-drop");
+    await (await browser.$('[data-testid="nav-transfers"]')).click();
+    const t0 = Date.now();
+    await browser.waitUntil(async () => (await browser.execute(() => document.querySelectorAll('[data-testid="transfer-row"]').length)) >= TRANSFERS, {
+      timeout: 240000,
+      interval: 500,
+      timeoutMsg: `the transfers panel did not list ${TRANSFERS} uploads`,
+    });
+    results.transfers = { listedAfterDropS: +((Date.now() - t0) / 1000).toFixed(1) };
+    await (await browser.$('[data-testid="nav-files"]')).click();
+    await browser.pause(3000);
+
+    // Open the panel from the page: click to every row painted.
+    await browser.execute((n) => {
+      window.__bench = {};
+      const t0 = performance.now();
+      const done = () => {
+        if (document.querySelectorAll('[data-testid="transfer-row"]').length < n) return requestAnimationFrame(done);
+        const committed = performance.now();
+        requestAnimationFrame(() => {
+          const ch = new MessageChannel();
+          ch.port1.onmessage = () => (window.__bench.render = { clickToRows: performance.now() - t0, clickToCommit: committed - t0 });
+          ch.port2.postMessage(null);
+        });
+      };
+      document.querySelector('[data-testid="nav-transfers"]').click();
+      requestAnimationFrame(done);
+    }, TRANSFERS);
+    const render = await pageResult(browser, "render", 120000);
+    await browser.pause(2000);
+    const states = await browser.execute(() => {
+      const out = {};
+      for (const r of document.querySelectorAll('[data-testid="transfer-row"]')) out[r.dataset.state] = (out[r.dataset.state] ?? 0) + 1;
+      return out;
+    });
+
+    // Pause all: click to the frame in which no row shows queued or running any more; the
+    // DOM mutations in between are counted (each is a React commit touching the list).
+    await browser.execute(() => {
+      const list = document.querySelector(".transfer-list");
+      let mutations = 0;
+      let batches = 0;
+      const obs = new MutationObserver((records) => {
+        batches++;
+        mutations += records.length;
+      });
+      obs.observe(list, { subtree: true, childList: true, attributes: true, characterData: true });
+      const t0 = performance.now();
+      const deadline = t0 + 120000;
+      const check = () => {
+        const live = list.querySelectorAll('[data-state="queued"], [data-state="running"]').length;
+        if (live > 0 && performance.now() < deadline) return requestAnimationFrame(check);
+        const reflected = performance.now();
+        requestAnimationFrame(() => {
+          const ch = new MessageChannel();
+          ch.port1.onmessage = () => {
+            obs.disconnect();
+            window.__bench.pause = { clickToPaused: performance.now() - t0, reflected: reflected - t0, live, batches, mutations };
+          };
+          ch.port2.postMessage(null);
+        });
+      };
+      document.querySelector('[data-testid="transfers-pause-all"]').click();
+      requestAnimationFrame(check);
+    });
+    const pause = await pageResult(browser, "pause", 180000);
+    results.transfers = {
+      ...results.transfers,
+      rows: TRANSFERS,
+      statesBeforePause: states,
+      renderMs: round(render.clickToRows),
+      renderCommitMs: round(render.clickToCommit),
+      pauseMs: round(pause.clickToPaused),
+      pauseLeftLive: pause.live,
+      pauseCommitBatches: pause.batches,
+      pauseMutations: pause.mutations,
+    };
+    console.log(JSON.stringify({ transfers: results.transfers }));
+    assert.equal(pause.live, 0, "every row shows paused");
+  } finally {
+    writeFileSync(join(artifacts, "bench-transfers.json"), JSON.stringify(results, null, 2));
+    await browser.deleteSession();
+    rmSync(drop, { recursive: true, force: true });
+  }
+});
