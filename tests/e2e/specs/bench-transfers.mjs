@@ -37,12 +37,18 @@ test(`transfers panel with ${TRANSFERS} queued uploads: render and pause all`, {
     await browser.execute((event) => window.__TAURI_INTERNALS__.invoke("plugin:event|emit", { event, payload: null }), "cirrus-e2e-drop");
     await (await browser.$('[data-testid="nav-transfers"]')).click();
     const t0 = Date.now();
-    await browser.waitUntil(async () => (await browser.execute(() => document.querySelectorAll('[data-testid="transfer-row"]').length)) >= TRANSFERS, {
-      timeout: 240000,
-      interval: 500,
-      timeoutMsg: `the transfers panel did not list ${TRANSFERS} uploads`,
-    });
-    results.transfers = { listedAfterDropS: +((Date.now() - t0) / 1000).toFixed(1) };
+    // The page can be too busy to answer a poll; that counts as "not yet".
+    const listed = () => browser.execute(() => document.querySelectorAll('[data-testid="transfer-row"]').length).catch(() => 0);
+    const arrival = [];
+    await browser.waitUntil(
+      async () => {
+        const n = await listed();
+        arrival.push([Math.round((Date.now() - t0) / 1000), n]);
+        return n >= TRANSFERS;
+      },
+      { timeout: 600000, interval: 5000, timeoutMsg: `the transfers panel did not list ${TRANSFERS} uploads` },
+    );
+    results.transfers = { listedAfterDropS: +((Date.now() - t0) / 1000).toFixed(1), arrival };
     await (await browser.$('[data-testid="nav-files"]')).click();
     await browser.pause(3000);
 
