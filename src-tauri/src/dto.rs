@@ -298,6 +298,11 @@ pub enum TransferEventDto {
         /// Its id.
         id: String,
     },
+    /// Every row: the stream fell behind and dropped events, so the list is replaced whole.
+    Snapshot {
+        /// All rows.
+        transfers: Vec<TransferDto>,
+    },
 }
 
 /// A share link.

@@ -429,7 +429,20 @@ pub async fn transfers_subscribe(
         loop {
             let event = match rx.recv().await {
                 Ok(e) => e,
-                Err(RecvError::Lagged(_)) => continue,
+                Err(RecvError::Lagged(_)) => {
+                    // A burst (10 000 files queued or paused at once) outran the UI and events
+                    // were dropped: send every row in one message so none stays stale.
+                    let Ok(items) = hub.list().await else {
+                        continue;
+                    };
+                    let snapshot = TransferEventDto::Snapshot {
+                        transfers: rows(&items),
+                    };
+                    if on_event.send(snapshot).is_err() {
+                        break;
+                    }
+                    continue;
+                }
                 Err(RecvError::Closed) => break,
             };
             let update = if event.event.parent_id.is_none() && event.event.progress.total > 0 {

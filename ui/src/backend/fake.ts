@@ -171,7 +171,8 @@ export class FakeBackend implements Backend {
   /** Simulates Rust pushing a transfer update over the channel. */
   emitTransfer(event: TransferEvent) {
     if (event.kind === "update") this.transfers.set(event.transfer.id, event.transfer);
-    else this.transfers.delete(event.id);
+    else if (event.kind === "removed") this.transfers.delete(event.id);
+    else this.transfers = new Map(event.transfers.map((t) => [t.id, t]));
     for (const l of this.transferListeners) l(event);
   }
 

@@ -12,4 +12,8 @@ transfer: TransferDto, } | { "kind": "removed",
 /**
  * Its id.
  */
-id: string, };
+id: string, } | { "kind": "snapshot", 
+/**
+ * All rows.
+ */
+transfers: Array<TransferDto>, };

@@ -47,3 +47,18 @@ test("a batch applies updates and removals in order on one copy of the map", () 
   expect([...after.values()].map((t) => [t.id, t.state])).toEqual([["a", "paused"]]);
   expect(before.get("a")!.state).toBe("queued");
 });
+
+test("a snapshot (sent when the stream dropped events) replaces the list, later events apply on top", () => {
+  const before = new Map([
+    ["a", row("a", "queued")],
+    ["gone", row("gone", "completed")],
+  ]);
+  const after = applyTransferEvents(before, [
+    { kind: "snapshot", transfers: [row("a", "paused"), row("b", "paused")] },
+    { kind: "update", transfer: row("b", "running") },
+  ]);
+  expect([...after.values()].map((t) => [t.id, t.state])).toEqual([
+    ["a", "paused"],
+    ["b", "running"],
+  ]);
+});

@@ -16,10 +16,11 @@ export function applyTransferEvent(map: Map<string, Transfer>, event: TransferEv
 
 /** Applies a batch of channel events in order with one copy of the map (pure). */
 export function applyTransferEvents(map: Map<string, Transfer>, events: TransferEvent[]): Map<string, Transfer> {
-  const next = new Map(map);
+  let next = new Map(map);
   for (const event of events) {
     if (event.kind === "update") next.set(event.transfer.id, event.transfer);
-    else next.delete(event.id);
+    else if (event.kind === "removed") next.delete(event.id);
+    else next = new Map(event.transfers.map((t) => [t.id, t]));
   }
   return next;
 }
@@ -75,6 +76,7 @@ export function TransfersProvider({ children }: { children: ReactNode }) {
     void backend
       .subscribeTransfers((event) => {
         if (event.kind === "update") seen.add(event.transfer.id);
+        if (event.kind === "snapshot") event.transfers.forEach((t) => seen.add(t.id));
         onEvents(event);
       })
       .then(() => backend.listTransfers())
