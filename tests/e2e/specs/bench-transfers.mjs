@@ -40,6 +40,8 @@ test(`transfers panel with ${TRANSFERS} queued uploads: render and pause all`, {
     // The page can be too busy to answer a poll; that counts as "not yet".
     const listed = () => browser.execute(() => document.querySelectorAll('[data-testid="transfer-row"]').length).catch(() => 0);
     const arrival = [];
+    // Kept even when the wait fails: how far the list got, and when.
+    results.transfers = { arrival };
     await browser.waitUntil(
       async () => {
         const n = await listed();
@@ -48,7 +50,7 @@ test(`transfers panel with ${TRANSFERS} queued uploads: render and pause all`, {
       },
       { timeout: 600000, interval: 5000, timeoutMsg: `the transfers panel did not list ${TRANSFERS} uploads` },
     );
-    results.transfers = { listedAfterDropS: +((Date.now() - t0) / 1000).toFixed(1), arrival };
+    results.transfers.listedAfterDropS = +((Date.now() - t0) / 1000).toFixed(1);
     await (await browser.$('[data-testid="nav-files"]')).click();
     await browser.pause(3000);
 
