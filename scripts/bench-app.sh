@@ -47,6 +47,7 @@ table=$(node -e '
     rows.push(
       `| 100 000-entry folder: first page arrived → first rows painted | ms | ${o.pageToRows.toFixed(0)} | ≤ 300 (target) | click → painted ${o.clickToRows.toFixed(0)} ms, of which the first page ${o.clickToPage.toFixed(0)} ms; measured in the page |`,
       `| steady scroll top → bottom (${s.rowsPerS} rows/s): frame time p50 / p95 / p99 | ms | ${s.p50} / ${s.p95} / ${s.p99} | p95 ≤ 20 (target) | ${s.frames} frames in ${s.seconds} s, ${s.dropped} missed vsyncs, ${s.over20} frames > 20 ms; load ${s.loadBefore} → ${s.loadAfter} |`,
+      ...(ui.profile ? [`| the same scroll back up, every row loaded (no IPC): p50 / p95 / p99 | ms | ${ui.profile.loadedP50} / ${ui.profile.loadedP95} / ${ui.profile.loadedP99} | — | profile: separates rendering from fetching; ${ui.profile.rowsInDom} rows in the DOM; a row date costs ${ui.profile.toLocaleStringUs} µs via toLocaleString, ${ui.profile.reusedFormatUs} µs via a reused formatter |`] : []),
       `| the same scroll: scroll start → all ${s.total} counted | ms | ${Math.round(s.scrollToCountedMs)} | — | the listing is counted when the scroll reaches its end (rows are fetched as they come into view) |`,
       `| memory growth over the full scroll, app + WebKit | MiB PSS | ${s.growthMiB} | ≤ 50 (target) | ${s.memBeforeMiB} → ${s.memAfterMiB}; WebKitWebProcess ${s.webBeforeMiB} → ${s.webAfterMiB}, app ${s.appBeforeMiB} → ${s.appAfterMiB}; 10 s after leaving the folder ${s.leftMiB} |`,
     );
@@ -56,7 +57,11 @@ table=$(node -e '
       `| transfers panel with ${tr.rows} queued uploads: click → painted | ms | ${Math.round(tr.renderMs)} | — | all rows in the DOM; the drop took ${tr.listedAfterDropS} s to list them all |`,
       `| the same: "Pause all" click → every row shows paused | ms | ${Math.round(tr.pauseMs)} | ≤ 200 (target) | ${tr.pauseCommitBatches} DOM mutation batches |`,
     );
-  } else rows.push(`| transfers panel with 10 000 queued uploads | — | ${fail} | — | see tests/e2e/specs/bench-transfers.mjs output |`);
+  } else {
+    const got = tr?.arrival?.length ? tr.arrival[tr.arrival.length - 1] : null;
+    const seen = got ? `; the panel listed ${got[1]} rows ${got[0]} s after the drop` : "";
+    rows.push(`| transfers panel with 10 000 queued uploads | — | ${fail} | — | see tests/e2e/specs/bench-transfers.mjs output${seen} |`);
+  }
   console.log(rows.join("\n"));
   console.log(`\n(${profile} profile; bundle ${process.argv[5]})`);
 ' "$out/bench-app.json" "$deb_mib" "$bin_mb" "$profile" "$(basename "$deb")" "$ui_out/bench-ui.json" "$ui_out/bench-transfers.json")
