@@ -1480,3 +1480,86 @@ fn proxy_settings_and_passwords_go_their_separate_ways() {
         json!(false)
     );
 }
+
+/// 3 000 files dropped and paused at once send more events than the hub's channels hold; the
+/// rows the UI rebuilds from what `transfers_subscribe` streams must still equal the list.
+#[test]
+fn a_burst_that_outruns_the_event_stream_reaches_the_ui_whole() {
+    const FILES: usize = 3_000;
+    let h = Harness::new(SandboxConfig::default());
+    let account = h.sign_in();
+    let local = tempfile::tempdir().unwrap();
+    let files: Vec<_> = (0..FILES)
+        .map(|i| {
+            let path = local.path().join(format!("f{i:05}.txt"));
+            std::fs::write(&path, format!("file {i}")).unwrap();
+            path
+        })
+        .collect();
+    // Subscribed before the burst and read only after it, like a UI busy rendering.
+    let rx = h.state().hub.subscribe();
+    *lock(&h.state().dropped) = files;
+    let plan = h.ok(
+        "transfers_plan_drop",
+        json!({"accountId": account, "parentUri": "cloudreve://my"}),
+    );
+    h.ok(
+        "transfers_start_upload",
+        json!({"planId": plan["planId"], "conflict": "keepBoth"}),
+    );
+    h.ok("transfers_pause", json!({"ids": []}));
+    let state_of = |rows: &Value| -> std::collections::BTreeMap<String, String> {
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["id"].as_str().unwrap().to_string(),
+                    r["state"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let expected = h.wait_for("every row settles", || {
+        let rows = state_of(&h.ok("transfers_list", json!({})));
+        (rows.len() == FILES && rows.values().all(|s| s != "running" && s != "queued"))
+            .then_some(rows)
+    });
+
+    let shown = std::sync::Arc::new(std::sync::Mutex::new((
+        std::collections::BTreeMap::<String, String>::new(),
+        0usize,
+    )));
+    let sink = shown.clone();
+    tauri::async_runtime::spawn(cirrus_desktop::commands::transfers::relay_events(
+        h.state().hub.clone(),
+        rx,
+        move |message| {
+            let message = serde_json::to_value(&message).unwrap();
+            let mut shown = sink.lock().unwrap();
+            match message["kind"].as_str().unwrap() {
+                "update" => {
+                    let row = &message["transfer"];
+                    shown.0.insert(
+                        row["id"].as_str().unwrap().to_string(),
+                        row["state"].as_str().unwrap().to_string(),
+                    );
+                }
+                "snapshot" => {
+                    shown.0 = state_of(&message["transfers"]);
+                    shown.1 += 1;
+                }
+                other => panic!("unexpected {other}"),
+            }
+            true
+        },
+    ));
+    let snapshots = h.wait_for("the UI's rows match the list", || {
+        let shown = shown.lock().unwrap();
+        (shown.0 == expected).then_some(shown.1)
+    });
+    assert!(
+        snapshots >= 1,
+        "the burst outran the stream and a snapshot replaced the rows"
+    );
+}

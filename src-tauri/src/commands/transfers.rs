@@ -12,9 +12,10 @@ use cirrus_core::transfer::{
     ConflictPolicy, Direction, ItemId, ItemKind, ItemState, Progress, TransferEvent, TransferPhase,
     local_name_differs, sanitize_component,
 };
-use cirrus_core::transfer_hub::{HubItem, HubSelection};
+use cirrus_core::transfer_hub::{HubItem, HubReceiver, HubSelection, TransferHub};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_dialog::DialogExt;
@@ -421,56 +422,73 @@ pub async fn transfers_subscribe(
     state: State<'_, AppState>,
     on_event: Channel<TransferEventDto>,
 ) -> CmdResult<()> {
-    let mut rx = state.hub.subscribe();
+    let rx = state.hub.subscribe();
     let hub = state.hub.clone();
-    tauri::async_runtime::spawn(async move {
-        use tokio::sync::broadcast::error::RecvError;
-        let mut throttle = FolderRowThrottle::default();
-        loop {
-            let event = match rx.recv().await {
-                Ok(e) => e,
-                Err(RecvError::Lagged(_)) => {
-                    // A burst (10 000 files queued or paused at once) outran the UI and events
-                    // were dropped: send every row in one message so none stays stale.
-                    let Ok(items) = hub.list().await else {
-                        continue;
-                    };
-                    let snapshot = TransferEventDto::Snapshot {
-                        transfers: rows(&items),
-                    };
-                    if on_event.send(snapshot).is_err() {
-                        break;
-                    }
-                    continue;
-                }
-                Err(RecvError::Closed) => break,
-            };
-            let update = if event.event.parent_id.is_none() && event.event.progress.total > 0 {
-                Some(row_from_event(&event.account_id, &event.event))
-            } else {
-                // A file inside a folder (or a folder itself): send the folder's totals.
-                let folder = event.event.parent_id.unwrap_or(event.event.id);
-                let root = transfer_id(&event.account_id, folder);
-                let file_progress =
-                    event.event.parent_id.is_some() && event.event.state == ItemState::Running;
-                if !throttle.due(&root, file_progress, std::time::Instant::now()) {
-                    continue;
-                }
-                hub.subtree(&event.account_id, folder)
-                    .await
-                    .ok()
-                    .and_then(|items| rows(&items).into_iter().find(|r| r.id == root))
-            };
-            if let Some(transfer) = update
-                && on_event
-                    .send(TransferEventDto::Update { transfer })
-                    .is_err()
-            {
-                break;
-            }
-        }
-    });
+    tauri::async_runtime::spawn(relay_events(hub, rx, move |message| {
+        on_event.send(message).is_ok()
+    }));
     Ok(())
+}
+
+/// Turns hub events into row messages for the UI and hands them to `send` until it returns
+/// false or the hub goes away. When events were lost on the way (a burst such as 10 000 files
+/// queued or paused at once), the UI gets one `Snapshot` of every row instead, so no row
+/// stays stale.
+pub async fn relay_events(
+    hub: Arc<TransferHub>,
+    mut rx: HubReceiver,
+    mut send: impl FnMut(TransferEventDto) -> bool,
+) {
+    use tokio::sync::broadcast::error::{RecvError, TryRecvError};
+    let mut throttle = FolderRowThrottle::default();
+    loop {
+        let event = match rx.recv().await {
+            Ok(e) => e,
+            Err(RecvError::Lagged(_)) => {
+                // Whatever is already waiting is older than the list read below: skip it, so
+                // a burst that is still being told yields one snapshot, not one per lag.
+                loop {
+                    match rx.try_recv() {
+                        Ok(_) | Err(TryRecvError::Lagged(_)) => {}
+                        Err(TryRecvError::Empty) => break,
+                        Err(TryRecvError::Closed) => return,
+                    }
+                }
+                let Ok(items) = hub.list().await else {
+                    continue;
+                };
+                let snapshot = TransferEventDto::Snapshot {
+                    transfers: rows(&items),
+                };
+                if !send(snapshot) {
+                    return;
+                }
+                continue;
+            }
+            Err(RecvError::Closed) => return,
+        };
+        let update = if event.event.parent_id.is_none() && event.event.progress.total > 0 {
+            Some(row_from_event(&event.account_id, &event.event))
+        } else {
+            // A file inside a folder (or a folder itself): send the folder's totals.
+            let folder = event.event.parent_id.unwrap_or(event.event.id);
+            let root = transfer_id(&event.account_id, folder);
+            let file_progress =
+                event.event.parent_id.is_some() && event.event.state == ItemState::Running;
+            if !throttle.due(&root, file_progress, std::time::Instant::now()) {
+                continue;
+            }
+            hub.subtree(&event.account_id, folder)
+                .await
+                .ok()
+                .and_then(|items| rows(&items).into_iter().find(|r| r.id == root))
+        };
+        if let Some(transfer) = update
+            && !send(TransferEventDto::Update { transfer })
+        {
+            return;
+        }
+    }
 }
 
 /// Pauses transfers (all when `ids` is empty).
