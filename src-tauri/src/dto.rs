@@ -303,6 +303,12 @@ pub enum TransferEventDto {
         /// All rows.
         transfers: Vec<TransferDto>,
     },
+    /// Several rows changed (or appeared) at once: a burst crosses the IPC as one message.
+    /// Each row appears once, with its latest state.
+    Batch {
+        /// The rows.
+        transfers: Vec<TransferDto>,
+    },
 }
 
 /// A share link.

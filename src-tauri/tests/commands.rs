@@ -1549,6 +1549,7 @@ fn a_burst_that_outruns_the_event_stream_reaches_the_ui_whole() {
                     shown.0 = state_of(&message["transfers"]);
                     shown.1 += 1;
                 }
+                "batch" => shown.0.extend(state_of(&message["transfers"])),
                 other => panic!("unexpected {other}"),
             }
             true

@@ -38,7 +38,8 @@ test(`transfers panel with ${TRANSFERS} queued uploads: render and pause all`, {
     await (await browser.$('[data-testid="nav-transfers"]')).click();
     const t0 = Date.now();
     // The page can be too busy to answer a poll; that counts as "not yet".
-    const listed = () => browser.execute(() => document.querySelectorAll('[data-testid="transfer-row"]').length).catch(() => 0);
+    // The list is virtualised (only rows in view are in the DOM): it carries the row count.
+    const listed = () => browser.execute(() => Number(document.querySelector('[data-testid="transfer-list"]')?.dataset.count ?? 0)).catch(() => 0);
     const arrival = [];
     // Kept even when the wait fails: how far the list got, and when.
     results.transfers = { arrival };
@@ -54,12 +55,13 @@ test(`transfers panel with ${TRANSFERS} queued uploads: render and pause all`, {
     await (await browser.$('[data-testid="nav-files"]')).click();
     await browser.pause(3000);
 
-    // Open the panel from the page: click to every row painted.
+    // Open the panel from the page: click to the list of every row painted (its rows in view).
     await browser.execute((n) => {
       window.__bench = {};
       const t0 = performance.now();
       const done = () => {
-        if (document.querySelectorAll('[data-testid="transfer-row"]').length < n) return requestAnimationFrame(done);
+        const list = document.querySelector('[data-testid="transfer-list"]');
+        if (!list || Number(list.dataset.count) < n || !list.querySelector('[data-testid="transfer-row"]')) return requestAnimationFrame(done);
         const committed = performance.now();
         requestAnimationFrame(() => {
           const ch = new MessageChannel();
@@ -72,14 +74,16 @@ test(`transfers panel with ${TRANSFERS} queued uploads: render and pause all`, {
     }, TRANSFERS);
     const render = await pageResult(browser, "render", 120000);
     await browser.pause(2000);
-    const states = await browser.execute(() => {
+    const states = await browser.execute(async () => {
       const out = {};
-      for (const r of document.querySelectorAll('[data-testid="transfer-row"]')) out[r.dataset.state] = (out[r.dataset.state] ?? 0) + 1;
+      for (const r of await window.__TAURI_INTERNALS__.invoke("transfers_list")) out[r.state] = (out[r.state] ?? 0) + 1;
       return out;
     });
+    const rowsInDom = await browser.execute(() => document.querySelectorAll('[data-testid="transfer-row"]').length);
 
-    // Pause all: click to the frame in which no row shows queued or running any more; the
-    // DOM mutations in between are counted (each is a React commit touching the list).
+    // Pause all: click to the frame in which no row shows queued or running any more (the
+    // list's live count is 0 and no row in view says otherwise); the DOM mutations in between
+    // are counted (each is a React commit touching the list).
     await browser.execute(() => {
       const list = document.querySelector(".transfer-list");
       let mutations = 0;
@@ -92,7 +96,7 @@ test(`transfers panel with ${TRANSFERS} queued uploads: render and pause all`, {
       const t0 = performance.now();
       const deadline = t0 + 120000;
       const check = () => {
-        const live = list.querySelectorAll('[data-state="queued"], [data-state="running"]').length;
+        const live = Number(list.dataset.live) + list.querySelectorAll('[data-state="queued"], [data-state="running"]').length;
         if (live > 0 && performance.now() < deadline) return requestAnimationFrame(check);
         const reflected = performance.now();
         requestAnimationFrame(() => {
@@ -112,6 +116,7 @@ test(`transfers panel with ${TRANSFERS} queued uploads: render and pause all`, {
       ...results.transfers,
       rows: TRANSFERS,
       statesBeforePause: states,
+      rowsInDom,
       renderMs: round(render.clickToRows),
       renderCommitMs: round(render.clickToCommit),
       pauseMs: round(pause.clickToPaused),

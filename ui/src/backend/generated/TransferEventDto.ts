@@ -16,4 +16,8 @@ id: string, } | { "kind": "snapshot",
 /**
  * All rows.
  */
+transfers: Array<TransferDto>, } | { "kind": "batch", 
+/**
+ * The rows.
+ */
 transfers: Array<TransferDto>, };

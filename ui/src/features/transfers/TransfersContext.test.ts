@@ -62,3 +62,16 @@ test("a snapshot (sent when the stream dropped events) replaces the list, later 
     ["b", "running"],
   ]);
 });
+
+test("a batch message (a burst sent at once) updates its rows and leaves the others", () => {
+  const before = new Map([
+    ["a", row("a", "queued")],
+    ["c", row("c", "completed")],
+  ]);
+  const after = applyTransferEvents(before, [{ kind: "batch", transfers: [row("a", "paused"), row("b", "paused")] }]);
+  expect([...after.values()].map((t) => [t.id, t.state])).toEqual([
+    ["a", "paused"],
+    ["c", "completed"],
+    ["b", "paused"],
+  ]);
+});

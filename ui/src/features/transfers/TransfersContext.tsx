@@ -20,6 +20,7 @@ export function applyTransferEvents(map: Map<string, Transfer>, events: Transfer
   for (const event of events) {
     if (event.kind === "update") next.set(event.transfer.id, event.transfer);
     else if (event.kind === "removed") next.delete(event.id);
+    else if (event.kind === "batch") for (const t of event.transfers) next.set(t.id, t);
     else next = new Map(event.transfers.map((t) => [t.id, t]));
   }
   return next;
@@ -69,14 +70,15 @@ export function TransfersProvider({ children }: { children: ReactNode }) {
     subscribed.current = true;
     const seen = new Set<string>();
     const onEvents = eventBatcher((events) => {
-      const completed = events.filter((e) => e.kind === "update" && e.transfer.direction === "upload" && e.transfer.state === "completed").length;
+      const rowsOf = (e: TransferEvent) => (e.kind === "update" ? [e.transfer] : e.kind === "batch" ? e.transfers : []);
+      const completed = events.flatMap(rowsOf).filter((t) => t.direction === "upload" && t.state === "completed").length;
       if (completed) setUploadsCompleted((n) => n + completed);
       setMap((m) => applyTransferEvents(m, events));
     });
     void backend
       .subscribeTransfers((event) => {
         if (event.kind === "update") seen.add(event.transfer.id);
-        if (event.kind === "snapshot") event.transfers.forEach((t) => seen.add(t.id));
+        if (event.kind === "snapshot" || event.kind === "batch") event.transfers.forEach((t) => seen.add(t.id));
         onEvents(event);
       })
       .then(() => backend.listTransfers())
