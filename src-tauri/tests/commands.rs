@@ -1564,3 +1564,48 @@ fn a_burst_that_outruns_the_event_stream_reaches_the_ui_whole() {
         "the burst outran the stream and a snapshot replaced the rows"
     );
 }
+
+/// "Pause all" with 3 000 uploads queued behind running ones (a slow server) pauses every
+/// waiting one at once, and quickly.
+#[test]
+fn pause_all_with_thousands_queued_behind_running_uploads_is_quick() {
+    const FILES: usize = 3_000;
+    let h = Harness::new(SandboxConfig::default());
+    let account = h.sign_in();
+    h.sandbox.set_faults(cirrus_sandbox::faults::FaultConfig {
+        latency: Duration::from_millis(400),
+        ..Default::default()
+    });
+    let local = tempfile::tempdir().unwrap();
+    *lock(&h.state().dropped) = (0..FILES)
+        .map(|i| {
+            let path = local.path().join(format!("f{i:05}.txt"));
+            std::fs::write(&path, format!("file {i}")).unwrap();
+            path
+        })
+        .collect();
+    let plan = h.ok(
+        "transfers_plan_drop",
+        json!({"accountId": account, "parentUri": "cloudreve://my"}),
+    );
+    h.ok(
+        "transfers_start_upload",
+        json!({"planId": plan["planId"], "conflict": "keepBoth"}),
+    );
+    let count = |state: &str| {
+        h.ok("transfers_list", json!({}))
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["state"] == state)
+            .count()
+    };
+    h.wait_for("uploads run", || (count("running") > 0).then_some(()));
+    let t0 = Instant::now();
+    h.ok("transfers_pause", json!({"ids": []}));
+    let took = t0.elapsed();
+    eprintln!("pause all took {took:?}");
+    assert_eq!(count("queued"), 0, "nothing waits queued after pause all");
+    assert!(count("paused") > FILES / 2, "the waiting ones are paused");
+    assert!(took < Duration::from_secs(2), "pause all took {took:?}");
+}

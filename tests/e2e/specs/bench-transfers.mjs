@@ -74,11 +74,18 @@ test(`transfers panel with ${TRANSFERS} queued uploads: render and pause all`, {
     }, TRANSFERS);
     const render = await pageResult(browser, "render", 120000);
     await browser.pause(2000);
-    const states = await browser.execute(async () => {
-      const out = {};
-      for (const r of await window.__TAURI_INTERNALS__.invoke("transfers_list")) out[r.state] = (out[r.state] ?? 0) + 1;
-      return out;
+    // Most rows are not in the DOM: count the states from the backend's list.
+    await browser.execute(() => {
+      window.__TAURI_INTERNALS__.invoke("transfers_list").then(
+        (rows) => {
+          const out = {};
+          for (const r of rows) out[r.state] = (out[r.state] ?? 0) + 1;
+          window.__bench.states = out;
+        },
+        (e) => (window.__bench.states = { error: String(e?.message ?? e) }),
+      );
     });
+    const states = await pageResult(browser, "states", 60000);
     const rowsInDom = await browser.execute(() => document.querySelectorAll('[data-testid="transfer-row"]').length);
 
     // Pause all: click to the frame in which no row shows queued or running any more (the
@@ -112,6 +119,20 @@ test(`transfers panel with ${TRANSFERS} queued uploads: render and pause all`, {
       requestAnimationFrame(check);
     });
     const pause = await pageResult(browser, "pause", 180000);
+    // What the backend says after the wait, and any error shown, to tell a slow list from a
+    // pause that did not happen.
+    await browser.execute(() => {
+      window.__TAURI_INTERNALS__.invoke("transfers_list").then(
+        (rows) => {
+          const out = {};
+          for (const r of rows) out[r.state] = (out[r.state] ?? 0) + 1;
+          window.__bench.after = out;
+        },
+        (e) => (window.__bench.after = { error: String(e?.message ?? e) }),
+      );
+    });
+    const statesAfterPause = await pageResult(browser, "after", 60000);
+    const toasts = await browser.execute(() => [...document.querySelectorAll('[role="status"], [role="alert"], .toast')].map((t) => t.textContent));
     results.transfers = {
       ...results.transfers,
       rows: TRANSFERS,
@@ -120,6 +141,8 @@ test(`transfers panel with ${TRANSFERS} queued uploads: render and pause all`, {
       renderMs: round(render.clickToRows),
       renderCommitMs: round(render.clickToCommit),
       pauseMs: round(pause.clickToPaused),
+      statesAfterPause,
+      toasts,
       pauseLeftLive: pause.live,
       pauseCommitBatches: pause.batches,
       pauseMutations: pause.mutations,

@@ -206,7 +206,9 @@ impl TransferHub {
 
     /// Every item of every started engine, plus items in queues of accounts not started yet.
     pub async fn list(&self) -> Result<Vec<HubItem>> {
-        let engines = self.engines.lock().await;
+        // Not listed under the lock: reading 10 000 rows while holding it made "Pause all" wait
+        // behind every list in line (the tray reads one per finished file).
+        let engines: HashMap<String, Arc<TransferEngine>> = self.engines.lock().await.clone();
         let mut out = Vec::new();
         for (account_id, engine) in engines.iter() {
             out.extend(engine.list()?.into_iter().map(|item| HubItem {

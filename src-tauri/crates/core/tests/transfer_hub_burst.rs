@@ -97,3 +97,37 @@ async fn a_slow_subscriber_ends_with_every_item_of_a_burst() {
     assert!(reloads > 0, "the burst outran the channel and said so");
     hub.shutdown().await;
 }
+
+#[test]
+fn transition_many_moves_only_the_items_still_in_the_from_state() {
+    use cirrus_core::transfer::queue::{NewItem, TransferQueue};
+    let dir = tempfile::tempdir().unwrap();
+    let q = TransferQueue::open(&dir.path().join("q.sqlite3")).unwrap();
+    let add = |name: &str| {
+        q.add(&NewItem::upload_file(
+            &dir.path().join(name),
+            "cloudreve://my",
+            1,
+            ConflictPolicy::Ask,
+        ))
+        .unwrap()
+    };
+    let (a, b, c) = (add("a"), add("b"), add("c"));
+    assert!(q.transition(b, ItemState::Running).unwrap());
+    assert_eq!(
+        q.transition_many(&[a, b, c], ItemState::Queued, ItemState::Paused)
+            .unwrap(),
+        vec![a, c],
+        "the running one is left alone"
+    );
+    let state = |id| q.get(id).unwrap().state;
+    assert_eq!(
+        (state(a), state(b), state(c)),
+        (ItemState::Paused, ItemState::Running, ItemState::Paused)
+    );
+    assert!(
+        q.transition_many(&[a], ItemState::Completed, ItemState::Paused)
+            .is_err(),
+        "the state machine still applies"
+    );
+}
