@@ -100,7 +100,7 @@ async fn a_slow_subscriber_ends_with_every_item_of_a_burst() {
 
 #[test]
 fn transition_many_moves_only_the_items_still_in_the_from_state() {
-    use cirrus_core::transfer::queue::{NewItem, TransferQueue};
+    use cirrus_core::transfer::{NewItem, TransferQueue};
     let dir = tempfile::tempdir().unwrap();
     let q = TransferQueue::open(&dir.path().join("q.sqlite3")).unwrap();
     let add = |name: &str| {
