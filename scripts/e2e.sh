@@ -35,5 +35,5 @@ dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
   trap "kill $driver 2>/dev/null || true" EXIT
   for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
   export TAURI_DRIVER_PORT=$port
-  cd tests/e2e && node --test --test-concurrency=1 --test-timeout=180000 $CIRRUS_E2E_SPECS
+  cd tests/e2e && node --test --test-concurrency=1 --test-timeout=${CIRRUS_E2E_TIMEOUT_MS:-180000} $CIRRUS_E2E_SPECS
 '

@@ -298,6 +298,17 @@ pub enum TransferEventDto {
         /// Its id.
         id: String,
     },
+    /// Every row: the stream fell behind and dropped events, so the list is replaced whole.
+    Snapshot {
+        /// All rows.
+        transfers: Vec<TransferDto>,
+    },
+    /// Several rows changed (or appeared) at once: a burst crosses the IPC as one message.
+    /// Each row appears once, with its latest state.
+    Batch {
+        /// The rows.
+        transfers: Vec<TransferDto>,
+    },
 }
 
 /// A share link.

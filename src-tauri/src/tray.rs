@@ -6,6 +6,7 @@ use cirrus_core::settings::Language;
 use cirrus_core::transfer::ItemState;
 use cirrus_core::transfer_hub::HubSelection;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Manager, Runtime};
@@ -202,35 +203,62 @@ fn quit<R: Runtime>(app: &AppHandle<R>) {
     });
 }
 
-/// Recomputes the tray texts from the current transfers (cheap; called on a throttle).
+/// A tray refresh is running.
+static REFRESHING: AtomicBool = AtomicBool::new(false);
+/// Another refresh was asked for while one was running.
+static REFRESH_AGAIN: AtomicBool = AtomicBool::new(false);
+
+/// Recomputes the tray texts from the current transfers. At most one runs at a time; asks
+/// meanwhile fold into one more run after it. (One run per finished file, each reading the
+/// whole queue, piled up with 10 000 small uploads and slowed everything else.)
 pub fn refresh<R: Runtime>(app: &AppHandle<R>) {
+    if REFRESHING.swap(true, Ordering::AcqRel) {
+        REFRESH_AGAIN.store(true, Ordering::Release);
+        return;
+    }
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        let state = app.state::<AppState>();
-        let lang = tray_language(state.settings().language);
-        let Ok(items) = state.hub.list().await else {
-            return;
-        };
-        let snapshots: Vec<TransferSnapshot> = crate::commands::transfers::rows(&items)
-            .iter()
-            .map(|row| TransferSnapshot {
-                active: row.state == "running" || row.state == "queued",
-                paused: row.state == "paused",
-                done: row.bytes_done,
-                total: row.bytes_total,
-            })
-            .collect();
-        let model = TrayMenuModel::from_transfers(&snapshots, lang);
-        // Menu and tray updates run on the main thread; called from here they would block this
-        // tokio worker until it gets there. While the main thread waits on a task (a drop
-        // target's request during a drag), blocked workers stalled the downloads it waited for.
-        let handle = app.clone();
-        let _ = app.run_on_main_thread(move || {
-            if let Some(tray) = handle.try_state::<TrayState<R>>()
-                && let Some(handles) = lock(&tray.0).as_ref()
-            {
-                let _ = handles.apply(&model);
+        loop {
+            REFRESH_AGAIN.store(false, Ordering::Release);
+            refresh_now(&app).await;
+            if REFRESH_AGAIN.load(Ordering::Acquire) {
+                continue;
             }
-        });
+            REFRESHING.store(false, Ordering::Release);
+            // An ask between the check and the release found REFRESHING set and returned:
+            // take it over unless another call already has.
+            if !REFRESH_AGAIN.load(Ordering::Acquire) || REFRESHING.swap(true, Ordering::AcqRel) {
+                break;
+            }
+        }
+    });
+}
+
+async fn refresh_now<R: Runtime>(app: &AppHandle<R>) {
+    let state = app.state::<AppState>();
+    let lang = tray_language(state.settings().language);
+    let Ok(items) = state.hub.list().await else {
+        return;
+    };
+    let snapshots: Vec<TransferSnapshot> = crate::commands::transfers::rows(&items)
+        .iter()
+        .map(|row| TransferSnapshot {
+            active: row.state == "running" || row.state == "queued",
+            paused: row.state == "paused",
+            done: row.bytes_done,
+            total: row.bytes_total,
+        })
+        .collect();
+    let model = TrayMenuModel::from_transfers(&snapshots, lang);
+    // Menu and tray updates run on the main thread; called from here they would block this
+    // tokio worker until it gets there. While the main thread waits on a task (a drop
+    // target's request during a drag), blocked workers stalled the downloads it waited for.
+    let handle = app.clone();
+    let _ = app.run_on_main_thread(move || {
+        if let Some(tray) = handle.try_state::<TrayState<R>>()
+            && let Some(handles) = lock(&tray.0).as_ref()
+        {
+            let _ = handles.apply(&model);
+        }
     });
 }

@@ -1693,3 +1693,132 @@ fn a_row_dragged_out_is_staged_through_the_queue_and_handed_over_as_file_uris() 
     );
     assert!(cirrus_desktop::commands::drag::answer_drop(h.app.handle()).is_empty());
 }
+
+/// 3 000 files dropped and paused at once send more events than the hub's channels hold; the
+/// rows the UI rebuilds from what `transfers_subscribe` streams must still equal the list.
+#[test]
+fn a_burst_that_outruns_the_event_stream_reaches_the_ui_whole() {
+    const FILES: usize = 3_000;
+    let h = Harness::new(SandboxConfig::default());
+    let account = h.sign_in();
+    let local = tempfile::tempdir().unwrap();
+    let files: Vec<_> = (0..FILES)
+        .map(|i| {
+            let path = local.path().join(format!("f{i:05}.txt"));
+            std::fs::write(&path, format!("file {i}")).unwrap();
+            path
+        })
+        .collect();
+    // Subscribed before the burst and read only after it, like a UI busy rendering.
+    let rx = h.state().hub.subscribe();
+    *lock(&h.state().dropped) = files;
+    let plan = h.ok(
+        "transfers_plan_drop",
+        json!({"accountId": account, "parentUri": "cloudreve://my"}),
+    );
+    h.ok(
+        "transfers_start_upload",
+        json!({"planId": plan["planId"], "conflict": "keepBoth"}),
+    );
+    h.ok("transfers_pause", json!({"ids": []}));
+    let state_of = |rows: &Value| -> std::collections::BTreeMap<String, String> {
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["id"].as_str().unwrap().to_string(),
+                    r["state"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let expected = h.wait_for("every row settles", || {
+        let rows = state_of(&h.ok("transfers_list", json!({})));
+        (rows.len() == FILES && rows.values().all(|s| s != "running" && s != "queued"))
+            .then_some(rows)
+    });
+
+    let shown = std::sync::Arc::new(std::sync::Mutex::new((
+        std::collections::BTreeMap::<String, String>::new(),
+        0usize,
+    )));
+    let sink = shown.clone();
+    tauri::async_runtime::spawn(cirrus_desktop::commands::transfers::relay_events(
+        h.state().hub.clone(),
+        rx,
+        move |message| {
+            let message = serde_json::to_value(&message).unwrap();
+            let mut shown = sink.lock().unwrap();
+            match message["kind"].as_str().unwrap() {
+                "update" => {
+                    let row = &message["transfer"];
+                    shown.0.insert(
+                        row["id"].as_str().unwrap().to_string(),
+                        row["state"].as_str().unwrap().to_string(),
+                    );
+                }
+                "snapshot" => {
+                    shown.0 = state_of(&message["transfers"]);
+                    shown.1 += 1;
+                }
+                "batch" => shown.0.extend(state_of(&message["transfers"])),
+                other => panic!("unexpected {other}"),
+            }
+            true
+        },
+    ));
+    let snapshots = h.wait_for("the UI's rows match the list", || {
+        let shown = shown.lock().unwrap();
+        (shown.0 == expected).then_some(shown.1)
+    });
+    assert!(
+        snapshots >= 1,
+        "the burst outran the stream and a snapshot replaced the rows"
+    );
+}
+
+/// "Pause all" with 3 000 uploads queued behind running ones (a slow server) pauses every
+/// waiting one at once, and quickly.
+#[test]
+fn pause_all_with_thousands_queued_behind_running_uploads_is_quick() {
+    const FILES: usize = 3_000;
+    let h = Harness::new(SandboxConfig::default());
+    let account = h.sign_in();
+    h.sandbox.set_faults(cirrus_sandbox::faults::FaultConfig {
+        latency: Duration::from_millis(400),
+        ..Default::default()
+    });
+    let local = tempfile::tempdir().unwrap();
+    *lock(&h.state().dropped) = (0..FILES)
+        .map(|i| {
+            let path = local.path().join(format!("f{i:05}.txt"));
+            std::fs::write(&path, format!("file {i}")).unwrap();
+            path
+        })
+        .collect();
+    let plan = h.ok(
+        "transfers_plan_drop",
+        json!({"accountId": account, "parentUri": "cloudreve://my"}),
+    );
+    h.ok(
+        "transfers_start_upload",
+        json!({"planId": plan["planId"], "conflict": "keepBoth"}),
+    );
+    let count = |state: &str| {
+        h.ok("transfers_list", json!({}))
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["state"] == state)
+            .count()
+    };
+    h.wait_for("uploads run", || (count("running") > 0).then_some(()));
+    let t0 = Instant::now();
+    h.ok("transfers_pause", json!({"ids": []}));
+    let took = t0.elapsed();
+    eprintln!("pause all took {took:?}");
+    assert_eq!(count("queued"), 0, "nothing waits queued after pause all");
+    assert!(count("paused") > FILES / 2, "the waiting ones are paused");
+    assert!(took < Duration::from_secs(2), "pause all took {took:?}");
+}

@@ -12,9 +12,10 @@ use cirrus_core::transfer::{
     ConflictPolicy, Direction, ItemId, ItemKind, ItemState, Progress, TransferEvent, TransferPhase,
     local_name_differs, sanitize_component,
 };
-use cirrus_core::transfer_hub::{HubItem, HubSelection};
+use cirrus_core::transfer_hub::{HubEvent, HubItem, HubReceiver, HubSelection, TransferHub};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_dialog::DialogExt;
@@ -434,43 +435,115 @@ pub async fn transfers_subscribe(
     state: State<'_, AppState>,
     on_event: Channel<TransferEventDto>,
 ) -> CmdResult<()> {
-    let mut rx = state.hub.subscribe();
+    let rx = state.hub.subscribe();
     let hub = state.hub.clone();
-    tauri::async_runtime::spawn(async move {
-        use tokio::sync::broadcast::error::RecvError;
-        let mut throttle = FolderRowThrottle::default();
-        loop {
-            let event = match rx.recv().await {
-                Ok(e) => e,
-                Err(RecvError::Lagged(_)) => continue,
-                Err(RecvError::Closed) => break,
-            };
-            let update = if event.event.parent_id.is_none() && event.event.progress.total > 0 {
-                Some(row_from_event(&event.account_id, &event.event))
-            } else {
-                // A file inside a folder (or a folder itself): send the folder's totals.
-                let folder = event.event.parent_id.unwrap_or(event.event.id);
-                let root = transfer_id(&event.account_id, folder);
-                let file_progress =
-                    event.event.parent_id.is_some() && event.event.state == ItemState::Running;
-                if !throttle.due(&root, file_progress, std::time::Instant::now()) {
-                    continue;
+    tauri::async_runtime::spawn(relay_events(hub, rx, move |message| {
+        on_event.send(message).is_ok()
+    }));
+    Ok(())
+}
+
+/// How long the relay gathers events before sending them as one message. Each channel
+/// message costs the webview a task of its own: pausing 10 000 files one message per row
+/// took minutes to show (measured by the UI bench).
+const BATCH_WINDOW: std::time::Duration = std::time::Duration::from_millis(25);
+
+/// Turns hub events into row messages for the UI and hands them to `send` until it returns
+/// false or the hub goes away. Events arriving together go out as one `Batch`. When events
+/// were lost on the way (a burst such as 10 000 files queued or paused at once), the UI gets
+/// one `Snapshot` of every row instead, so no row stays stale.
+pub async fn relay_events(
+    hub: Arc<TransferHub>,
+    mut rx: HubReceiver,
+    mut send: impl FnMut(TransferEventDto) -> bool,
+) {
+    use tokio::sync::broadcast::error::RecvError;
+    let mut throttle = FolderRowThrottle::default();
+    loop {
+        let mut events = Vec::new();
+        let mut lost = false;
+        let mut closed = false;
+        match rx.recv().await {
+            Ok(e) => events.push(e),
+            Err(RecvError::Lagged(_)) => lost = true,
+            Err(RecvError::Closed) => return,
+        }
+        let deadline = tokio::time::Instant::now() + BATCH_WINDOW;
+        while let Ok(next) = tokio::time::timeout_at(deadline, rx.recv()).await {
+            match next {
+                // After a loss the list read below is newer than anything gathered.
+                Ok(e) if !lost => events.push(e),
+                Ok(_) => {}
+                Err(RecvError::Lagged(_)) => {
+                    lost = true;
+                    events.clear();
                 }
-                hub.subtree(&event.account_id, folder)
-                    .await
-                    .ok()
-                    .and_then(|items| rows(&items).into_iter().find(|r| r.id == root))
-            };
-            if let Some(transfer) = update
-                && on_event
-                    .send(TransferEventDto::Update { transfer })
-                    .is_err()
-            {
-                break;
+                Err(RecvError::Closed) => {
+                    closed = true;
+                    break;
+                }
             }
         }
-    });
-    Ok(())
+        let message = if lost {
+            let Ok(items) = hub.list().await else {
+                continue;
+            };
+            Some(TransferEventDto::Snapshot {
+                transfers: rows(&items),
+            })
+        } else {
+            let mut batch: Vec<TransferDto> = Vec::new();
+            let mut at: HashMap<String, usize> = HashMap::new();
+            for event in &events {
+                if let Some(row) = row_for(&hub, &mut throttle, event).await {
+                    match at.get(&row.id) {
+                        Some(&i) => batch[i] = row,
+                        None => {
+                            at.insert(row.id.clone(), batch.len());
+                            batch.push(row);
+                        }
+                    }
+                }
+            }
+            match batch.len() {
+                0 => None,
+                1 => batch
+                    .pop()
+                    .map(|transfer| TransferEventDto::Update { transfer }),
+                _ => Some(TransferEventDto::Batch { transfers: batch }),
+            }
+        };
+        if let Some(message) = message
+            && !send(message)
+        {
+            return;
+        }
+        if closed {
+            return;
+        }
+    }
+}
+
+/// The row an event changes: the item's own for a top-level file, else its folder's totals
+/// (file progress inside a folder at most every [`FOLDER_ROW_INTERVAL`]).
+async fn row_for(
+    hub: &TransferHub,
+    throttle: &mut FolderRowThrottle,
+    event: &HubEvent,
+) -> Option<TransferDto> {
+    if event.event.parent_id.is_none() && event.event.progress.total > 0 {
+        return Some(row_from_event(&event.account_id, &event.event));
+    }
+    let folder = event.event.parent_id.unwrap_or(event.event.id);
+    let root = transfer_id(&event.account_id, folder);
+    let file_progress = event.event.parent_id.is_some() && event.event.state == ItemState::Running;
+    if !throttle.due(&root, file_progress, std::time::Instant::now()) {
+        return None;
+    }
+    hub.subtree(&event.account_id, folder)
+        .await
+        .ok()
+        .and_then(|items| rows(&items).into_iter().find(|r| r.id == root))
 }
 
 /// Pauses transfers (all when `ids` is empty).

@@ -3,51 +3,15 @@
 // painted file list, and idle memory with a signed-in account. Writes bench-app.json and a
 // Markdown table to CIRRUS_ARTIFACTS.
 import { after, before, test } from "node:test";
-import { readFileSync, readdirSync, readlinkSync, realpathSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { childrenOf, memory, pidsOf } from "./bench-lib.js";
 import { freshDataDir, launchApp } from "./helpers.js";
 import { startSandbox } from "./sandbox-server.js";
 
 const RUNS = Number(process.env.BENCH_APP_RUNS ?? 5);
 const IDLE_MS = 5000;
 const artifacts = process.env.CIRRUS_ARTIFACTS ?? "artifacts";
-
-/** Pids whose executable is `exe`. */
-function pidsOf(exe) {
-  const want = realpathSync(exe);
-  return readdirSync("/proc")
-    .filter((d) => /^\d+$/.test(d))
-    .filter((pid) => {
-      try {
-        return readlinkSync(`/proc/${pid}/exe`) === want;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
-
-/** Direct children of `pid` (WebKit's web and network processes). */
-function childrenOf(pid) {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
-
-/** Resident and proportional set size of a process, in KiB. */
-function memory(pid) {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  let pss = rss;
-  try {
-    pss = Number(/Pss:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"))?.[1] ?? rss);
-  } catch {
-    // no smaps_rollup: RSS stands in
-  }
-  return { rss, pss, name: readFileSync(`/proc/${pid}/comm`, "utf8").trim() };
-}
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 

@@ -26,10 +26,19 @@ export function formatEta(seconds: number | null): string {
   return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
 }
 
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** Local date and time for an ISO string; shows the raw string if unparsable. */
 export function formatDate(iso: string | null, locale: string): string {
   if (!iso) return "—";
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  return d.toLocaleString(locale, { dateStyle: "medium", timeStyle: "short" });
+  // One formatter per locale: `toLocaleString` builds a new one per call, which the UI bench
+  // measured at tens of µs in WebKit, paid for every visible row on every scroll frame.
+  let format = dateFormats.get(locale);
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" });
+    dateFormats.set(locale, format);
+  }
+  return format.format(d);
 }

@@ -16,6 +16,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::broadcast;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 
 /// An engine event tagged with the account it belongs to.
 #[derive(Clone, Debug)]
@@ -35,6 +36,40 @@ pub struct HubItem {
     pub item: TransferItem,
 }
 
+/// What travels on the hub's channel: an event, or word that a relay from an engine fell
+/// behind and dropped some (subscribers see that as [`RecvError::Lagged`]).
+#[derive(Clone, Debug)]
+enum HubMessage {
+    Event(HubEvent),
+    Lost(u64),
+}
+
+/// A subscription to every account's transfer events.
+///
+/// `Err(RecvError::Lagged(n))` means `n` events never reached this receiver, whether it read
+/// too slowly or the hub's relay from an engine did (a burst such as 10 000 files queued at
+/// once): the receiver must reload the items from [`TransferHub::list`] rather than trust
+/// what it built from events so far. Events after the error keep coming in order.
+pub struct HubReceiver(broadcast::Receiver<HubMessage>);
+
+impl HubReceiver {
+    /// The next event; see the type's doc for what `Lagged` asks of the caller.
+    pub async fn recv(&mut self) -> std::result::Result<HubEvent, RecvError> {
+        match self.0.recv().await? {
+            HubMessage::Event(e) => Ok(e),
+            HubMessage::Lost(n) => Err(RecvError::Lagged(n)),
+        }
+    }
+
+    /// The next event if one is waiting (`Lagged` as in [`HubReceiver::recv`]).
+    pub fn try_recv(&mut self) -> std::result::Result<HubEvent, TryRecvError> {
+        match self.0.try_recv()? {
+            HubMessage::Event(e) => Ok(e),
+            HubMessage::Lost(n) => Err(TryRecvError::Lagged(n)),
+        }
+    }
+}
+
 /// A control that applies to every account (`All`) or to items of given accounts.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum HubSelection {
@@ -50,7 +85,7 @@ pub struct TransferHub {
     dir: PathBuf,
     config: Mutex<EngineConfig>,
     engines: tokio::sync::Mutex<HashMap<String, Arc<TransferEngine>>>,
-    events: broadcast::Sender<HubEvent>,
+    events: broadcast::Sender<HubMessage>,
 }
 
 impl TransferHub {
@@ -102,16 +137,17 @@ impl TransferHub {
         let account_id = account_id.to_string();
         tokio::spawn(async move {
             loop {
-                match rx.recv().await {
-                    Ok(event) => {
-                        let _ = tx.send(HubEvent {
-                            account_id: account_id.clone(),
-                            event,
-                        });
-                    }
-                    Err(broadcast::error::RecvError::Lagged(_)) => continue,
-                    Err(broadcast::error::RecvError::Closed) => break,
-                }
+                let message = match rx.recv().await {
+                    Ok(event) => HubMessage::Event(HubEvent {
+                        account_id: account_id.clone(),
+                        event,
+                    }),
+                    // Dropping these silently left rows stale for good: tell every subscriber
+                    // to reload instead.
+                    Err(RecvError::Lagged(n)) => HubMessage::Lost(n),
+                    Err(RecvError::Closed) => break,
+                };
+                let _ = tx.send(message);
             }
         });
     }
@@ -146,9 +182,9 @@ impl TransferHub {
         problems
     }
 
-    /// Events of every account's engine.
-    pub fn subscribe(&self) -> broadcast::Receiver<HubEvent> {
-        self.events.subscribe()
+    /// Events of every account's engine; a `Lagged` error asks for a reload (see [`HubReceiver`]).
+    pub fn subscribe(&self) -> HubReceiver {
+        HubReceiver(self.events.subscribe())
     }
 
     /// One item of a started engine and everything below it (empty if the engine is not
@@ -170,7 +206,9 @@ impl TransferHub {
 
     /// Every item of every started engine, plus items in queues of accounts not started yet.
     pub async fn list(&self) -> Result<Vec<HubItem>> {
-        let engines = self.engines.lock().await;
+        // Not listed under the lock: reading 10 000 rows while holding it made "Pause all" wait
+        // behind every list in line (the tray reads one per finished file).
+        let engines: HashMap<String, Arc<TransferEngine>> = self.engines.lock().await.clone();
         let mut out = Vec::new();
         for (account_id, engine) in engines.iter() {
             out.extend(engine.list()?.into_iter().map(|item| HubItem {

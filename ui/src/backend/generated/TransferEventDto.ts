@@ -12,4 +12,12 @@ transfer: TransferDto, } | { "kind": "removed",
 /**
  * Its id.
  */
-id: string, };
+id: string, } | { "kind": "snapshot", 
+/**
+ * All rows.
+ */
+transfers: Array<TransferDto>, } | { "kind": "batch", 
+/**
+ * The rows.
+ */
+transfers: Array<TransferDto>, };

@@ -11,10 +11,47 @@ const TransfersContext = createContext<TransfersValue>({ transfers: [], uploadsC
 
 /** Applies one channel event to the transfer map (pure, for testing). */
 export function applyTransferEvent(map: Map<string, Transfer>, event: TransferEvent): Map<string, Transfer> {
-  const next = new Map(map);
-  if (event.kind === "update") next.set(event.transfer.id, event.transfer);
-  else next.delete(event.id);
+  return applyTransferEvents(map, [event]);
+}
+
+/** Applies a batch of channel events in order with one copy of the map (pure). */
+export function applyTransferEvents(map: Map<string, Transfer>, events: TransferEvent[]): Map<string, Transfer> {
+  let next = new Map(map);
+  for (const event of events) {
+    if (event.kind === "update") next.set(event.transfer.id, event.transfer);
+    else if (event.kind === "removed") next.delete(event.id);
+    else if (event.kind === "batch") for (const t of event.transfers) next.set(t.id, t);
+    else next = new Map(event.transfers.map((t) => [t.id, t]));
+  }
   return next;
+}
+
+/** Longest an event waits for the next frame (a hidden window gets no frames). */
+const FLUSH_FALLBACK_MS = 100;
+
+/**
+ * Coalesces channel events and hands them to `flush` once per frame. Each event is its own
+ * task, and pausing 10 000 queued files sends 10 000 of them: one state update (a map copy
+ * and a render of the list) per event made that take seconds (measured by the UI bench).
+ */
+export function eventBatcher(flush: (events: TransferEvent[]) => void): (event: TransferEvent) => void {
+  let pending: TransferEvent[] = [];
+  let frame: number | null = null;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const run = () => {
+    if (frame !== null && typeof cancelAnimationFrame === "function") cancelAnimationFrame(frame);
+    if (timer !== null) clearTimeout(timer);
+    frame = timer = null;
+    const events = pending;
+    pending = [];
+    if (events.length) flush(events);
+  };
+  return (event) => {
+    pending.push(event);
+    if (timer !== null) return;
+    timer = setTimeout(run, FLUSH_FALLBACK_MS);
+    if (typeof requestAnimationFrame === "function") frame = requestAnimationFrame(run);
+  };
 }
 
 /**
@@ -32,13 +69,17 @@ export function TransfersProvider({ children }: { children: ReactNode }) {
     if (subscribed.current) return;
     subscribed.current = true;
     const seen = new Set<string>();
+    const onEvents = eventBatcher((events) => {
+      const rowsOf = (e: TransferEvent) => (e.kind === "update" ? [e.transfer] : e.kind === "batch" ? e.transfers : []);
+      const completed = events.flatMap(rowsOf).filter((t) => t.direction === "upload" && t.state === "completed").length;
+      if (completed) setUploadsCompleted((n) => n + completed);
+      setMap((m) => applyTransferEvents(m, events));
+    });
     void backend
       .subscribeTransfers((event) => {
-        if (event.kind === "update") {
-          seen.add(event.transfer.id);
-          if (event.transfer.direction === "upload" && event.transfer.state === "completed") setUploadsCompleted((n) => n + 1);
-        }
-        setMap((m) => applyTransferEvent(m, event));
+        if (event.kind === "update") seen.add(event.transfer.id);
+        if (event.kind === "snapshot" || event.kind === "batch") event.transfers.forEach((t) => seen.add(t.id));
+        onEvents(event);
       })
       .then(() => backend.listTransfers())
       .then((list) =>

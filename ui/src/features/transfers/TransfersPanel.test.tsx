@@ -53,6 +53,8 @@ test("failed transfers can be retried; finished ones cleared; bulk actions send 
   expect(failed.textContent).toContain("network down");
   await userEvent.click(within(failed).getByTestId("transfer-retry"));
   expect(backend.callsOf("retryTransfers")).toEqual([[["f"]]]);
+  // Events reach the list once per frame: "Pause all" enables when the retried row is queued.
+  await waitFor(() => expect((screen.getByTestId("transfers-pause-all") as HTMLButtonElement).disabled).toBe(false));
   await userEvent.click(screen.getByTestId("transfers-pause-all"));
   expect(backend.callsOf("pauseTransfers")).toEqual([[[]]]);
   await userEvent.click(screen.getByTestId("transfers-clear"));

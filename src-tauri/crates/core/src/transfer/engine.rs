@@ -316,14 +316,28 @@ impl TransferEngine {
     /// Pauses items: running ones stop after their in-flight requests, keeping their progress.
     pub async fn pause(&self, sel: &Selection) -> Result<()> {
         let mut parents = std::collections::BTreeSet::new();
-        for item in self.inner.files_of(sel)? {
-            if !self.inner.stop_running(item.id, ItemState::Paused)
-                && item.state == ItemState::Queued
-            {
-                self.inner.queue.transition(item.id, ItemState::Paused)?;
-                self.inner.emit_item(item.id);
-                parents.extend(item.parent_id);
-            }
+        let waiting: Vec<TransferItem> = self
+            .inner
+            .files_of(sel)?
+            .into_iter()
+            .filter(|item| {
+                !self.inner.stop_running(item.id, ItemState::Paused)
+                    && item.state == ItemState::Queued
+            })
+            .collect();
+        // One transaction for all of them; one that started meanwhile was stopped above or
+        // keeps running (it is no longer queued).
+        let ids: Vec<ItemId> = waiting.iter().map(|i| i.id).collect();
+        let moved: std::collections::HashSet<ItemId> = self
+            .inner
+            .queue
+            .transition_many(&ids, ItemState::Queued, ItemState::Paused)?
+            .into_iter()
+            .collect();
+        for mut item in waiting.into_iter().filter(|i| moved.contains(&i.id)) {
+            item.state = ItemState::Paused;
+            let _ = self.inner.events.send(self.inner.event_for(&item));
+            parents.extend(item.parent_id);
         }
         // Folders whose files were all waiting are paused now; running files update theirs
         // as they stop.

@@ -607,6 +607,48 @@ impl TransferQueue {
         Ok(true)
     }
 
+    /// Moves the items of `ids` that are still in state `from` to `to`, in one transaction;
+    /// returns the ids that moved. Pausing 10 000 queued files one transition at a time took
+    /// seconds.
+    pub fn transition_many(
+        &self,
+        ids: &[ItemId],
+        from: ItemState,
+        to: ItemState,
+    ) -> Result<Vec<ItemId>> {
+        if !transition_allowed(from, to) {
+            return Err(Error::invalid(format!(
+                "A {} transfer cannot become {}.",
+                enum_str(from),
+                enum_str(to)
+            )));
+        }
+        let clear_error = matches!(
+            to,
+            ItemState::Queued | ItemState::Running | ItemState::Completed
+        );
+        let now = now_ms();
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let mut moved = Vec::new();
+        {
+            let mut update = tx.prepare(
+                "UPDATE items SET state = ?2, updated_ms = ?3,
+                     error = CASE WHEN ?4 THEN NULL ELSE error END,
+                     error_kind = CASE WHEN ?4 THEN NULL ELSE error_kind END
+                 WHERE id = ?1 AND state = ?5",
+            )?;
+            for &id in ids {
+                if update.execute(params![id, enum_str(to), now, clear_error, enum_str(from)])? > 0
+                {
+                    moved.push(id);
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(moved)
+    }
+
     /// Marks an item failed with `err`.
     pub fn fail(&self, id: ItemId, err: &Error) -> Result<()> {
         let state = self.get(id)?.state;
