@@ -55,7 +55,7 @@ table=$(node -e '
   if (tr && tr.renderMs != null) {
     rows.push(
       `| transfers panel with ${tr.rows} queued uploads: click → painted | ms | ${Math.round(tr.renderMs)} | — | virtualised list (${tr.rowsInDom} rows in the DOM); the drop took ${tr.listedAfterDropS} s to list them all |`,
-      `| the same: "Pause all" click → every row shows paused | ms | ${Math.round(tr.pauseMs)} | ≤ 200 (target) | ${tr.pauseCommitBatches} DOM mutation batches |`,
+      `| the same: "Pause all" click → every row shows paused | ms | ${Math.round(tr.pauseMs)} | ≤ 200 (target) | command answered at ${tr.pauseCommandAnsweredMs ?? "—"} ms, list first changed at ${tr.pauseFirstListChangeMs ?? "—"} ms; ${tr.pauseCommitBatches} DOM mutation batches |`,
     );
   } else {
     const got = tr?.arrival?.length ? tr.arrival[tr.arrival.length - 1] : null;

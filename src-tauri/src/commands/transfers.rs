@@ -485,12 +485,17 @@ pub async fn relay_events(
             }
         }
         let message = if lost {
+            let started = std::time::Instant::now();
             let Ok(items) = hub.list().await else {
                 continue;
             };
-            Some(TransferEventDto::Snapshot {
-                transfers: rows(&items),
-            })
+            let transfers = rows(&items);
+            tracing::debug!(
+                rows = transfers.len(),
+                build_ms = started.elapsed().as_millis() as u64,
+                "events lost in a burst: sending a snapshot"
+            );
+            Some(TransferEventDto::Snapshot { transfers })
         } else {
             let mut batch: Vec<TransferDto> = Vec::new();
             let mut at: HashMap<String, usize> = HashMap::new();
@@ -549,7 +554,13 @@ async fn row_for(
 /// Pauses transfers (all when `ids` is empty).
 #[tauri::command]
 pub async fn transfers_pause(state: State<'_, AppState>, ids: Vec<String>) -> CmdResult<()> {
-    Ok(state.hub.pause(&selection(ids)?).await?)
+    let started = std::time::Instant::now();
+    state.hub.pause(&selection(ids)?).await?;
+    tracing::debug!(
+        took_ms = started.elapsed().as_millis() as u64,
+        "transfers paused"
+    );
+    Ok(())
 }
 
 /// Resumes transfers (all when `ids` is empty).
