@@ -325,8 +325,7 @@ impl TransferEngine {
                     && item.state == ItemState::Queued
             })
             .collect();
-        // One transaction for all of them; one that started meanwhile was stopped above or
-        // keeps running (it is no longer queued).
+        // One transaction for all of them.
         let ids: Vec<ItemId> = waiting.iter().map(|i| i.id).collect();
         let moved: std::collections::HashSet<ItemId> = self
             .inner
@@ -334,6 +333,12 @@ impl TransferEngine {
             .transition_many(&ids, ItemState::Queued, ItemState::Paused)?
             .into_iter()
             .collect();
+        // The running files stopped above freed their slots, and the scheduler may have
+        // started waiting ones before the transaction: stop those too (the scheduler claims
+        // and registers a job under the lock `stop_running` takes, so none is missed).
+        for item in waiting.iter().filter(|i| !moved.contains(&i.id)) {
+            self.inner.stop_running(item.id, ItemState::Paused);
+        }
         for mut item in waiting.into_iter().filter(|i| moved.contains(&i.id)) {
             item.state = ItemState::Paused;
             let _ = self.inner.events.send(self.inner.event_for(&item));
