@@ -17,6 +17,8 @@ export CIRRUS_APP="${CIRRUS_APP:-$target/debug/cirrus-desktop}"
 export CIRRUS_E2E_SPECS="${CIRRUS_E2E_SPECS:-specs/}"
 export CIRRUS_SANDBOX_BIN="$target/debug/cirrus-sandbox"
 export CIRRUS_ARTIFACTS="${CIRRUS_ARTIFACTS:-$PWD/artifacts/e2e}"
+# The app's own log (tracing), per run, beside the WebDriver's.
+export CIRRUS_LOG_FILE="${CIRRUS_LOG_FILE:-$CIRRUS_ARTIFACTS/app.log}"
 rm -rf "$CIRRUS_ARTIFACTS"; mkdir -p "$CIRRUS_ARTIFACTS"
 # A private data dir and file secret store per run; the keyring has its own tests in the Rust suite.
 work="$(mktemp -d)"

@@ -97,14 +97,33 @@ macro_rules! cirrus_handlers {
     };
 }
 
+/// Logs go to standard error, or to the file `CIRRUS_LOG_FILE` names (appended), which is
+/// where they can be read when the app was started by a launcher or a WebDriver; `RUST_LOG`
+/// sets the level as usual.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "warn,cirrus=info".into());
+    let file = std::env::var_os("CIRRUS_LOG_FILE").and_then(|path| {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(|e| eprintln!("Cirrus cannot write its log to {}: {e}", path.display()))
+            .ok()
+    });
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let _ = match file {
+        Some(file) => builder
+            .with_ansi(false)
+            .with_writer(std::sync::Mutex::new(file))
+            .try_init(),
+        None => builder.try_init(),
+    };
+}
+
 /// Builds and runs the desktop app until the user quits.
 pub fn run() {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "warn,cirrus=info".into()),
-        )
-        .try_init();
+    init_logging();
     // WebKitGTK's DMA-BUF renderer shows blank windows on some GPUs; only set it if unset.
     if std::env::var_os("WEBKIT_DISABLE_DMABUF_RENDERER").is_none() {
         // SAFETY: set at start-up before any thread that reads the environment is spawned.
