@@ -48,6 +48,7 @@ table=$(node -e '
       `| 100 000-entry folder: first page arrived → first rows painted | ms | ${o.pageToRows.toFixed(0)} | ≤ 300 (target) | click → painted ${o.clickToRows.toFixed(0)} ms, of which the first page ${o.clickToPage.toFixed(0)} ms; measured in the page |`,
       `| steady scroll top → bottom (${s.rowsPerS} rows/s): frame time p50 / p95 / p99 | ms | ${s.p50} / ${s.p95} / ${s.p99} | p95 ≤ 20 (target) | ${s.frames} frames in ${s.seconds} s, ${s.dropped} missed vsyncs, ${s.over20} frames > 20 ms; load ${s.loadBefore} → ${s.loadAfter} |`,
       ...(ui.profile ? [`| the same scroll back up, every row loaded (no IPC): p50 / p95 / p99 | ms | ${ui.profile.loadedP50} / ${ui.profile.loadedP95} / ${ui.profile.loadedP99} | — | profile: separates rendering from fetching; ${ui.profile.rowsInDom} rows in the DOM; a row date costs ${ui.profile.toLocaleStringUs} µs via toLocaleString, ${ui.profile.reusedFormatUs} µs via a reused formatter |`] : []),
+      ...(ui.profile?.staticP95 != null ? [`| the WebView alone: the same rows as a static page (no app code), same scroll: p50 / p95 / p99 | ms | ${ui.profile.staticP50} / ${ui.profile.staticP95} / ${ui.profile.staticP99} | — | profile: ${ui.profile.staticScrollFrames} frames; what scrolling and painting such rows costs this WebView under Xvfb |`] : []),
       `| the same scroll: scroll start → all ${s.total} counted | ms | ${Math.round(s.scrollToCountedMs)} | — | the listing is counted when the scroll reaches its end (rows are fetched as they come into view) |`,
       `| memory growth over the full scroll, app + WebKit | MiB PSS | ${s.growthMiB} | ≤ 50 (target) | ${s.memBeforeMiB} → ${s.memAfterMiB}; WebKitWebProcess ${s.webBeforeMiB} → ${s.webAfterMiB}, app ${s.appBeforeMiB} → ${s.appAfterMiB}; 10 s after leaving the folder ${s.leftMiB} |`,
     );
@@ -55,7 +56,7 @@ table=$(node -e '
   if (tr && tr.renderMs != null) {
     rows.push(
       `| transfers panel with ${tr.rows} queued uploads: click → painted | ms | ${Math.round(tr.renderMs)} | — | virtualised list (${tr.rowsInDom} rows in the DOM); the drop took ${tr.listedAfterDropS} s to list them all |`,
-      `| the same: "Pause all" click → every row shows paused | ms | ${Math.round(tr.pauseMs)} | ≤ 200 (target) | command answered at ${tr.pauseCommandAnsweredMs ?? "—"} ms, list first changed at ${tr.pauseFirstListChangeMs ?? "—"} ms; ${tr.pauseCommitBatches} DOM mutation batches |`,
+      `| the same: "Pause all" click → every row shows paused | ms | ${Math.round(tr.pauseMs)} | ≤ 200 (target) | list first changed at ${tr.pauseFirstListChangeMs ?? "—"} ms; live rows over time (ms, rows): ${(tr.pauseLiveTimeline ?? []).slice(0, 12).map(([t, n]) => `${t}:${n}`).join(" ")}; ${tr.pauseCommitBatches} DOM mutation batches |`,
     );
   } else {
     const got = tr?.arrival?.length ? tr.arrival[tr.arrival.length - 1] : null;
