@@ -382,8 +382,21 @@ impl TransferEngine {
             {
                 continue;
             }
-            self.inner.clean_up(&item).await;
-            self.inner.queue.transition(item.id, ItemState::Cancelled)?;
+            // Its job may have ended since the list was read: a file that just finished stays
+            // done (and does not fail the whole "Cancel all").
+            let now = self.inner.queue.get(item.id)?;
+            if matches!(now.state, ItemState::Completed | ItemState::Cancelled) {
+                continue;
+            }
+            self.inner.clean_up(&now).await;
+            if let Err(e) = self.inner.queue.transition(item.id, ItemState::Cancelled) {
+                if self.inner.queue.get(item.id)?.state == ItemState::Completed {
+                    continue;
+                }
+                return Err(e);
+            }
+            // Started by the scheduler since the list was read: stop that job too.
+            self.inner.stop_running(item.id, ItemState::Cancelled);
             self.inner.emit_item(item.id);
         }
         for folder in self.inner.folders_of(sel)? {
