@@ -6,11 +6,9 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
-use cirrus_core::transfer::{ConflictPolicy, EngineConfig, ItemState};
+use cirrus_core::transfer::{ConflictPolicy, ItemState};
 use cirrus_core::transfer_hub::{HubSelection, TransferHub};
-use cirrus_core::{AddAccountOutcome, Cirrus};
 use cirrus_sandbox::SandboxConfig;
 use tokio::sync::broadcast::error::TryRecvError;
 
@@ -34,18 +32,12 @@ async fn rows_of(hub: &TransferHub) -> Rows {
 async fn a_slow_subscriber_ends_with_every_item_of_a_burst() {
     common::use_file_secrets();
     let sandbox = common::sandbox(SandboxConfig::default()).await;
-    let dir = tempfile::tempdir().unwrap();
-    let cirrus = Arc::new(Cirrus::open(dir.path()).unwrap());
-    let AddAccountOutcome::Added(account) = cirrus
-        .add_account(common::demo_login(&sandbox.base_url()))
-        .await
-        .expect("sign in")
-    else {
-        panic!("demo user has no 2FA")
-    };
-    let hub = TransferHub::new(cirrus.clone(), EngineConfig::default());
-    let engine = hub.engine(&account.id).await.unwrap();
-    let provider = cirrus.provider(&account.id).await.unwrap();
+    let common::HubEnv {
+        hub,
+        engine,
+        provider,
+        ..
+    } = common::hub_env(&sandbox).await;
     let local = tempfile::tempdir().unwrap();
     let mut files = Vec::with_capacity(FILES);
     for i in 0..FILES {

@@ -8,9 +8,8 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use cirrus_core::transfer::{ConflictPolicy, EngineConfig, ItemState, TransferEngine};
+use cirrus_core::transfer::{ConflictPolicy, ItemState, TransferEngine};
 use cirrus_core::transfer_hub::{HubSelection, TransferHub};
-use cirrus_core::{AddAccountOutcome, Cirrus};
 use cirrus_sandbox::SandboxConfig;
 use cirrus_sandbox::faults::FaultConfig;
 
@@ -70,18 +69,13 @@ async fn busy_queue() -> Busy {
         ..SandboxConfig::default()
     })
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let cirrus = Arc::new(Cirrus::open(dir.path()).unwrap());
-    let AddAccountOutcome::Added(account) = cirrus
-        .add_account(common::demo_login(&sandbox.base_url()))
-        .await
-        .expect("sign in")
-    else {
-        panic!("demo user has no 2FA")
-    };
-    let hub = TransferHub::new(cirrus.clone(), EngineConfig::default());
-    let engine = hub.engine(&account.id).await.unwrap();
-    let provider = cirrus.provider(&account.id).await.unwrap();
+    let common::HubEnv {
+        hub,
+        engine,
+        provider,
+        dir,
+        ..
+    } = common::hub_env(&sandbox).await;
     let local = tempfile::tempdir().unwrap();
     for i in 0..FILES {
         let path = local.path().join(format!("f{i:05}.txt"));

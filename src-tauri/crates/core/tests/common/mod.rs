@@ -36,6 +36,41 @@ pub async fn env(config: SandboxConfig) -> Env {
     }
 }
 
+/// The demo user signed in on a fresh Cirrus with a transfer hub: its engine and provider.
+pub struct HubEnv {
+    pub cirrus: Arc<Cirrus>,
+    pub hub: cirrus_core::transfer_hub::TransferHub,
+    pub engine: Arc<cirrus_core::transfer::TransferEngine>,
+    pub provider: Arc<dyn Provider>,
+    pub dir: tempfile::TempDir,
+}
+
+pub async fn hub_env(sandbox: &Sandbox) -> HubEnv {
+    use_file_secrets();
+    let dir = tempfile::tempdir().unwrap();
+    let cirrus = Arc::new(Cirrus::open(dir.path()).unwrap());
+    let AddAccountOutcome::Added(account) = cirrus
+        .add_account(demo_login(&sandbox.base_url()))
+        .await
+        .expect("sign in")
+    else {
+        panic!("demo user has no 2FA")
+    };
+    let hub = cirrus_core::transfer_hub::TransferHub::new(
+        cirrus.clone(),
+        cirrus_core::transfer::EngineConfig::default(),
+    );
+    let engine = hub.engine(&account.id).await.unwrap();
+    let provider = cirrus.provider(&account.id).await.unwrap();
+    HubEnv {
+        cirrus,
+        hub,
+        engine,
+        provider,
+        dir,
+    }
+}
+
 pub fn demo_login(base: &str) -> AddAccount {
     AddAccount {
         server_url: base.to_string(),
