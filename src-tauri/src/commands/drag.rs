@@ -37,8 +37,6 @@ pub const E2E_DRAG_OUT_EVENT: &str = "cirrus-e2e-drag-out";
 #[derive(Default)]
 pub struct DragOut {
     current: tokio::sync::Mutex<Option<Pending>>,
-    /// Whether the page last saw the pointer leave the window during the drag.
-    outside: std::sync::atomic::AtomicBool,
     /// Whether the drag continues as a native GTK drag (the page's drag has ended).
     native: std::sync::atomic::AtomicBool,
     /// Whether a drag can continue natively here (X11), so staging copies can serve a drop.
@@ -59,11 +57,6 @@ impl DragOut {
     /// Whether a row drag is registered (a drag held by another task counts as one).
     pub fn is_active(&self) -> bool {
         self.current.try_lock().map(|g| g.is_some()).unwrap_or(true)
-    }
-
-    /// Whether the page reported the pointer outside the window.
-    pub fn pointer_outside(&self) -> bool {
-        self.outside.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Marks the drag as continuing natively: the page's `dragend` no longer ends it.
@@ -223,8 +216,6 @@ pub async fn drag_out_begin(
     uris: Vec<String>,
 ) -> CmdResult<()> {
     check_token(&token)?;
-    drag.outside
-        .store(false, std::sync::atomic::Ordering::Relaxed);
     drag.set_native(false);
     *drag.items.lock().unwrap_or_else(|p| p.into_inner()) =
         Some((account_id.clone(), uris.clone()));
@@ -257,8 +248,6 @@ pub async fn drag_out_pointer<R: Runtime>(
     if !ours {
         return Ok(());
     }
-    drag.outside
-        .store(outside, std::sync::atomic::Ordering::Relaxed);
     // Where no native drag can take over (Wayland, other systems), no drop target could get
     // the copies: nothing is staged.
     if outside && drag.capable.load(std::sync::atomic::Ordering::Relaxed) {
@@ -288,8 +277,6 @@ fn stage_early() -> bool {
 pub async fn stage_now<R: Runtime>(app: AppHandle<R>) {
     let state = app.state::<AppState>();
     let drag = app.state::<DragOut>();
-    drag.outside
-        .store(true, std::sync::atomic::Ordering::Relaxed);
     if !stage_early() {
         return;
     }
@@ -362,8 +349,6 @@ pub async fn drag_out_end(drag: State<'_, DragOut>, token: String) -> CmdResult<
     if current.as_ref().is_some_and(|p| p.token == token) {
         *current = None;
     }
-    drag.outside
-        .store(false, std::sync::atomic::Ordering::Relaxed);
     Ok(())
 }
 
