@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { copyFileSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { assertAccessible, launchApp, screenshot } from "./helpers.js";
+import { assertAccessible, freshDataDir, launchApp, screenshot } from "./helpers.js";
 import { startSandbox } from "./sandbox-server.js";
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
@@ -63,7 +63,8 @@ describe("versions and search", () => {
     // A file two folders down, and a folder at the root whose name matches the same search.
     await server.create(NESTED, "file");
     await server.create(DECOY, "folder");
-    browser = await launchApp();
+    // Its own data dir: specs before it (journey, keyboard) leave an account signed in.
+    browser = await launchApp({ env: { CIRRUS_DATA_DIR: freshDataDir() } });
   });
   after(async () => {
     await browser?.deleteSession();
