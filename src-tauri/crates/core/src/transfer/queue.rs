@@ -224,6 +224,27 @@ fn row_to_item(r: &Row<'_>) -> rusqlite::Result<TransferItem> {
     })
 }
 
+/// Sets an item's state (?2) and time (?3), clearing its error when ?4; callers add the WHERE.
+const SET_STATE: &str = "UPDATE items SET state = ?2, updated_ms = ?3,
+     error = CASE WHEN ?4 THEN NULL ELSE error END,
+     error_kind = CASE WHEN ?4 THEN NULL ELSE error_kind END";
+
+/// Refuses a move the state machine does not allow; else says whether it clears the error
+/// (an item that is going again or done has none).
+fn checked_transition(from: ItemState, to: ItemState) -> Result<bool> {
+    if !transition_allowed(from, to) {
+        return Err(Error::invalid(format!(
+            "A {} transfer cannot become {}.",
+            enum_str(from),
+            enum_str(to)
+        )));
+    }
+    Ok(matches!(
+        to,
+        ItemState::Queued | ItemState::Running | ItemState::Completed
+    ))
+}
+
 /// Whether the state machine allows `from → to`.
 pub fn transition_allowed(from: ItemState, to: ItemState) -> bool {
     use ItemState::*;
@@ -586,22 +607,9 @@ impl TransferQueue {
         if from == to {
             return Ok(false);
         }
-        if !transition_allowed(from, to) {
-            return Err(Error::invalid(format!(
-                "A {} transfer cannot become {}.",
-                enum_str(from),
-                enum_str(to)
-            )));
-        }
-        let clear_error = matches!(
-            to,
-            ItemState::Queued | ItemState::Running | ItemState::Completed
-        );
+        let clear_error = checked_transition(from, to)?;
         self.conn().execute(
-            "UPDATE items SET state = ?2, updated_ms = ?3,
-                 error = CASE WHEN ?4 THEN NULL ELSE error END,
-                 error_kind = CASE WHEN ?4 THEN NULL ELSE error_kind END
-             WHERE id = ?1",
+            &format!("{SET_STATE} WHERE id = ?1"),
             params![id, enum_str(to), now_ms(), clear_error],
         )?;
         Ok(true)
@@ -616,28 +624,13 @@ impl TransferQueue {
         from: ItemState,
         to: ItemState,
     ) -> Result<Vec<ItemId>> {
-        if !transition_allowed(from, to) {
-            return Err(Error::invalid(format!(
-                "A {} transfer cannot become {}.",
-                enum_str(from),
-                enum_str(to)
-            )));
-        }
-        let clear_error = matches!(
-            to,
-            ItemState::Queued | ItemState::Running | ItemState::Completed
-        );
+        let clear_error = checked_transition(from, to)?;
         let now = now_ms();
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let mut moved = Vec::new();
         {
-            let mut update = tx.prepare(
-                "UPDATE items SET state = ?2, updated_ms = ?3,
-                     error = CASE WHEN ?4 THEN NULL ELSE error END,
-                     error_kind = CASE WHEN ?4 THEN NULL ELSE error_kind END
-                 WHERE id = ?1 AND state = ?5",
-            )?;
+            let mut update = tx.prepare(&format!("{SET_STATE} WHERE id = ?1 AND state = ?5"))?;
             for &id in ids {
                 if update.execute(params![id, enum_str(to), now, clear_error, enum_str(from)])? > 0
                 {
