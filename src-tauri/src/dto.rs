@@ -309,6 +309,18 @@ pub enum TransferEventDto {
         /// The rows.
         transfers: Vec<TransferDto>,
     },
+    /// These rows moved to `state` and nothing else changed but their speed (now none):
+    /// "Pause all" of 10 000 files is one small message instead of every row. Ids the UI does
+    /// not list (files inside a folder) are ignored; their folder's row comes as an update.
+    States {
+        /// Row ids.
+        ids: Vec<String>,
+        /// The state they are in now (as [`TransferDto::state`]).
+        #[ts(
+            type = "\"queued\" | \"running\" | \"paused\" | \"completed\" | \"failed\" | \"cancelled\""
+        )]
+        state: String,
+    },
 }
 
 /// A share link.

@@ -41,7 +41,13 @@ pub fn start<R: Runtime>(app: AppHandle<R>) {
                     continue;
                 }
             };
-            let e = &hub_event.event;
+            let Some(e) = hub_event.event.item() else {
+                // Many items paused or resumed at once: nothing to notify, and the tray must
+                // show it even if it was refreshed a moment ago (no event may follow).
+                last_tray = Instant::now();
+                crate::tray::refresh(&app);
+                continue;
+            };
             let finished = matches!(e.state, ItemState::Completed | ItemState::Failed);
             if finished && e.direction == Direction::Upload {
                 app.state::<AppState>()

@@ -9,8 +9,8 @@ use crate::state::{AppState, LastFolder, UploadPlan, lock};
 use cirrus_core::provider::RemoteRef;
 use cirrus_core::settings::ConflictPreference;
 use cirrus_core::transfer::{
-    ConflictPolicy, Direction, ItemId, ItemKind, ItemState, Progress, TransferEvent, TransferPhase,
-    local_name_differs, sanitize_component,
+    ConflictPolicy, Direction, EngineEvent, ItemId, ItemKind, ItemState, Progress, TransferEvent,
+    TransferPhase, local_name_differs, sanitize_component,
 };
 use cirrus_core::transfer_hub::{HubEvent, HubItem, HubReceiver, HubSelection, TransferHub};
 use std::collections::HashMap;
@@ -449,8 +449,9 @@ pub async fn transfers_subscribe(
 const BATCH_WINDOW: std::time::Duration = std::time::Duration::from_millis(25);
 
 /// Turns hub events into row messages for the UI and hands them to `send` until it returns
-/// false or the hub goes away. Events arriving together go out as one `Batch`. When events
-/// were lost on the way (a burst such as 10 000 files queued or paused at once), the UI gets
+/// false or the hub goes away. Events arriving together go out as one `Batch`; many items
+/// changing state at once go out as one `States` (at once, without waiting for the window).
+/// When events were lost on the way (a burst such as 10 000 files queued at once), the UI gets
 /// one `Snapshot` of every row instead, so no row stays stale.
 pub async fn relay_events(
     hub: Arc<TransferHub>,
@@ -469,7 +470,10 @@ pub async fn relay_events(
             Err(RecvError::Closed) => return,
         }
         let deadline = tokio::time::Instant::now() + BATCH_WINDOW;
-        while let Ok(next) = tokio::time::timeout_at(deadline, rx.recv()).await {
+        while !events.last().is_some_and(is_bulk) {
+            let Ok(next) = tokio::time::timeout_at(deadline, rx.recv()).await else {
+                break;
+            };
             match next {
                 // After a loss the list read below is newer than anything gathered.
                 Ok(e) if !lost => events.push(e),
@@ -484,7 +488,7 @@ pub async fn relay_events(
                 }
             }
         }
-        let message = if lost {
+        let messages = if lost {
             let started = std::time::Instant::now();
             let Ok(items) = hub.list().await else {
                 continue;
@@ -495,12 +499,50 @@ pub async fn relay_events(
                 build_ms = started.elapsed().as_millis() as u64,
                 "events lost in a burst: sending a snapshot"
             );
-            Some(TransferEventDto::Snapshot { transfers })
+            vec![TransferEventDto::Snapshot { transfers }]
         } else {
-            let mut batch: Vec<TransferDto> = Vec::new();
-            let mut at: HashMap<String, usize> = HashMap::new();
-            for event in &events {
-                if let Some(row) = row_for(&hub, &mut throttle, event).await {
+            messages_for(&hub, &mut throttle, &events).await
+        };
+        for message in messages {
+            if !send(message) {
+                return;
+            }
+        }
+        if closed {
+            return;
+        }
+    }
+}
+
+fn is_bulk(event: &HubEvent) -> bool {
+    matches!(event.event, EngineEvent::States { .. })
+}
+
+/// The messages for events gathered together, in their order: row updates as one `Batch`
+/// (each row once, with its latest state) between bulk state changes.
+async fn messages_for(
+    hub: &TransferHub,
+    throttle: &mut FolderRowThrottle,
+    events: &[HubEvent],
+) -> Vec<TransferEventDto> {
+    fn flush(batch: &mut Vec<TransferDto>, out: &mut Vec<TransferEventDto>) {
+        let mut rows = std::mem::take(batch);
+        match rows.len() {
+            0 => {}
+            1 => out.extend(
+                rows.pop()
+                    .map(|transfer| TransferEventDto::Update { transfer }),
+            ),
+            _ => out.push(TransferEventDto::Batch { transfers: rows }),
+        }
+    }
+    let mut out = Vec::new();
+    let mut batch: Vec<TransferDto> = Vec::new();
+    let mut at: HashMap<String, usize> = HashMap::new();
+    for HubEvent { account_id, event } in events {
+        match event {
+            EngineEvent::Item(e) => {
+                if let Some(row) = row_for(hub, throttle, account_id, e).await {
                     match at.get(&row.id) {
                         Some(&i) => batch[i] = row,
                         None => {
@@ -510,23 +552,18 @@ pub async fn relay_events(
                     }
                 }
             }
-            match batch.len() {
-                0 => None,
-                1 => batch
-                    .pop()
-                    .map(|transfer| TransferEventDto::Update { transfer }),
-                _ => Some(TransferEventDto::Batch { transfers: batch }),
+            EngineEvent::States { ids, state } => {
+                flush(&mut batch, &mut out);
+                at.clear();
+                out.push(TransferEventDto::States {
+                    ids: ids.iter().map(|id| transfer_id(account_id, *id)).collect(),
+                    state: state_str(*state).into(),
+                });
             }
-        };
-        if let Some(message) = message
-            && !send(message)
-        {
-            return;
-        }
-        if closed {
-            return;
         }
     }
+    flush(&mut batch, &mut out);
+    out
 }
 
 /// The row an event changes: the item's own for a top-level file, else its folder's totals
@@ -534,18 +571,19 @@ pub async fn relay_events(
 async fn row_for(
     hub: &TransferHub,
     throttle: &mut FolderRowThrottle,
-    event: &HubEvent,
+    account_id: &str,
+    event: &TransferEvent,
 ) -> Option<TransferDto> {
-    if event.event.parent_id.is_none() && event.event.progress.total > 0 {
-        return Some(row_from_event(&event.account_id, &event.event));
+    if event.parent_id.is_none() && event.progress.total > 0 {
+        return Some(row_from_event(account_id, event));
     }
-    let folder = event.event.parent_id.unwrap_or(event.event.id);
-    let root = transfer_id(&event.account_id, folder);
-    let file_progress = event.event.parent_id.is_some() && event.event.state == ItemState::Running;
+    let folder = event.parent_id.unwrap_or(event.id);
+    let root = transfer_id(account_id, folder);
+    let file_progress = event.parent_id.is_some() && event.state == ItemState::Running;
     if !throttle.due(&root, file_progress, std::time::Instant::now()) {
         return None;
     }
-    hub.subtree(&event.account_id, folder)
+    hub.subtree(account_id, folder)
         .await
         .ok()
         .and_then(|items| rows(&items).into_iter().find(|r| r.id == root))

@@ -1,5 +1,6 @@
 import { FULL_CAPABILITIES } from "../lib/capabilities";
 import type { Backend, Unsubscribe } from "./api";
+import { applyTransferEvents } from "./transferEvents";
 import type {
   Account,
   BackendError,
@@ -175,10 +176,7 @@ export class FakeBackend implements Backend {
 
   /** Simulates Rust pushing a transfer update over the channel. */
   emitTransfer(event: TransferEvent) {
-    if (event.kind === "update") this.transfers.set(event.transfer.id, event.transfer);
-    else if (event.kind === "removed") this.transfers.delete(event.id);
-    else if (event.kind === "batch") for (const t of event.transfers) this.transfers.set(t.id, t);
-    else this.transfers = new Map(event.transfers.map((t) => [t.id, t]));
+    this.transfers = applyTransferEvents(this.transfers, [event]);
     for (const l of this.transferListeners) l(event);
   }
 

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use cirrus_core::net::proxy::ProxyConfig;
 use cirrus_core::provider::{Provider, RemoteRef};
 use cirrus_core::transfer::{
-    ConflictPolicy, EngineConfig, Interrupted, ItemId, ItemKind, ItemState, Selection,
+    ConflictPolicy, EngineConfig, EngineEvent, Interrupted, ItemId, ItemKind, ItemState, Selection,
     TransferEngine, TransferItem, TransferOptions, TransferPhase, TransferQueue,
     local_name_differs, part_path,
 };
@@ -553,7 +553,8 @@ pub(crate) async fn run_to_end(
                 e.pause(&Selection::Ids(ids.to_vec())).await?;
             }
             ev = events.recv() => {
-                let Ok(ev) = ev else { continue };
+                // A bulk state change moves no bar.
+                let Ok(EngineEvent::Item(ev)) = ev else { continue };
                 let top = ev.parent_id.unwrap_or(ev.id);
                 let Some(bar) = by_id.get(&top) else { continue };
                 let checking = ev.phase == TransferPhase::Checking && ev.state == ItemState::Running;

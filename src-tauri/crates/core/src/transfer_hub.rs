@@ -8,8 +8,8 @@
 use crate::error::{Error, Result};
 use crate::facade::Cirrus;
 use crate::transfer::{
-    EngineConfig, Interrupted, ItemId, ItemKind, ItemState, Selection, TransferEngine,
-    TransferEvent, TransferItem, TransferQueue,
+    EngineConfig, EngineEvent, Interrupted, ItemId, ItemKind, ItemState, Selection, TransferEngine,
+    TransferItem, TransferQueue,
 };
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -24,7 +24,7 @@ pub struct HubEvent {
     /// The account whose engine emitted the event.
     pub account_id: String,
     /// The engine's event.
-    pub event: TransferEvent,
+    pub event: EngineEvent,
 }
 
 /// A transfer item tagged with its account.

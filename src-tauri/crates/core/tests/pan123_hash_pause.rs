@@ -40,7 +40,9 @@ async fn an_upload_paused_while_hashing_resumes_hashes_once_more_and_lands_intac
     let id = e.enqueue_upload(&f, &folder, ConflictPolicy::Ask).unwrap();
     // Pause as soon as the first hashed block is reported.
     let checked_at_pause = loop {
-        let ev = events.recv().await.expect("events");
+        let Some(ev) = events.recv().await.expect("events").item().cloned() else {
+            continue;
+        };
         if ev.id == id && ev.phase == TransferPhase::Checking && ev.checked_bytes > 0 {
             e.pause(&Selection::Ids(vec![id])).await.unwrap();
             break ev.checked_bytes;

@@ -88,6 +88,7 @@ async fn a_known_file_is_an_instant_upload_create_only_and_never_hashed_twice() 
     let mut checked = 0;
     let mut checking_before_bytes = false;
     while let Ok(ev) = events.try_recv() {
+        let Some(ev) = ev.item() else { continue };
         if ev.id == item.id && ev.phase == TransferPhase::Checking {
             checked = checked.max(ev.checked_bytes);
             checking_before_bytes |= ev.progress.bytes_done == 0;
@@ -124,6 +125,7 @@ async fn a_known_file_is_an_instant_upload_create_only_and_never_hashed_twice() 
     assert!(made.values().sum::<u64>() <= 2, "{made:?}");
     assert_eq!(env.sandbox.pan123_stats().reused, 1);
     let last = std::iter::from_fn(|| events.try_recv().ok())
+        .filter_map(|ev| ev.item().cloned())
         .filter(|ev| ev.id == item.id)
         .last()
         .unwrap();

@@ -7,7 +7,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use cirrus_core::transfer::{ConflictPolicy, ItemState};
+use cirrus_core::transfer::{ConflictPolicy, EngineEvent, ItemState};
 use cirrus_core::transfer_hub::{HubSelection, TransferHub};
 use cirrus_sandbox::SandboxConfig;
 use tokio::sync::broadcast::error::TryRecvError;
@@ -63,9 +63,16 @@ async fn a_slow_subscriber_ends_with_every_item_of_a_burst() {
     let mut reloads = 0;
     loop {
         match rx.try_recv() {
-            Ok(e) => {
-                seen.insert((e.account_id, e.event.id), e.event.state);
-            }
+            Ok(e) => match e.event {
+                EngineEvent::Item(item) => {
+                    seen.insert((e.account_id, item.id), item.state);
+                }
+                EngineEvent::States { ids, state } => {
+                    for id in ids.iter() {
+                        seen.insert((e.account_id.clone(), *id), state);
+                    }
+                }
+            },
             Err(TryRecvError::Lagged(_)) => {
                 reloads += 1;
                 seen = rows_of(&hub).await;
@@ -119,6 +126,78 @@ fn transition_many_moves_only_the_items_still_in_the_from_state() {
     );
     assert!(
         q.transition_many(&[a], ItemState::Completed, ItemState::Paused)
+            .is_err(),
+        "the state machine still applies"
+    );
+}
+
+#[test]
+fn transition_all_moves_every_waiting_file_and_unexpanded_folder_in_one_statement() {
+    use cirrus_core::transfer::{ItemKind, NewItem, TransferQueue};
+    let dir = tempfile::tempdir().unwrap();
+    let q = TransferQueue::open(&dir.path().join("q.sqlite3")).unwrap();
+    let upload = |name: &str| {
+        NewItem::upload_file(
+            &dir.path().join(name),
+            "cloudreve://my",
+            1,
+            ConflictPolicy::Ask,
+        )
+    };
+    let folder = |name: &str| NewItem {
+        kind: ItemKind::Folder,
+        ..upload(name)
+    };
+    let waiting = q.add(&upload("waiting")).unwrap();
+    let running = q.add(&upload("running")).unwrap();
+    assert!(q.transition(running, ItemState::Running).unwrap());
+    let done = q.add(&upload("done")).unwrap();
+    assert!(q.transition(done, ItemState::Running).unwrap());
+    assert!(q.transition(done, ItemState::Completed).unwrap());
+    let unexpanded = q.add(&folder("unexpanded")).unwrap();
+    let expanded = q.add(&folder("expanded")).unwrap();
+    let inside = q
+        .prepare_folder(
+            expanded,
+            &[NewItem {
+                parent_id: Some(expanded),
+                ..upload("inside")
+            }],
+            1,
+        )
+        .unwrap()[0];
+
+    assert_eq!(
+        q.transition_all(ItemState::Queued, ItemState::Paused)
+            .unwrap(),
+        vec![
+            (waiting, None),
+            (unexpanded, None),
+            (inside, Some(expanded))
+        ],
+        "the waiting file, the folder not expanded yet and the file inside the expanded one"
+    );
+    let state = |id| q.get(id).unwrap().state;
+    assert_eq!(
+        [waiting, running, done, unexpanded, expanded, inside].map(state),
+        [
+            ItemState::Paused,
+            ItemState::Running,
+            ItemState::Completed,
+            ItemState::Paused,
+            ItemState::Running,
+            ItemState::Paused
+        ],
+        "running and finished items and the expanded folder are left alone"
+    );
+    assert_eq!(
+        q.transition_all(ItemState::Paused, ItemState::Queued)
+            .unwrap()
+            .len(),
+        3
+    );
+    assert!(
+        q.transition_all(ItemState::Completed, ItemState::Paused)
             .is_err(),
         "the state machine still applies"
     );

@@ -434,6 +434,7 @@ async fn a_streamed_upload_reports_progress_while_it_is_sent() {
     assert_eq!(q.get(id).unwrap().state, ItemState::Completed);
     let mut partial = vec![];
     while let Ok(ev) = events.try_recv() {
+        let Some(ev) = ev.item() else { continue };
         let b = ev.progress.bytes_done;
         if ev.id == id && b > 0 && b < size as u64 {
             partial.push(b);

@@ -20,4 +20,12 @@ transfers: Array<TransferDto>, } | { "kind": "batch",
 /**
  * The rows.
  */
-transfers: Array<TransferDto>, };
+transfers: Array<TransferDto>, } | { "kind": "states", 
+/**
+ * Row ids.
+ */
+ids: Array<string>, 
+/**
+ * The state they are in now (as [`TransferDto::state`]).
+ */
+state: "queued" | "running" | "paused" | "completed" | "failed" | "cancelled", };

@@ -1,5 +1,6 @@
 import type { Transfer, TransferEvent } from "../../backend";
-import { applyTransferEvents, eventBatcher } from "./TransfersContext";
+import { applyTransferEvents } from "../../backend/transferEvents";
+import { eventBatcher } from "./TransfersContext";
 
 const row = (id: string, state: Transfer["state"]): Transfer => ({
   id,
@@ -74,4 +75,25 @@ test("a batch message (a burst sent at once) updates its rows and leaves the oth
     ["c", "completed"],
     ["b", "paused"],
   ]);
+});
+
+test("a states message (pause all) moves the listed rows, keeps their bytes, and ignores ids it does not list", () => {
+  const running = { ...row("a", "running"), bytesDone: 4, speedBps: 1000, etaSeconds: 6 };
+  const before = new Map([
+    ["a", running],
+    ["b", row("b", "queued")],
+    ["c", row("c", "completed")],
+  ]);
+  const after = applyTransferEvents(before, [
+    { kind: "states", ids: ["a", "b", "inside-a-folder"], state: "paused" },
+    { kind: "update", transfer: row("b", "running") },
+  ]);
+  expect([...after.values()].map((t) => [t.id, t.state])).toEqual([
+    ["a", "paused"],
+    ["b", "running"],
+    ["c", "completed"],
+  ]);
+  expect(after.get("a")).toMatchObject({ bytesDone: 4, speedBps: 0, etaSeconds: null });
+  expect(after.has("inside-a-folder")).toBe(false);
+  expect(before.get("a")!.state).toBe("running");
 });

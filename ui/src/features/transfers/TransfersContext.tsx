@@ -1,5 +1,6 @@
 import { createContext, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { useBackend, type Transfer, type TransferEvent } from "../../backend";
+import { applyTransferEvents } from "../../backend/transferEvents";
 
 interface TransfersValue {
   transfers: Transfer[];
@@ -8,23 +9,6 @@ interface TransfersValue {
 }
 
 const TransfersContext = createContext<TransfersValue>({ transfers: [], uploadsCompleted: 0 });
-
-/** Applies one channel event to the transfer map (pure, for testing). */
-export function applyTransferEvent(map: Map<string, Transfer>, event: TransferEvent): Map<string, Transfer> {
-  return applyTransferEvents(map, [event]);
-}
-
-/** Applies a batch of channel events in order with one copy of the map (pure). */
-export function applyTransferEvents(map: Map<string, Transfer>, events: TransferEvent[]): Map<string, Transfer> {
-  let next = new Map(map);
-  for (const event of events) {
-    if (event.kind === "update") next.set(event.transfer.id, event.transfer);
-    else if (event.kind === "removed") next.delete(event.id);
-    else if (event.kind === "batch") for (const t of event.transfers) next.set(t.id, t);
-    else next = new Map(event.transfers.map((t) => [t.id, t]));
-  }
-  return next;
-}
 
 /** Longest an event waits for the next frame (a hidden window gets no frames). */
 const FLUSH_FALLBACK_MS = 100;

@@ -9,7 +9,7 @@ use super::item::{
     TransferPhase,
 };
 use super::job::{JobContext, Outcome, prepare_folder};
-use super::progress::{ProgressTracker, TransferEvent};
+use super::progress::{EngineEvent, ProgressTracker, TransferEvent};
 use super::queue::{Interrupted, TransferQueue};
 use super::retry::RetryPolicy;
 use super::safe_path::sanitize_component;
@@ -112,7 +112,7 @@ struct Inner {
     base: JobContext,
     parallel: AtomicUsize,
     progress_interval: Duration,
-    events: broadcast::Sender<TransferEvent>,
+    events: broadcast::Sender<EngineEvent>,
     wake: Notify,
     running: Mutex<HashMap<ItemId, RunningJob>>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
@@ -208,7 +208,7 @@ impl TransferEngine {
     }
 
     /// Progress and state events for every item.
-    pub fn subscribe(&self) -> broadcast::Receiver<TransferEvent> {
+    pub fn subscribe(&self) -> broadcast::Receiver<EngineEvent> {
         self.inner.events.subscribe()
     }
 
@@ -315,7 +315,37 @@ impl TransferEngine {
 
     /// Pauses items: running ones stop after their in-flight requests, keeping their progress.
     pub async fn pause(&self, sel: &Selection) -> Result<()> {
-        let mut parents = std::collections::BTreeSet::new();
+        let moved = match sel {
+            Selection::All => {
+                self.inner.stop_all_running(ItemState::Paused);
+                let moved = self
+                    .inner
+                    .queue
+                    .transition_all(ItemState::Queued, ItemState::Paused)?;
+                // Started by the scheduler in the freed slots before the update: stop them too.
+                self.inner.stop_all_running(ItemState::Paused);
+                moved
+            }
+            Selection::Ids(_) => self.pause_some(sel)?,
+        };
+        let parents: std::collections::BTreeSet<ItemId> =
+            moved.iter().filter_map(|(_, parent)| *parent).collect();
+        self.inner.emit_states(
+            moved.into_iter().map(|(id, _)| id).collect(),
+            ItemState::Paused,
+        );
+        // Folders whose files were all waiting are paused now; running files update theirs
+        // as they stop.
+        for parent in parents {
+            self.inner.queue.refresh_folder(parent)?;
+            self.inner.emit_item(parent);
+        }
+        Ok(())
+    }
+
+    /// [`TransferEngine::pause`] of chosen items; returns the waiting ones it moved, with
+    /// their folders.
+    fn pause_some(&self, sel: &Selection) -> Result<Vec<(ItemId, Option<ItemId>)>> {
         let waiting: Vec<TransferItem> = self
             .inner
             .files_of(sel)?
@@ -339,33 +369,52 @@ impl TransferEngine {
         for item in waiting.iter().filter(|i| !moved.contains(&i.id)) {
             self.inner.stop_running(item.id, ItemState::Paused);
         }
-        for mut item in waiting.into_iter().filter(|i| moved.contains(&i.id)) {
-            item.state = ItemState::Paused;
-            let _ = self.inner.events.send(self.inner.event_for(&item));
-            parents.extend(item.parent_id);
-        }
-        // Folders whose files were all waiting are paused now; running files update theirs
-        // as they stop.
-        for parent in parents {
-            self.inner.queue.refresh_folder(parent)?;
-            self.inner.emit_item(parent);
-        }
-        Ok(())
+        Ok(waiting
+            .into_iter()
+            .filter(|i| moved.contains(&i.id))
+            .map(|i| (i.id, i.parent_id))
+            .collect())
     }
 
     /// Resumes paused items.
     pub async fn resume(&self, sel: &Selection) -> Result<()> {
-        for item in self.inner.files_of(sel)? {
-            if item.state == ItemState::Paused {
-                self.inner.queue.transition(item.id, ItemState::Queued)?;
-                self.inner.emit_item(item.id);
-                // Its folder was paused with it: it runs again, so its files can be picked.
-                if let Some(parent) = item.parent_id
-                    && self.inner.queue.get(parent)?.state == ItemState::Paused
-                {
-                    self.inner.queue.transition(parent, ItemState::Running)?;
-                    self.inner.emit_item(parent);
-                }
+        let moved = match sel {
+            Selection::All => self
+                .inner
+                .queue
+                .transition_all(ItemState::Paused, ItemState::Queued)?,
+            Selection::Ids(_) => {
+                let paused: Vec<(ItemId, Option<ItemId>)> = self
+                    .inner
+                    .files_of(sel)?
+                    .into_iter()
+                    .filter(|i| i.state == ItemState::Paused)
+                    .map(|i| (i.id, i.parent_id))
+                    .collect();
+                let ids: Vec<ItemId> = paused.iter().map(|(id, _)| *id).collect();
+                let moved: std::collections::HashSet<ItemId> = self
+                    .inner
+                    .queue
+                    .transition_many(&ids, ItemState::Paused, ItemState::Queued)?
+                    .into_iter()
+                    .collect();
+                paused
+                    .into_iter()
+                    .filter(|(id, _)| moved.contains(id))
+                    .collect()
+            }
+        };
+        let parents: std::collections::BTreeSet<ItemId> =
+            moved.iter().filter_map(|(_, parent)| *parent).collect();
+        self.inner.emit_states(
+            moved.into_iter().map(|(id, _)| id).collect(),
+            ItemState::Queued,
+        );
+        // Their folders were paused with them: they run again, so their files can be picked.
+        for parent in parents {
+            if self.inner.queue.get(parent)?.state == ItemState::Paused {
+                self.inner.queue.transition(parent, ItemState::Running)?;
+                self.inner.emit_item(parent);
             }
         }
         self.inner.wake.notify_one();
@@ -519,17 +568,32 @@ impl Inner {
 
     fn emit_item(&self, id: ItemId) {
         if let Ok(item) = self.queue.get(id) {
-            let _ = self.events.send(self.event_for(&item));
+            let _ = self.events.send(EngineEvent::Item(self.event_for(&item)));
+        }
+    }
+
+    /// One event for items that only changed state (nothing is sent for none).
+    fn emit_states(&self, ids: Vec<ItemId>, state: ItemState) {
+        if !ids.is_empty() {
+            let _ = self.events.send(EngineEvent::States {
+                ids: ids.into(),
+                state,
+            });
         }
     }
 
     /// Selected file items (folders expand to their files).
     fn files_of(&self, sel: &Selection) -> Result<Vec<TransferItem>> {
         let all = self.queue.list()?;
+        // A set: "select all, then pause" passes every id, and a list made that quadratic.
+        let chosen: std::collections::HashSet<ItemId> = match sel {
+            Selection::All => Default::default(),
+            Selection::Ids(ids) => ids.iter().copied().collect(),
+        };
         let picked = |i: &TransferItem| match sel {
             Selection::All => true,
-            Selection::Ids(ids) => {
-                ids.contains(&i.id) || i.parent_id.is_some_and(|p| ids.contains(&p))
+            Selection::Ids(_) => {
+                chosen.contains(&i.id) || i.parent_id.is_some_and(|p| chosen.contains(&p))
             }
         };
         Ok(all
@@ -552,6 +616,18 @@ impl Inner {
                 Selection::Ids(ids) => ids.contains(&i.id),
             })
             .collect())
+    }
+
+    /// Signals every running job not stopping yet to stop for `reason` (a file being
+    /// cancelled stays cancelled).
+    fn stop_all_running(&self, reason: ItemState) {
+        for job in self.running.lock().expect("running poisoned").values() {
+            let mut stop = job.stop.lock().expect("stop poisoned");
+            if stop.is_none() {
+                *stop = Some(reason);
+                job.cancel.cancel();
+            }
+        }
     }
 
     /// Signals a running job to stop for `reason`; false if it is not running.

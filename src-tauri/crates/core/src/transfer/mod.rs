@@ -26,7 +26,7 @@ pub use item::{
     ConflictPolicy, Direction, Fingerprint, ItemId, ItemKind, ItemState, NewItem, Progress,
     TransferItem, TransferOptions, TransferPhase,
 };
-pub use progress::TransferEvent;
+pub use progress::{EngineEvent, TransferEvent};
 pub use queue::{Interrupted, TransferQueue};
 pub use retry::RetryPolicy;
 pub use safe_path::{MAX_LOCAL_NAME_BYTES, local_name_differs, safe_join, sanitize_component};

@@ -33,10 +33,36 @@ pub struct TransferEvent {
     pub checked_bytes: u64,
 }
 
+/// What an engine broadcasts: one item's update, or many items moved to one state together.
+#[derive(Clone, Debug, PartialEq)]
+pub enum EngineEvent {
+    /// One item changed (state, bytes, phase).
+    Item(TransferEvent),
+    /// These items moved to `state` and nothing else about them changed ("Pause all" or
+    /// "Resume all" of thousands of waiting files): one event instead of one per item, which
+    /// overflowed every subscriber and made the UI reload the whole list.
+    States {
+        /// The items that moved, in queue order.
+        ids: std::sync::Arc<[ItemId]>,
+        /// Their state now.
+        state: ItemState,
+    },
+}
+
+impl EngineEvent {
+    /// The single item's update, if this is one.
+    pub fn item(&self) -> Option<&TransferEvent> {
+        match self {
+            EngineEvent::Item(e) => Some(e),
+            EngineEvent::States { .. } => None,
+        }
+    }
+}
+
 /// Per-item progress tracker: counts bytes, smooths the speed, throttles events.
 pub struct ProgressTracker {
     event: TransferEvent,
-    sender: broadcast::Sender<TransferEvent>,
+    sender: broadcast::Sender<EngineEvent>,
     interval: Duration,
     last_sent: Option<Instant>,
     sample_at: Instant,
@@ -46,7 +72,7 @@ pub struct ProgressTracker {
 impl ProgressTracker {
     /// A tracker starting at `bytes_done` of `total`.
     pub fn new(
-        sender: broadcast::Sender<TransferEvent>,
+        sender: broadcast::Sender<EngineEvent>,
         interval: Duration,
         base: TransferEvent,
     ) -> Self {
@@ -150,7 +176,7 @@ impl ProgressTracker {
     fn send(&mut self) {
         self.last_sent = Some(Instant::now());
         // No subscriber is fine: nobody is watching.
-        let _ = self.sender.send(self.event.clone());
+        let _ = self.sender.send(EngineEvent::Item(self.event.clone()));
     }
 }
 
@@ -182,16 +208,20 @@ mod tests {
         for _ in 0..10 {
             t.add(10);
         }
-        assert_eq!(rx.try_recv().unwrap().progress.bytes_done, 10);
-        assert!(rx.try_recv().is_err(), "throttled");
+        let mut next = || match rx.try_recv() {
+            Ok(EngineEvent::Item(e)) => Some(e),
+            _ => None,
+        };
+        assert_eq!(next().unwrap().progress.bytes_done, 10);
+        assert!(next().is_none(), "throttled");
         tokio::time::advance(Duration::from_millis(300)).await;
         t.add(100);
-        let e = rx.try_recv().unwrap();
+        let e = next().unwrap();
         assert_eq!(e.progress.bytes_done, 200);
         assert!(e.progress.bytes_per_sec > 0.0);
         assert!(e.progress.eta_secs.is_some());
         t.state(ItemState::Completed, None);
-        let e = rx.try_recv().unwrap();
+        let e = next().unwrap();
         assert_eq!(e.state, ItemState::Completed);
         assert_eq!(e.progress.eta_secs, None);
     }

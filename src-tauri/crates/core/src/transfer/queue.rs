@@ -642,6 +642,31 @@ impl TransferQueue {
         Ok(moved)
     }
 
+    /// Moves every unit of work in state `from` to `to` in one statement: each file, and each
+    /// folder not yet expanded into its files (what "Pause all" and "Resume all" move).
+    /// Returns the moved items with their folders, in queue order. Reading 10 000 items to
+    /// update them one by one took most of the time of a "Pause all".
+    pub fn transition_all(
+        &self,
+        from: ItemState,
+        to: ItemState,
+    ) -> Result<Vec<(ItemId, Option<ItemId>)>> {
+        let clear_error = checked_transition(from, to)?;
+        let conn = self.conn();
+        let mut update = conn.prepare(&format!(
+            "{SET_STATE} WHERE state = ?1 AND (kind = 'file' OR prepared = 0)
+             RETURNING id, parent_id"
+        ))?;
+        let mut moved = update
+            .query_map(
+                params![enum_str(from), enum_str(to), now_ms(), clear_error],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?
+            .collect::<rusqlite::Result<Vec<(ItemId, Option<ItemId>)>>>()?;
+        moved.sort_unstable();
+        Ok(moved)
+    }
+
     /// Marks an item failed with `err`.
     pub fn fail(&self, id: ItemId, err: &Error) -> Result<()> {
         let state = self.get(id)?.state;

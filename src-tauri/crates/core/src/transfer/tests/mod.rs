@@ -405,6 +405,7 @@ async fn pause_resume_and_cancel() {
 
     let mut states = Vec::new();
     while let Ok(ev) = events.try_recv() {
+        let Some(ev) = ev.item() else { continue };
         if ev.id == id && states.last() != Some(&ev.state) {
             states.push(ev.state);
         }
