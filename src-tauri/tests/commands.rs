@@ -1718,57 +1718,16 @@ fn a_burst_that_outruns_the_event_stream_reaches_the_ui_whole() {
         json!({"planId": plan["planId"], "conflict": "keepBoth"}),
     );
     h.ok("transfers_pause", json!({"ids": []}));
-    let state_of = |rows: &Value| -> std::collections::BTreeMap<String, String> {
-        rows.as_array()
-            .unwrap()
-            .iter()
-            .map(|r| {
-                (
-                    r["id"].as_str().unwrap().to_string(),
-                    r["state"].as_str().unwrap().to_string(),
-                )
-            })
-            .collect()
-    };
     let expected = h.wait_for("every row settles", || {
-        let rows = state_of(&h.ok("transfers_list", json!({})));
+        let rows = row_states(&h.ok("transfers_list", json!({})));
         (rows.len() == FILES && rows.values().all(|s| s != "running" && s != "queued"))
             .then_some(rows)
     });
 
-    let shown = std::sync::Arc::new(std::sync::Mutex::new((
-        std::collections::BTreeMap::<String, String>::new(),
-        0usize,
-    )));
-    let sink = shown.clone();
-    tauri::async_runtime::spawn(cirrus_desktop::commands::transfers::relay_events(
-        h.state().hub.clone(),
-        rx,
-        move |message| {
-            let message = serde_json::to_value(&message).unwrap();
-            let mut shown = sink.lock().unwrap();
-            match message["kind"].as_str().unwrap() {
-                "update" => {
-                    let row = &message["transfer"];
-                    shown.0.insert(
-                        row["id"].as_str().unwrap().to_string(),
-                        row["state"].as_str().unwrap().to_string(),
-                    );
-                }
-                "snapshot" => {
-                    shown.0 = state_of(&message["transfers"]);
-                    shown.1 += 1;
-                }
-                "batch" => shown.0.extend(state_of(&message["transfers"])),
-                "states" => apply_states(&mut shown.0, &message),
-                other => panic!("unexpected {other}"),
-            }
-            true
-        },
-    ));
+    let shown = follow_like_the_ui(&h, rx, Default::default());
     let snapshots = h.wait_for("the UI's rows match the list", || {
         let shown = shown.lock().unwrap();
-        (shown.0 == expected).then_some(shown.1)
+        (shown.rows == expected).then(|| shown.count("snapshot"))
     });
     assert!(
         snapshots >= 1,
@@ -1776,23 +1735,23 @@ fn a_burst_that_outruns_the_event_stream_reaches_the_ui_whole() {
     );
 }
 
-/// A `states` message applied to rows as the UI does: listed rows take the state, ids it does
-/// not list are ignored.
-fn apply_states(rows: &mut std::collections::BTreeMap<String, String>, message: &Value) {
-    let state = message["state"].as_str().unwrap();
-    for id in message["ids"].as_array().unwrap() {
-        if let Some(row) = rows.get_mut(id.as_str().unwrap()) {
-            *row = state.to_string();
-        }
-    }
+/// Each row's state by id, from a list of rows.
+fn row_states(rows: &Value) -> std::collections::BTreeMap<String, String> {
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap().to_string(),
+                r["state"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
 }
 
-/// "Pause all" and "Resume all" of 3 000 waiting uploads reach the UI as one small `states`
-/// message each, not as 3 000 row events that overflow the stream and force a snapshot of
-/// every row (what made pausing 10 000 files take over 300 ms to show).
-#[test]
-fn pause_all_and_resume_all_reach_the_ui_as_one_states_message() {
-    const FILES: usize = 3_000;
+/// `files` small files dropped and uploading to a server that takes 400 ms a request, so most
+/// of them wait queued behind the running ones.
+fn uploads_queued_behind_a_slow_server(files: usize) -> (Harness, tempfile::TempDir) {
     let h = Harness::new(SandboxConfig::default());
     let account = h.sign_in();
     h.sandbox.set_faults(cirrus_sandbox::faults::FaultConfig {
@@ -1800,7 +1759,7 @@ fn pause_all_and_resume_all_reach_the_ui_as_one_states_message() {
         ..Default::default()
     });
     let local = tempfile::tempdir().unwrap();
-    *lock(&h.state().dropped) = (0..FILES)
+    *lock(&h.state().dropped) = (0..files)
         .map(|i| {
             let path = local.path().join(format!("f{i:05}.txt"));
             std::fs::write(&path, format!("file {i}")).unwrap();
@@ -1815,30 +1774,37 @@ fn pause_all_and_resume_all_reach_the_ui_as_one_states_message() {
         "transfers_start_upload",
         json!({"planId": plan["planId"], "conflict": "keepBoth"}),
     );
-    let list = || -> std::collections::BTreeMap<String, String> {
-        h.ok("transfers_list", json!({}))
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| {
-                (
-                    r["id"].as_str().unwrap().to_string(),
-                    r["state"].as_str().unwrap().to_string(),
-                )
-            })
-            .collect()
-    };
-    h.wait_for("every file is listed and some run", || {
-        let rows = list();
-        (rows.len() == FILES && rows.values().any(|s| s == "running")).then_some(())
-    });
-    // The UI as it stands after the drop's burst; from here on it follows the stream (whose
-    // events from before the list was read replay in order, so the last one wins).
-    let rx = h.state().hub.subscribe();
-    let shown = std::sync::Arc::new(std::sync::Mutex::new((
-        list(),
-        Vec::<(String, usize)>::new(),
-    )));
+    (h, local)
+}
+
+/// The rows a UI following the transfer stream shows, and the messages it got (kind, rows).
+#[derive(Default)]
+struct Followed {
+    rows: std::collections::BTreeMap<String, String>,
+    messages: Vec<(String, usize)>,
+}
+
+impl Followed {
+    fn count(&self, kind: &str) -> usize {
+        self.messages.iter().filter(|(k, _)| k == kind).count()
+    }
+
+    fn kinds(&self) -> Vec<&str> {
+        self.messages.iter().map(|(k, _)| k.as_str()).collect()
+    }
+}
+
+/// Relays the hub's events from `rx` as `transfers_subscribe` does and applies each message
+/// to `rows` as the UI does (a `states` message moves the rows it lists and ignores others).
+fn follow_like_the_ui(
+    h: &Harness,
+    rx: cirrus_core::transfer_hub::HubReceiver,
+    rows: std::collections::BTreeMap<String, String>,
+) -> std::sync::Arc<std::sync::Mutex<Followed>> {
+    let shown = std::sync::Arc::new(std::sync::Mutex::new(Followed {
+        rows,
+        messages: vec![],
+    }));
     let sink = shown.clone();
     tauri::async_runtime::spawn(cirrus_desktop::commands::transfers::relay_events(
         h.state().hub.clone(),
@@ -1849,42 +1815,55 @@ fn pause_all_and_resume_all_reach_the_ui_as_one_states_message() {
             let kind = message["kind"].as_str().unwrap().to_string();
             let rows = match kind.as_str() {
                 "update" => {
-                    let row = &message["transfer"];
-                    shown.0.insert(
-                        row["id"].as_str().unwrap().to_string(),
-                        row["state"].as_str().unwrap().to_string(),
-                    );
+                    shown.rows.extend(row_states(&json!([message["transfer"]])));
                     1
                 }
                 "batch" | "snapshot" => {
-                    let rows = message["transfers"].as_array().unwrap().len();
+                    let rows = row_states(&message["transfers"]);
                     if kind == "snapshot" {
-                        shown.0.clear();
+                        shown.rows.clear();
                     }
-                    for r in message["transfers"].as_array().unwrap() {
-                        shown.0.insert(
-                            r["id"].as_str().unwrap().to_string(),
-                            r["state"].as_str().unwrap().to_string(),
-                        );
-                    }
-                    rows
+                    let n = rows.len();
+                    shown.rows.extend(rows);
+                    n
                 }
                 "states" => {
-                    apply_states(&mut shown.0, &message);
-                    message["ids"].as_array().unwrap().len()
+                    let state = message["state"].as_str().unwrap();
+                    let ids = message["ids"].as_array().unwrap();
+                    for id in ids {
+                        if let Some(row) = shown.rows.get_mut(id.as_str().unwrap()) {
+                            *row = state.to_string();
+                        }
+                    }
+                    ids.len()
                 }
                 other => panic!("unexpected {other}"),
             };
-            shown.1.push((kind, rows));
+            shown.messages.push((kind, rows));
             true
         },
     ));
+    shown
+}
+
+/// "Pause all" and "Resume all" of 3 000 waiting uploads reach the UI as one small `states`
+/// message each, not as 3 000 row events that overflow the stream and force a snapshot of
+/// every row (what made pausing 10 000 files take over 300 ms to show).
+#[test]
+fn pause_all_and_resume_all_reach_the_ui_as_one_states_message() {
+    const FILES: usize = 3_000;
+    let (h, _local) = uploads_queued_behind_a_slow_server(FILES);
+    let list = || row_states(&h.ok("transfers_list", json!({})));
+    h.wait_for("every file is listed and some run", || {
+        let rows = list();
+        (rows.len() == FILES && rows.values().any(|s| s == "running")).then_some(())
+    });
+    // The UI as it stands after the drop's burst; from here on it follows the stream (whose
+    // events from before the list was read replay in order, so the last one wins).
+    let rx = h.state().hub.subscribe();
+    let shown = follow_like_the_ui(&h, rx, list());
     // Let the relay subscribe before the click.
     std::thread::sleep(Duration::from_millis(100));
-    let kinds = |shown: &(
-        std::collections::BTreeMap<String, String>,
-        Vec<(String, usize)>,
-    )| { shown.1.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>() };
 
     h.ok("transfers_pause", json!({"ids": []}));
     // A file may have finished before the click; every other one ends paused.
@@ -1897,63 +1876,65 @@ fn pause_all_and_resume_all_reach_the_ui_as_one_states_message() {
     let paused = expected.values().filter(|s| *s == "paused").count();
     let matched = (0..100).any(|_| {
         std::thread::sleep(Duration::from_millis(100));
-        shown.lock().unwrap().0 == expected
+        shown.lock().unwrap().rows == expected
     });
-    if !matched {
-        let shown = shown.lock().unwrap();
-        let differ: Vec<_> = expected
-            .iter()
-            .filter(|(id, s)| shown.0.get(*id) != Some(*s))
-            .map(|(id, s)| (id, s, shown.0.get(id)))
-            .take(5)
-            .collect();
-        panic!(
-            "the UI's rows differ from the list after pause all (list, shown): {differ:?}; {} shown, {} listed; messages {:?}",
-            shown.0.len(),
-            expected.len(),
-            shown.1.iter().rev().take(8).collect::<Vec<_>>()
-        );
-    }
     {
         let shown = shown.lock().unwrap();
+        if !matched {
+            let differ: Vec<_> = expected
+                .iter()
+                .filter(|(id, s)| shown.rows.get(*id) != Some(*s))
+                .take(5)
+                .map(|(id, s)| (id, s, shown.rows.get(id)))
+                .collect();
+            panic!(
+                "the UI's rows differ from the list after pause all (id, listed, shown): {differ:?}; messages {:?}",
+                shown.kinds()
+            );
+        }
         let states: Vec<usize> = shown
-            .1
+            .messages
             .iter()
             .filter(|(k, _)| k == "states")
             .map(|(_, n)| *n)
             .collect();
-        assert_eq!(states.len(), 1, "one states message: {:?}", kinds(&shown));
+        assert_eq!(states.len(), 1, "one states message: {:?}", shown.kinds());
         assert!(
             states[0] > FILES / 2,
             "it lists the waiting rows: {states:?}"
         );
-        assert!(
-            !kinds(&shown).iter().any(|k| k == "snapshot"),
-            "no snapshot of every row: {:?}",
-            kinds(&shown)
+        assert_eq!(
+            shown.count("snapshot"),
+            0,
+            "no snapshot: {:?}",
+            shown.kinds()
         );
     }
 
-    shown.lock().unwrap().1.clear();
+    shown.lock().unwrap().messages.clear();
     h.ok("transfers_resume", json!({"ids": []}));
     h.wait_for("the UI shows every row waiting or running again", || {
         let shown = shown.lock().unwrap();
         shown
-            .0
+            .rows
             .values()
             .all(|s| s == "queued" || s == "running" || s == "completed")
             .then_some(())
     });
     let shown = shown.lock().unwrap();
     assert!(
-        shown.1.iter().any(|(k, n)| k == "states" && *n == paused),
+        shown
+            .messages
+            .iter()
+            .any(|(k, n)| k == "states" && *n == paused),
         "resume all is one states message of every paused row ({paused}): {:?}",
-        shown.1
+        shown.messages
     );
-    assert!(
-        !kinds(&shown).iter().any(|k| k == "snapshot"),
-        "no snapshot of every row: {:?}",
-        kinds(&shown)
+    assert_eq!(
+        shown.count("snapshot"),
+        0,
+        "no snapshot: {:?}",
+        shown.kinds()
     );
 }
 
@@ -1962,28 +1943,7 @@ fn pause_all_and_resume_all_reach_the_ui_as_one_states_message() {
 #[test]
 fn pause_all_with_thousands_queued_behind_running_uploads_is_quick() {
     const FILES: usize = 3_000;
-    let h = Harness::new(SandboxConfig::default());
-    let account = h.sign_in();
-    h.sandbox.set_faults(cirrus_sandbox::faults::FaultConfig {
-        latency: Duration::from_millis(400),
-        ..Default::default()
-    });
-    let local = tempfile::tempdir().unwrap();
-    *lock(&h.state().dropped) = (0..FILES)
-        .map(|i| {
-            let path = local.path().join(format!("f{i:05}.txt"));
-            std::fs::write(&path, format!("file {i}")).unwrap();
-            path
-        })
-        .collect();
-    let plan = h.ok(
-        "transfers_plan_drop",
-        json!({"accountId": account, "parentUri": "cloudreve://my"}),
-    );
-    h.ok(
-        "transfers_start_upload",
-        json!({"planId": plan["planId"], "conflict": "keepBoth"}),
-    );
+    let (h, _local) = uploads_queued_behind_a_slow_server(FILES);
     let count = |state: &str| {
         h.ok("transfers_list", json!({}))
             .as_array()

@@ -328,12 +328,7 @@ impl TransferEngine {
             }
             Selection::Ids(_) => self.pause_some(sel)?,
         };
-        let parents: std::collections::BTreeSet<ItemId> =
-            moved.iter().filter_map(|(_, parent)| *parent).collect();
-        self.inner.emit_states(
-            moved.into_iter().map(|(id, _)| id).collect(),
-            ItemState::Paused,
-        );
+        let parents = self.inner.emit_states(moved, ItemState::Paused);
         // Folders whose files were all waiting are paused now; running files update theirs
         // as they stop.
         for parent in parents {
@@ -404,12 +399,7 @@ impl TransferEngine {
                     .collect()
             }
         };
-        let parents: std::collections::BTreeSet<ItemId> =
-            moved.iter().filter_map(|(_, parent)| *parent).collect();
-        self.inner.emit_states(
-            moved.into_iter().map(|(id, _)| id).collect(),
-            ItemState::Queued,
-        );
+        let parents = self.inner.emit_states(moved, ItemState::Queued);
         // Their folders were paused with them: they run again, so their files can be picked.
         for parent in parents {
             if self.inner.queue.get(parent)?.state == ItemState::Paused {
@@ -572,14 +562,21 @@ impl Inner {
         }
     }
 
-    /// One event for items that only changed state (nothing is sent for none).
-    fn emit_states(&self, ids: Vec<ItemId>, state: ItemState) {
-        if !ids.is_empty() {
+    /// One event for items (with their folders) that only changed state, nothing for none;
+    /// returns their folders.
+    fn emit_states(
+        &self,
+        moved: Vec<(ItemId, Option<ItemId>)>,
+        state: ItemState,
+    ) -> std::collections::BTreeSet<ItemId> {
+        let parents = moved.iter().filter_map(|(_, parent)| *parent).collect();
+        if !moved.is_empty() {
             let _ = self.events.send(EngineEvent::States {
-                ids: ids.into(),
+                ids: moved.into_iter().map(|(id, _)| id).collect(),
                 state,
             });
         }
+        parents
     }
 
     /// Selected file items (folders expand to their files).
