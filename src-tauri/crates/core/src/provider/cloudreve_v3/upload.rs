@@ -21,7 +21,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::provider::model::{Entry, EntryKind};
 use crate::provider::store_upload::{
     PolicyState, UploadHost, completed_entry, confirm_completed, cos_form, onedrive, qiniu, remote,
-    s3, upyun,
+    s3, single_chunk_entry, upyun,
 };
 use crate::provider::upload_types::{
     ChunkData, ChunkReceipt, ChunkReceipts, UploadRequest, UploadSession,
@@ -374,6 +374,13 @@ pub(super) async fn finish(
         Some(Transport::Qiniu) => qiniu::finish(p, session, s, receipts).await,
         Some(Transport::Upyun) => upyun::finish(p, session, s).await,
         Some(Transport::CosForm) => cos_form::finish(p, session, s).await,
+        // Local and slave uploads complete inside the last chunk's request. Looking a file up
+        // here lists its whole folder: uploading 1 000 small files into one folder listed it
+        // 1 000 times over (82 files/s against 485 on Cloudreve 4, measured by the bench).
+        // An overwrite's swap below renames by id, which only the listing gives.
+        _ if session.chunk_count(s.size) == 1 && st.replaces.is_none() => {
+            Ok(single_chunk_entry(session, st.name.clone(), s.size))
+        }
         _ => completed_entry(p, session, s).await,
     };
     let new = match done {

@@ -105,6 +105,24 @@ pub async fn confirm_completed(
         .map_err(|e| if e.is_retryable() { e } else { original })
 }
 
+/// The uploaded file as its session describes it (`name` in the session's target), for a
+/// one-chunk upload that the server completed inside that chunk's request: it answers the
+/// chunk with an error otherwise, so looking the file up again would only cost a request
+/// (on Cloudreve 3 a listing of the whole folder) per small file.
+pub fn single_chunk_entry(session: &UploadSession, name: String, size: u64) -> Entry {
+    Entry {
+        remote: session.target.clone(),
+        name,
+        kind: crate::provider::model::EntryKind::File,
+        size,
+        created_at: None,
+        updated_at: None,
+        uploading: false,
+        id: None,
+        original_location: None,
+    }
+}
+
 /// The target file, provided the server has completed the upload with the right size.
 pub async fn completed_entry(
     p: &dyn UploadHost,

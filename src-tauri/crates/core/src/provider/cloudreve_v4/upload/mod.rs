@@ -21,7 +21,8 @@ use async_trait::async_trait;
 use crate::error::{Error, ErrorKind, Result};
 use crate::provider::model::{Entry, ListOptions, RemoteRef};
 use crate::provider::store_upload::{
-    UploadHost, completed_entry, confirm_completed, onedrive, qiniu, remote, s3, upyun,
+    UploadHost, completed_entry, confirm_completed, onedrive, qiniu, remote, s3,
+    single_chunk_entry, upyun,
 };
 use crate::provider::upload_types::{
     ChunkData, ChunkReceipt, ChunkReceipts, EncryptionParams, UploadRequest, UploadSession,
@@ -350,26 +351,13 @@ pub(super) async fn finish(
         Some(Transport::Upyun) => upyun::finish(p, session, &state).await,
         // One chunk: the answer to it was the server completing the upload (it answers with an
         // error otherwise), so asking again would only cost a request per small file.
-        _ if session.chunk_count(state.size) == 1 => Ok(single_chunk_entry(session, &state)),
+        _ if session.chunk_count(state.size) == 1 => {
+            let name = CloudreveUri::parse(session.target.as_str())
+                .map(|u| u.name().to_string())
+                .unwrap_or_default();
+            Ok(single_chunk_entry(session, name, state.size))
+        }
         _ => completed_entry(p, session, &state).await,
-    }
-}
-
-/// The uploaded file as the session describes it.
-fn single_chunk_entry(session: &UploadSession, state: &PolicyState) -> Entry {
-    let name = CloudreveUri::parse(session.target.as_str())
-        .map(|u| u.name().to_string())
-        .unwrap_or_default();
-    Entry {
-        remote: session.target.clone(),
-        name,
-        kind: crate::provider::model::EntryKind::File,
-        size: state.size,
-        created_at: None,
-        updated_at: None,
-        uploading: false,
-        id: None,
-        original_location: None,
     }
 }
 
