@@ -341,7 +341,7 @@ impl TransferEngine {
     /// [`TransferEngine::pause`] of chosen items; returns the waiting ones it moved, with
     /// their folders.
     fn pause_some(&self, sel: &Selection) -> Result<Vec<(ItemId, Option<ItemId>)>> {
-        let waiting: Vec<TransferItem> = self
+        let waiting: Vec<(ItemId, Option<ItemId>)> = self
             .inner
             .files_of(sel)?
             .into_iter()
@@ -349,26 +349,21 @@ impl TransferEngine {
                 !self.inner.stop_running(item.id, ItemState::Paused)
                     && item.state == ItemState::Queued
             })
+            .map(|i| (i.id, i.parent_id))
             .collect();
-        // One transaction for all of them.
-        let ids: Vec<ItemId> = waiting.iter().map(|i| i.id).collect();
-        let moved: std::collections::HashSet<ItemId> = self
+        let moved = self
             .inner
-            .queue
-            .transition_many(&ids, ItemState::Queued, ItemState::Paused)?
-            .into_iter()
-            .collect();
+            .transition_chosen(&waiting, ItemState::Queued, ItemState::Paused)?;
         // The running files stopped above freed their slots, and the scheduler may have
         // started waiting ones before the transaction: stop those too (the scheduler claims
         // and registers a job under the lock `stop_running` takes, so none is missed).
-        for item in waiting.iter().filter(|i| !moved.contains(&i.id)) {
-            self.inner.stop_running(item.id, ItemState::Paused);
+        if moved.len() < waiting.len() {
+            let moved: std::collections::HashSet<ItemId> = moved.iter().map(|m| m.0).collect();
+            for (id, _) in waiting.iter().filter(|(id, _)| !moved.contains(id)) {
+                self.inner.stop_running(*id, ItemState::Paused);
+            }
         }
-        Ok(waiting
-            .into_iter()
-            .filter(|i| moved.contains(&i.id))
-            .map(|i| (i.id, i.parent_id))
-            .collect())
+        Ok(moved)
     }
 
     /// Resumes paused items.
@@ -386,17 +381,8 @@ impl TransferEngine {
                     .filter(|i| i.state == ItemState::Paused)
                     .map(|i| (i.id, i.parent_id))
                     .collect();
-                let ids: Vec<ItemId> = paused.iter().map(|(id, _)| *id).collect();
-                let moved: std::collections::HashSet<ItemId> = self
-                    .inner
-                    .queue
-                    .transition_many(&ids, ItemState::Paused, ItemState::Queued)?
-                    .into_iter()
-                    .collect();
-                paused
-                    .into_iter()
-                    .filter(|(id, _)| moved.contains(id))
-                    .collect()
+                self.inner
+                    .transition_chosen(&paused, ItemState::Paused, ItemState::Queued)?
             }
         };
         let parents = self.inner.emit_states(moved, ItemState::Queued);
@@ -560,6 +546,27 @@ impl Inner {
         if let Ok(item) = self.queue.get(id) {
             let _ = self.events.send(EngineEvent::Item(self.event_for(&item)));
         }
+    }
+
+    /// Moves the `items` (with their folders) still in `from` to `to` in one transaction;
+    /// returns those that moved, in the same order.
+    fn transition_chosen(
+        &self,
+        items: &[(ItemId, Option<ItemId>)],
+        from: ItemState,
+        to: ItemState,
+    ) -> Result<Vec<(ItemId, Option<ItemId>)>> {
+        let ids: Vec<ItemId> = items.iter().map(|(id, _)| *id).collect();
+        let moved: std::collections::HashSet<ItemId> = self
+            .queue
+            .transition_many(&ids, from, to)?
+            .into_iter()
+            .collect();
+        Ok(items
+            .iter()
+            .filter(|(id, _)| moved.contains(id))
+            .copied()
+            .collect())
     }
 
     /// One event for items (with their folders) that only changed state, nothing for none;
